@@ -1,0 +1,11 @@
+//! Domain types and pure logic of postsale: ids, plans, order statuses, the map and its
+//! conversions, element discovery and request verification. Nothing here does I/O, so every
+//! function can be tested, fuzzed and benchmarked on its own.
+
+pub mod ids;
+pub mod plan;
+pub mod status;
+
+pub use ids::{AccountId, ApiKeyId, OrderId, RequestId, ShipmentId, StoreId, UserId, WebhookId};
+pub use plan::Plan;
+pub use status::OrderStatus;

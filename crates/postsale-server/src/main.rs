@@ -1,0 +1,3 @@
+//! The `postsale` command.
+
+fn main() {}
