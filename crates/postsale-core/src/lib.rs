@@ -3,8 +3,12 @@
 //! function can be tested, fuzzed and benchmarked on its own.
 
 pub mod ids;
+pub mod mapping;
+pub mod money;
+pub mod order;
 pub mod plan;
 pub mod status;
+pub mod units;
 
 pub use ids::{AccountId, ApiKeyId, OrderId, RequestId, ShipmentId, StoreId, UserId, WebhookId};
 pub use plan::Plan;

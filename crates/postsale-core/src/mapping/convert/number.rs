@@ -1,0 +1,134 @@
+//! Quantities, amounts, weights and lengths from number tokens or text, without floats.
+
+use rust_decimal::Decimal;
+
+use super::text::Scalar;
+use crate::money::{MoneyFormat, parse_amount};
+use crate::units::{LengthUnit, WeightUnit};
+
+/// Reads a whole quantity of at least 1; `2.0` is accepted as 2.
+pub fn parse_quantity(scalar: &Scalar<'_>) -> Result<u32, String> {
+    let text = scalar.as_text().unwrap_or_default();
+    let value: Decimal = text
+        .parse()
+        .or_else(|_| Decimal::from_scientific(&text))
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if !value.fract().is_zero() {
+        return Err(format!("{text:?} is not a whole number"));
+    }
+    let whole = u32::try_from(value.trunc().mantissa() / 10_i128.pow(value.trunc().scale()))
+        .map_err(|_| format!("{text:?} is not between 1 and {}", u32::MAX))?;
+    if whole == 0 {
+        return Err(format!("{text:?} is less than 1"));
+    }
+    Ok(whole)
+}
+
+/// Reads an amount: number tokens always use a dot, text follows `format`.
+pub fn parse_money(
+    scalar: &Scalar<'_>,
+    format: MoneyFormat,
+    minor_units: Option<u32>,
+) -> Result<Decimal, String> {
+    let result = match scalar {
+        Scalar::Number(token) => parse_amount(token, MoneyFormat::Plain, minor_units),
+        other => {
+            let text = other.as_text().unwrap_or_default();
+            parse_amount(&text, format, minor_units)
+        }
+    };
+    result.map_err(|error| error.to_string())
+}
+
+/// Splits `1.5 kg` into its number and unit text; a bare number has no unit.
+fn split_unit(text: &str) -> (&str, Option<&str>) {
+    let position = text.find(|c: char| c.is_alphabetic() || c == '"');
+    match position {
+        Some(index) => (text[..index].trim(), Some(text[index..].trim())),
+        None => (text.trim(), None),
+    }
+}
+
+/// Reads a weight, with its unit from the text (`1.5 kg`) or else from the rule.
+pub fn parse_weight(
+    scalar: &Scalar<'_>,
+    rule_unit: Option<&str>,
+) -> Result<(Decimal, WeightUnit), String> {
+    let text = scalar.as_text().unwrap_or_default();
+    let (number, unit_text) = split_unit(&text);
+    let unit_text = unit_text.or(rule_unit).ok_or_else(|| {
+        format!("{text:?} has no unit; set \"unit\" in the rule to g, kg, oz or lb")
+    })?;
+    let unit = unit_text.parse::<WeightUnit>().map_err(|error| error.to_string())?;
+    Ok((parse_measure(number, &text)?, unit))
+}
+
+/// Reads a length, with its unit from the text (`10 in`) or else from the rule.
+pub fn parse_length(
+    scalar: &Scalar<'_>,
+    rule_unit: Option<&str>,
+) -> Result<(Decimal, LengthUnit), String> {
+    let text = scalar.as_text().unwrap_or_default();
+    let (number, unit_text) = split_unit(&text);
+    let unit_text = unit_text
+        .or(rule_unit)
+        .ok_or_else(|| format!("{text:?} has no unit; set \"unit\" in the rule to cm or in"))?;
+    let unit = unit_text.parse::<LengthUnit>().map_err(|error| error.to_string())?;
+    Ok((parse_measure(number, &text)?, unit))
+}
+
+fn parse_measure(number: &str, original: &str) -> Result<Decimal, String> {
+    let value = number
+        .parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(number))
+        .map_err(|_| format!("{original:?} is not a number"))?;
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(format!("{original:?} is negative"));
+    }
+    Ok(value.normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::text::scalar;
+    use super::*;
+
+    #[test]
+    fn quantities_must_be_whole_and_positive() {
+        assert_eq!(parse_quantity(&scalar(&json!(30))), Ok(30));
+        assert_eq!(parse_quantity(&scalar(&json!("2"))), Ok(2));
+        let exact: Value = serde_json::from_str("2.0").unwrap();
+        assert_eq!(parse_quantity(&scalar(&exact)), Ok(2));
+        assert!(parse_quantity(&scalar(&json!("2.5"))).unwrap_err().contains("whole"));
+        assert!(parse_quantity(&scalar(&json!(0))).unwrap_err().contains("less than 1"));
+        assert!(parse_quantity(&scalar(&json!(-3))).is_err());
+        assert!(parse_quantity(&scalar(&json!("two"))).is_err());
+    }
+
+    #[test]
+    fn money_from_numbers_ignores_the_text_format() {
+        let token: Value = serde_json::from_str("1000.5").unwrap();
+        let amount = parse_money(&scalar(&token), MoneyFormat::DotThousands, None).unwrap();
+        assert_eq!(amount.to_string(), "1000.50");
+        let text = parse_money(&scalar(&json!("1.000,50")), MoneyFormat::DotThousands, None);
+        assert_eq!(text.unwrap().to_string(), "1000.50");
+    }
+
+    #[test]
+    fn weights_take_units_from_text_or_rule() {
+        let (value, unit) = parse_weight(&scalar(&json!("1.5 kg")), None).unwrap();
+        assert_eq!((value.to_string().as_str(), unit), ("1.5", WeightUnit::Kg));
+        let (value, unit) = parse_weight(&scalar(&json!(567)), Some("g")).unwrap();
+        assert_eq!((value.to_string().as_str(), unit), ("567", WeightUnit::G));
+        assert!(parse_weight(&scalar(&json!(1)), None).unwrap_err().contains("no unit"));
+    }
+
+    #[test]
+    fn lengths_take_units() {
+        let (value, unit) = parse_length(&scalar(&json!("9.5 in")), None).unwrap();
+        assert_eq!((value.to_string().as_str(), unit), ("9.5", LengthUnit::In));
+        assert!(parse_length(&scalar(&json!("-2 cm")), None).is_err());
+    }
+}

@@ -1,0 +1,162 @@
+//! Text extraction: trimming, null words, exact number tokens, and HTML entity decoding.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+/// Texts that mean "no value" when a channel sends them as strings.
+const NULL_WORDS: [&str; 2] = ["null", "NULL"];
+
+/// The text form of a scalar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scalar<'a> {
+    /// No value: null, blank text or a null word.
+    Empty,
+    /// Text, trimmed.
+    Text(Cow<'a, str>),
+    /// A JSON number, as its exact token.
+    Number(String),
+    Bool(bool),
+    /// An object or array where a single value was expected.
+    Container(&'static str),
+}
+
+/// Reads a JSON value as a scalar without losing digits.
+pub fn scalar(value: &Value) -> Scalar<'_> {
+    match value {
+        Value::Null => Scalar::Empty,
+        Value::String(text) => text_scalar(text),
+        Value::Number(number) => Scalar::Number(number.to_string()),
+        Value::Bool(flag) => Scalar::Bool(*flag),
+        Value::Array(_) => Scalar::Container("an array"),
+        Value::Object(_) => Scalar::Container("an object"),
+    }
+}
+
+/// Reads text as a scalar: trimmed, with blank and null words as no value.
+pub fn text_scalar(text: &str) -> Scalar<'_> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || NULL_WORDS.contains(&trimmed) {
+        Scalar::Empty
+    } else {
+        Scalar::Text(Cow::Borrowed(trimmed))
+    }
+}
+
+impl Scalar<'_> {
+    /// The text of a scalar; `None` for no value and for containers.
+    pub fn as_text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Scalar::Empty | Scalar::Container(_) => None,
+            Scalar::Text(text) => Some(Cow::Borrowed(text.as_ref())),
+            Scalar::Number(token) => Some(Cow::Borrowed(token.as_str())),
+            Scalar::Bool(flag) => Some(Cow::Borrowed(if *flag { "true" } else { "false" })),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Scalar::Empty)
+    }
+}
+
+/// Named entities that order bodies carry in product names; others stay as written.
+static ENTITIES: &[(&str, &str)] = &[
+    ("amp", "&"),
+    ("lt", "<"),
+    ("gt", ">"),
+    ("quot", "\""),
+    ("apos", "'"),
+    ("nbsp", "\u{a0}"),
+    ("ndash", "–"),
+    ("mdash", "—"),
+    ("times", "×"),
+    ("hellip", "…"),
+    ("lsquo", "‘"),
+    ("rsquo", "’"),
+    ("ldquo", "“"),
+    ("rdquo", "”"),
+    ("copy", "©"),
+    ("reg", "®"),
+    ("trade", "™"),
+    ("euro", "€"),
+    ("pound", "£"),
+    ("deg", "°"),
+];
+
+/// Decodes HTML entities: the named ones above and numeric ones such as `&#8211;`.
+pub fn decode_html(text: &str) -> Cow<'_, str> {
+    if !text.contains('&') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find(';').filter(|end| *end <= 10).and_then(|end| {
+            let decoded = decode_entity(&after[..end])?;
+            Some((decoded, end))
+        }) {
+            Some((decoded, end)) => {
+                out.push_str(&decoded);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+fn decode_entity(name: &str) -> Option<String> {
+    if let Some(number) = name.strip_prefix('#') {
+        let code = match number.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => number.parse().ok()?,
+        };
+        return char::from_u32(code).map(String::from);
+    }
+    ENTITIES
+        .iter()
+        .find(|(entity, _)| *entity == name)
+        .map(|(_, text)| (*text).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn blanks_and_null_words_are_empty() {
+        assert!(scalar(&json!("  ")).is_empty());
+        assert!(scalar(&json!("NULL")).is_empty());
+        assert!(scalar(&json!("null")).is_empty());
+        assert!(scalar(&json!(null)).is_empty());
+        assert!(!scalar(&json!("Null Island")).is_empty());
+    }
+
+    #[test]
+    fn numbers_keep_their_token() {
+        let body: Value = serde_json::from_str(r#"[976318377106520349, 1.50]"#).unwrap();
+        assert_eq!(scalar(&body[0]).as_text().unwrap(), "976318377106520349");
+        assert_eq!(scalar(&body[1]).as_text().unwrap(), "1.50");
+    }
+
+    #[test]
+    fn text_is_trimmed() {
+        assert_eq!(scalar(&json!("  Jane ")).as_text().unwrap(), "Jane");
+    }
+
+    #[test]
+    fn entities_decode() {
+        assert_eq!(decode_html("Ship Your Idea &ndash; Black"), "Ship Your Idea – Black");
+        assert_eq!(decode_html("Book &times; 1"), "Book × 1");
+        assert_eq!(decode_html("&#8211;&#x2014;"), "–—");
+        assert_eq!(decode_html("Tom & Jerry &unknown;"), "Tom & Jerry &unknown;");
+    }
+}

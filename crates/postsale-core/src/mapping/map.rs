@@ -1,0 +1,333 @@
+//! The map document: one rule per field, the items section, and the checks a map must pass.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::catalogue::{Category, FieldKey, FieldKind};
+use super::error::MapError;
+use super::path::{JsonPath, Segment};
+use super::template::Template;
+use crate::money::MoneyFormat;
+
+/// The map format version this code reads and writes.
+pub const MAP_VERSION: u32 = 1;
+
+/// A map: the rules that fill order fields from a request's elements.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Map {
+    /// The format version; must be [`MAP_VERSION`].
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How amounts are written unless a rule says otherwise.
+    #[serde(default, skip_serializing_if = "is_plain")]
+    pub money_format: MoneyFormat,
+    /// A boolean rule that marks a request as a test the channel sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_flag: Option<Rule>,
+    /// How to recognise a notification that carries only an order id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thin_payload: Option<ThinPayloadRule>,
+    /// One rule per order-level field, keyed like `order.number`.
+    #[serde(default)]
+    pub fields: BTreeMap<FieldKey, Rule>,
+    /// The order lines: one line per entry of an array.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<ItemsRule>,
+}
+
+/// Where a field's value comes from (exactly one source) and how it is converted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// One element.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<JsonPath>,
+    /// A fixed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// Text joining elements, such as `{$.first_name} {$.last_name}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<Template>,
+    /// The first of these elements that has a non-blank value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_of: Option<Vec<JsonPath>>,
+    /// The sum of every value a wildcard path selects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sum: Option<JsonPath>,
+    /// The value used when the source gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+    /// Replaces a value by another, matching keys without regard to case; a `*` key catches
+    /// every value no other key matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_map: Option<BTreeMap<String, String>>,
+    /// Splits text into a list at this separator (list fields only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<String>,
+    /// How the amount is written, overriding the map's `money_format`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub money_format: Option<MoneyFormat>,
+    /// Decimal places of an amount sent in minor units, such as 2 for cents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minor_units: Option<u32>,
+    /// A strftime-like pattern (`%Y-%m-%d %H:%M:%S`), or `unix_seconds` or `unix_millis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datetime_format: Option<String>,
+    /// The IANA time zone or fixed offset for values without an offset, overriding the store's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Words read as true, beside true, yes, y, 1 and on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub true_words: Option<Vec<String>>,
+    /// Words read as false, beside false, no, n, 0 and off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub false_words: Option<Vec<String>>,
+    /// The unit of a weight (g, kg, oz, lb) or length (cm, in) sent as a bare number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Decodes HTML entities such as `&ndash;` in text.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub decode_html: bool,
+}
+
+/// The source of a rule, once the map is checked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Source<'a> {
+    Path(&'a JsonPath),
+    Value(&'a Value),
+    Template(&'a Template),
+    FirstOf(&'a [JsonPath]),
+    Sum(&'a JsonPath),
+}
+
+/// The items section: which array holds the lines and how each entry fills a line.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemsRule {
+    /// The array of lines, written with a trailing `[*]`, such as `$.line_items[*]`.
+    pub path: JsonPath,
+    /// Only entries matching this condition become lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_if: Option<Condition>,
+    /// Entries matching this condition are skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_if: Option<Condition>,
+    /// One rule per item field, keyed like `items.sku`; `@` paths start at the entry.
+    #[serde(default)]
+    pub fields: BTreeMap<FieldKey, Rule>,
+    /// Arrays of name and value pairs that become the line's options.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<OptionsRule>,
+}
+
+/// A nested array of name and value pairs, such as `@.properties[*]` with `@.name`, `@.value`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionsRule {
+    /// The array, relative to the line entry, written with a trailing `[*]`.
+    pub path: JsonPath,
+    /// The option name, relative to one pair.
+    pub name: JsonPath,
+    /// The option value, relative to one pair.
+    pub value: JsonPath,
+    /// Pairs whose name starts with one of these prefixes are left out (such as `_`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_prefixes: Vec<String>,
+}
+
+/// A test on one element of an entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub path: JsonPath,
+    /// Holds when the element equals this value (numbers compare by value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<Value>,
+    /// Holds when the element equals one of these values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_of: Option<Vec<Value>>,
+    /// Holds when the element is present and not null (`true`) or absent or null (`false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present: Option<bool>,
+}
+
+/// Recognises a notification that carries only the id of an order, not the order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThinPayloadRule {
+    /// The element with the order id.
+    pub id: JsonPath,
+    /// The element naming the event, such as `$.scope`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<JsonPath>,
+}
+
+fn is_plain(format: &MoneyFormat) -> bool {
+    *format == MoneyFormat::Plain
+}
+
+fn is_false(flag: &bool) -> bool {
+    !flag
+}
+
+impl Map {
+    /// Reads a map from JSON and checks it; errors name unknown keys and invalid rules.
+    pub fn from_json(bytes: &[u8]) -> Result<Map, MapError> {
+        let map: Map = serde_json::from_slice(bytes).map_err(MapError::Parse)?;
+        map.check()?;
+        Ok(map)
+    }
+
+    /// Reads a map from an already parsed JSON value and checks it.
+    pub fn from_value(value: Value) -> Result<Map, MapError> {
+        let map: Map = serde_json::from_value(value).map_err(MapError::Parse)?;
+        map.check()?;
+        Ok(map)
+    }
+
+    /// Checks every rule; returns all problems together.
+    pub fn check(&self) -> Result<(), MapError> {
+        let mut problems = Vec::new();
+        if self.version != MAP_VERSION {
+            problems.push(format!(
+                "map version {} is not supported; set \"version\": {MAP_VERSION}",
+                self.version
+            ));
+        }
+        if self.fields.is_empty() && self.items.as_ref().is_none_or(|items| items.fields.is_empty())
+        {
+            problems.push("the map has no field; map at least one field before saving".into());
+        }
+        for (key, rule) in &self.fields {
+            check_top_level_field(*key, rule, &mut problems);
+        }
+        if let Some(rule) = &self.test_flag {
+            super::check::check_rule("test_flag", FieldKind::Boolean, rule, false, &mut problems);
+        }
+        if let Some(items) = &self.items {
+            super::check::check_items(items, &mut problems);
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(MapError::Invalid(problems))
+        }
+    }
+
+    /// The required order-level fields that have no rule, so the webhook cannot import yet.
+    pub fn missing_required(&self) -> Vec<FieldKey> {
+        let mut missing: Vec<FieldKey> = super::catalogue::catalogue()
+            .iter()
+            .filter(|def| def.required && def.key.category() != Category::Items)
+            .map(|def| def.key)
+            .filter(|key| !self.fields.contains_key(key))
+            .collect();
+        if let Some(items) = &self.items {
+            let item_keys = super::catalogue::fields_of(Category::Items);
+            missing.extend(
+                item_keys
+                    .filter(|def| def.required && !items.fields.contains_key(&def.key))
+                    .map(|def| def.key),
+            );
+        }
+        missing
+    }
+
+    /// The rule of a field, at order level or in the items section.
+    pub fn rule(&self, key: FieldKey) -> Option<&Rule> {
+        if key.category() == Category::Items {
+            self.items.as_ref()?.fields.get(&key)
+        } else {
+            self.fields.get(&key)
+        }
+    }
+}
+
+fn check_top_level_field(key: FieldKey, rule: &Rule, problems: &mut Vec<String>) {
+    if key.category() == Category::Items {
+        problems.push(format!(
+            "{key} is an item field; move its rule into \"items\": {{\"fields\": ...}}"
+        ));
+        return;
+    }
+    super::check::check_rule(key.as_str(), key.kind(), rule, false, problems);
+}
+
+impl Rule {
+    /// A rule reading one element.
+    pub fn path(path: JsonPath) -> Rule {
+        Rule {
+            path: Some(path),
+            ..Rule::default()
+        }
+    }
+
+    /// A rule with a fixed value.
+    pub fn fixed(value: Value) -> Rule {
+        Rule {
+            value: Some(value),
+            ..Rule::default()
+        }
+    }
+
+    /// Returns the one source of the rule, or `None` when it has none or several.
+    pub fn source(&self) -> Option<Source<'_>> {
+        let mut sources = [
+            self.path.as_ref().map(Source::Path),
+            self.value.as_ref().map(Source::Value),
+            self.template.as_ref().map(Source::Template),
+            self.first_of.as_deref().map(Source::FirstOf),
+            self.sum.as_ref().map(Source::Sum),
+        ]
+        .into_iter()
+        .flatten();
+        let first = sources.next()?;
+        match sources.next() {
+            Some(_) => None,
+            None => Some(first),
+        }
+    }
+
+    /// Every element path the rule reads.
+    pub fn paths(&self) -> Vec<&JsonPath> {
+        let mut paths: Vec<&JsonPath> = Vec::new();
+        paths.extend(self.path.as_ref());
+        paths.extend(self.first_of.iter().flatten());
+        paths.extend(self.sum.as_ref());
+        if let Some(template) = &self.template {
+            paths.extend(template.elements());
+        }
+        paths
+    }
+
+    /// Describes the source for error messages: the path, template or fixed value.
+    pub fn describe(&self) -> String {
+        match self.source() {
+            Some(Source::Path(path)) => path.to_string(),
+            Some(Source::Value(value)) => format!("fixed value {value}"),
+            Some(Source::Template(template)) => format!("template {template}"),
+            Some(Source::FirstOf(paths)) => {
+                let list: Vec<String> = paths.iter().map(JsonPath::to_string).collect();
+                format!("first of {}", list.join(", "))
+            }
+            Some(Source::Sum(path)) => format!("sum of {path}"),
+            None => "no source".into(),
+        }
+    }
+}
+
+impl ItemsRule {
+    /// The array that holds the lines: the items path without its trailing `[*]`.
+    pub fn array_path(&self) -> Option<JsonPath> {
+        match self.path.split_last()? {
+            (parent, Segment::Wildcard) => Some(parent),
+            _ => None,
+        }
+    }
+}

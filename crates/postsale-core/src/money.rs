@@ -1,0 +1,166 @@
+//! Money amounts: exact decimal parsing of amount text in the forms that sales channels send.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The most decimal places an amount keeps; longer amounts are rounded half to even.
+pub const MAX_AMOUNT_SCALE: u32 = 4;
+
+/// How an amount is written in the request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoneyFormat {
+    /// A dot as decimal separator and no grouping: `1000.00`.
+    #[default]
+    Plain,
+    /// Commas group thousands and a dot separates decimals: `1,000.00`.
+    CommaThousands,
+    /// Dots group thousands and a comma separates decimals: `1.000,00`.
+    DotThousands,
+}
+
+/// The reason an amount text could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("{0:?} is not a decimal amount")]
+    NotANumber(String),
+    #[error("{0:?} is too large for an amount")]
+    TooLarge(String),
+}
+
+/// Parses amount text written in `format`, without ever going through a float.
+///
+/// `minor_units` is the number of decimal places the integer is scaled by when the channel sends
+/// amounts in minor units, for example `2` for cents (`1999` becomes `19.99`).
+pub fn parse_amount(
+    text: &str,
+    format: MoneyFormat,
+    minor_units: Option<u32>,
+) -> Result<Decimal, AmountError> {
+    let trimmed = text.trim();
+    let normalized = normalize_separators(trimmed, format)
+        .ok_or_else(|| AmountError::NotANumber(trimmed.to_owned()))?;
+    let mut amount = parse_plain(&normalized, trimmed)?;
+
+    if let Some(places) = minor_units {
+        let divisor = Decimal::from_i128_with_scale(10_i128.pow(places.min(18)), 0);
+        amount = amount
+            .checked_div(divisor)
+            .ok_or_else(|| AmountError::TooLarge(trimmed.to_owned()))?;
+    }
+    Ok(amount.normalize_scale())
+}
+
+/// Rounds an amount to at most [`MAX_AMOUNT_SCALE`] places and keeps at least two.
+trait AmountScale {
+    fn normalize_scale(self) -> Self;
+}
+
+impl AmountScale for Decimal {
+    fn normalize_scale(self) -> Self {
+        let mut amount = self;
+        if amount.scale() > MAX_AMOUNT_SCALE {
+            amount = amount.round_dp(MAX_AMOUNT_SCALE);
+        }
+        if amount.scale() < 2 {
+            amount.rescale(2);
+        }
+        amount
+    }
+}
+
+fn normalize_separators(text: &str, format: MoneyFormat) -> Option<String> {
+    let (group, decimal) = match format {
+        MoneyFormat::Plain => return Some(text.to_owned()),
+        MoneyFormat::CommaThousands => (',', '.'),
+        MoneyFormat::DotThousands => ('.', ','),
+    };
+    let (whole, fraction) = match text.rsplit_once(decimal) {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    if fraction.is_some_and(|digits| digits.contains(group)) {
+        return None;
+    }
+
+    let mut out: String = whole.chars().filter(|c| *c != group).collect();
+    if let Some(digits) = fraction {
+        out.push('.');
+        out.push_str(digits);
+    }
+    Some(out)
+}
+
+fn parse_plain(normalized: &str, original: &str) -> Result<Decimal, AmountError> {
+    let valid = !normalized.is_empty()
+        && normalized
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    if !valid {
+        return Err(AmountError::NotANumber(original.to_owned()));
+    }
+    if normalized.contains(['e', 'E']) {
+        return Decimal::from_scientific(normalized)
+            .map_err(|_| AmountError::NotANumber(original.to_owned()));
+    }
+    normalized.parse::<Decimal>().map_err(|error| {
+        if error.to_string().contains("too") {
+            AmountError::TooLarge(original.to_owned())
+        } else {
+            AmountError::NotANumber(original.to_owned())
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(text: &str) -> Decimal {
+        parse_amount(text, MoneyFormat::Plain, None).unwrap()
+    }
+
+    #[test]
+    fn plain_amounts_keep_their_digits() {
+        assert_eq!(plain("79.0000").to_string(), "79.0000");
+        assert_eq!(plain("14.99").to_string(), "14.99");
+        assert_eq!(plain("3").to_string(), "3.00");
+        assert_eq!(plain(" 0.1 ").to_string(), "0.10");
+    }
+
+    #[test]
+    fn long_fractions_round_to_four_places() {
+        assert_eq!(plain("1.234567").to_string(), "1.2346");
+    }
+
+    #[test]
+    fn grouped_formats_need_declaring() {
+        assert!(parse_amount("1,000.00", MoneyFormat::Plain, None).is_err());
+        let comma = parse_amount("1,000.00", MoneyFormat::CommaThousands, None).unwrap();
+        assert_eq!(comma.to_string(), "1000.00");
+        let dot = parse_amount("1.000,50", MoneyFormat::DotThousands, None).unwrap();
+        assert_eq!(dot.to_string(), "1000.50");
+    }
+
+    #[test]
+    fn minor_units_divide_by_the_scale() {
+        let cents = parse_amount("1999", MoneyFormat::Plain, Some(2)).unwrap();
+        assert_eq!(cents.to_string(), "19.99");
+        let yen = parse_amount("1999", MoneyFormat::Plain, Some(0)).unwrap();
+        assert_eq!(yen.to_string(), "1999.00");
+    }
+
+    #[test]
+    fn exponent_tokens_are_exact() {
+        assert_eq!(plain("1.5e2").to_string(), "150.00");
+    }
+
+    #[test]
+    fn words_are_rejected() {
+        assert_eq!(
+            parse_amount("free", MoneyFormat::Plain, None),
+            Err(AmountError::NotANumber("free".into()))
+        );
+        assert!(parse_amount("1.000,00", MoneyFormat::CommaThousands, None).is_err());
+    }
+}
