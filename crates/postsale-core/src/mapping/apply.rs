@@ -55,6 +55,8 @@ pub struct MappedOrder {
 pub(crate) struct Application {
     pub result: Result<MappedOrder, MappingError>,
     pub test: bool,
+    /// The order as far as it was filled, when errors stop the import.
+    pub draft: Option<Order>,
 }
 
 /// Applies `map` to an already parsed body and returns the order or every reason it has none.
@@ -82,11 +84,15 @@ pub(crate) fn run(map: &Map, body: &Value, context: &ApplyContext) -> Applicatio
     builder.fill_items();
     let test = builder.test_flag();
 
-    let mut result = builder.finish();
+    let (mut result, draft) = builder.finish();
     if let Ok(mapped) = &mut result {
         mapped.test = test;
     }
-    Application { result, test }
+    Application {
+        result,
+        test,
+        draft,
+    }
 }
 
 struct Builder<'a> {
@@ -285,14 +291,15 @@ impl<'a> Builder<'a> {
         self.fail(key, rule, place, None, failure);
     }
 
-    fn finish(mut self) -> Result<MappedOrder, MappingError> {
+    /// Validates the order; on errors, also returns the order as far as it was filled.
+    fn finish(mut self) -> (Result<MappedOrder, MappingError>, Option<Order>) {
         let body = self.evaluator.body();
         let warnings = finish::combine(&mut self.draft);
         self.warnings.extend(warnings);
 
         let number_missing = self.draft.order.number.trim().is_empty();
         if number_missing && let Some(thin) = classify::thin_payload(self.map, body) {
-            return Err(thin);
+            return (Err(thin), None);
         }
         let entries = &self.draft.line_entries;
         let errors = validate::validate(self.map, &self.draft.order, entries, &self.errors);
@@ -300,23 +307,26 @@ impl<'a> Builder<'a> {
         validate::sort_errors(&mut self.errors);
 
         if self.errors.is_empty() {
-            return Ok(MappedOrder {
+            let mapped = MappedOrder {
                 order: self.draft.order,
                 warnings: self.warnings,
                 test: false,
-            });
+            };
+            return (Ok(mapped), None);
         }
         let no_number = self.errors.iter().any(validate::is_number_error);
-        if no_number && self.draft.order.lines.is_empty() {
-            return Err(MappingError::NotAnOrder {
+        let error = if no_number && self.draft.order.lines.is_empty() {
+            MappingError::NotAnOrder {
                 errors: self.errors,
                 warnings: self.warnings,
-            });
-        }
-        Err(MappingError::Invalid {
-            errors: self.errors,
-            warnings: self.warnings,
-        })
+            }
+        } else {
+            MappingError::Invalid {
+                errors: self.errors,
+                warnings: self.warnings,
+            }
+        };
+        (Err(error), Some(self.draft.order))
     }
 }
 

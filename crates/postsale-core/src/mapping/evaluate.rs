@@ -93,7 +93,7 @@ impl<'a> Evaluator<'a> {
             let parent_exists = wildcard_parent(path)
                 .and_then(|parent| self.element(&parent, current))
                 .is_some();
-            return Ok(parent_exists.then_some(Raw::Amount(Decimal::ZERO.round_dp(2))));
+            return Ok(parent_exists.then_some(Raw::Amount(Decimal::new(0, 2))));
         }
 
         let format = rule.money_format.unwrap_or(settings.money_format);
@@ -115,6 +115,9 @@ impl<'a> Evaluator<'a> {
                 message: "the sum is too large".into(),
                 fix: "sum an element that holds amounts".into(),
             })?;
+        }
+        if total.scale() < 2 {
+            total.rescale(2);
         }
         Ok(Some(Raw::Amount(total)))
     }

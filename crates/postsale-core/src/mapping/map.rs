@@ -63,6 +63,10 @@ pub struct Rule {
     /// The value used when the source gives none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Value>,
+    /// Values that mean "no value" for this field, beside blank text, `null` and `NULL`, such
+    /// as `0` for a guest's customer id or `0000-00-00` for a date.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub empty_values: Vec<String>,
     /// Replaces a value by another, matching keys without regard to case; a `*` key catches
     /// every value no other key matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]

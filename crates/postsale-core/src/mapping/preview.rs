@@ -14,8 +14,10 @@ use crate::order::Order;
 /// What applying a map to a sample gives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preview {
-    /// The order, or `None` when any error stops the import.
+    /// The order the sample becomes, as far as the map fills it; `None` for a thin payload.
     pub order: Option<Order>,
+    /// Whether the order can be imported: it has no error and is not a thin payload.
+    pub importable: bool,
     pub errors: Vec<FieldError>,
     pub warnings: Vec<FieldWarning>,
     /// Whether the map's test flag marks the request as a test the channel sent.
@@ -54,7 +56,8 @@ pub fn preview(map: &Map, body: &Value, context: &ApplyContext) -> Preview {
         .collect();
 
     let mut preview = Preview {
-        order: None,
+        order: application.draft,
+        importable: false,
         errors: Vec::new(),
         warnings: Vec::new(),
         test: application.test,
@@ -67,6 +70,7 @@ pub fn preview(map: &Map, body: &Value, context: &ApplyContext) -> Preview {
     match application.result {
         Ok(mapped) => {
             preview.order = Some(mapped.order);
+            preview.importable = true;
             preview.warnings = mapped.warnings;
         }
         Err(MappingError::ThinPayload { id, id_path, event }) => {

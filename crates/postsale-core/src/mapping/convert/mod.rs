@@ -120,6 +120,12 @@ pub fn convert(
         ));
     }
 
+    if let Some(text) = value.as_text()
+        && rule.empty_values.iter().any(|empty| empty.trim() == text)
+    {
+        return Ok(Outcome::none());
+    }
+
     let mut warning = None;
     let value = match (&rule.value_map, value.as_text()) {
         (Some(map), Some(text)) => match value_map::lookup(map, &text) {
