@@ -3,12 +3,14 @@
 //! function can be tested, fuzzed and benchmarked on its own.
 
 pub mod ids;
+pub mod ingress;
 pub mod mapping;
 pub mod money;
 pub mod order;
 pub mod plan;
 pub mod status;
 pub mod units;
+pub mod verify;
 
 pub use ids::{AccountId, ApiKeyId, OrderId, RequestId, ShipmentId, StoreId, UserId, WebhookId};
 pub use plan::Plan;

@@ -1,0 +1,160 @@
+//! `classify_body`: what kind of body a request carries, so that only JSON goes on to import,
+//! and `is_unsigned_ping` for the test request WooCommerce sends when a webhook is saved.
+
+use http::HeaderMap;
+use http::header::CONTENT_TYPE;
+use serde::de::IgnoredAny;
+
+/// The header every WooCommerce delivery carries and its save-time ping lacks.
+const WOOCOMMERCE_TOPIC: &str = "x-wc-webhook-topic";
+
+/// The form field of a WooCommerce ping, followed by the webhook's number.
+const PING_FIELD: &[u8] = b"webhook_id=";
+
+/// The kind of a request body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BodyKind {
+    /// A body that parses as JSON: an object or array under any content type, or any JSON
+    /// value under a JSON content type.
+    Json,
+    /// A body sent as JSON that does not parse, with the parser's message.
+    MalformedJson { error: String },
+    /// WooCommerce's ping `webhook_id=<digits>`, sent form-encoded or without content type.
+    Ping { webhook_id: u64 },
+    /// No bytes, or only whitespace.
+    Empty,
+    /// `application/x-www-form-urlencoded` other than a ping.
+    Form,
+    /// A `text/*` body that is not JSON.
+    Text,
+    /// Anything else, such as XML or binary data.
+    Other,
+}
+
+/// Classifies a body by its `Content-Type` (ignoring parameters and case) and its bytes.
+pub fn classify_body(content_type: Option<&str>, bytes: &[u8]) -> BodyKind {
+    if bytes.trim_ascii().is_empty() {
+        return BodyKind::Empty;
+    }
+
+    let media_type = content_type.map(media_type);
+    let media_type = media_type.as_deref();
+    if let Some(webhook_id) = ping_webhook_id(bytes)
+        && media_type.is_none_or(is_form)
+    {
+        return BodyKind::Ping { webhook_id };
+    }
+
+    let declared_json = media_type.is_some_and(is_json);
+    let looks_structured = matches!(bytes.trim_ascii_start().first(), Some(b'{' | b'['));
+    if declared_json || looks_structured {
+        match serde_json::from_slice::<IgnoredAny>(bytes) {
+            Ok(_) => return BodyKind::Json,
+            Err(error) if declared_json => {
+                return BodyKind::MalformedJson {
+                    error: error.to_string(),
+                };
+            }
+            Err(_) => {}
+        }
+    }
+
+    match media_type {
+        Some(media) if is_form(media) => BodyKind::Form,
+        Some(media) if media.starts_with("text/") => BodyKind::Text,
+        _ => BodyKind::Other,
+    }
+}
+
+/// Whether a request is WooCommerce's unsigned ping: no `X-WC-Webhook-Topic` header, a
+/// form-encoded or untyped body that is exactly `webhook_id=<digits>`.
+///
+/// The server answers such a request 200 before any security check, because WooCommerce
+/// saves a webhook only when its ping gets a 200, and it does not sign the ping. This is
+/// safe because a ping carries no order: the caller keeps it as a request but never imports
+/// it and never shows it as the mapping sample, so a forged ping changes no order.
+pub fn is_unsigned_ping(headers: &HeaderMap, body: &[u8]) -> bool {
+    if headers.contains_key(WOOCOMMERCE_TOPIC) {
+        return false;
+    }
+
+    let content_type = headers.get(CONTENT_TYPE).map(|value| value.to_str());
+    let typed_as_form = match content_type {
+        None => true,
+        Some(Ok(text)) => is_form(&media_type(text)),
+        Some(Err(_)) => false,
+    };
+    typed_as_form && ping_webhook_id(body).is_some()
+}
+
+/// Returns the number of a body that is exactly `webhook_id=<digits>`.
+fn ping_webhook_id(bytes: &[u8]) -> Option<u64> {
+    let digits = bytes.strip_prefix(PING_FIELD)?;
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// The media type without parameters, lowercased: `Application/JSON; charset=utf-8` gives
+/// `application/json`.
+fn media_type(content_type: &str) -> String {
+    let essence = content_type.split(';').next().unwrap_or_default();
+    essence.trim().to_ascii_lowercase()
+}
+
+fn is_json(media_type: &str) -> bool {
+    media_type == "application/json" || media_type.ends_with("+json") || media_type == "text/json"
+}
+
+fn is_form(media_type: &str) -> bool {
+    media_type == "application/x-www-form-urlencoded"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_by_content_type_with_parameters() {
+        let kind = classify_body(Some("Application/JSON; charset=UTF-8"), b"42");
+        assert_eq!(kind, BodyKind::Json);
+    }
+
+    #[test]
+    fn json_object_without_content_type() {
+        assert_eq!(classify_body(None, b" {\"id\":1}"), BodyKind::Json);
+        assert_eq!(classify_body(Some("text/plain"), b"[1,2]"), BodyKind::Json);
+    }
+
+    #[test]
+    fn declared_json_that_fails_to_parse() {
+        let kind = classify_body(Some("application/json"), b"{\"id\":");
+        assert!(matches!(kind, BodyKind::MalformedJson { .. }), "{kind:?}");
+    }
+
+    #[test]
+    fn ping_is_recognised() {
+        let form = Some("application/x-www-form-urlencoded");
+        assert_eq!(
+            classify_body(form, b"webhook_id=2"),
+            BodyKind::Ping { webhook_id: 2 }
+        );
+        assert_eq!(classify_body(form, b"webhook_id=2&x=1"), BodyKind::Form);
+        assert_eq!(classify_body(form, b"webhook_id="), BodyKind::Form);
+    }
+
+    #[test]
+    fn empty_text_and_other() {
+        assert_eq!(
+            classify_body(Some("application/json"), b"  \n"),
+            BodyKind::Empty
+        );
+        assert_eq!(classify_body(Some("text/plain"), b"hello"), BodyKind::Text);
+        assert_eq!(
+            classify_body(Some("application/xml"), b"<order/>"),
+            BodyKind::Other
+        );
+        assert_eq!(classify_body(None, b"42"), BodyKind::Other);
+    }
+}

@@ -1,0 +1,205 @@
+//! `decode_body`: undoes a request's `Content-Encoding` and stops at a size limit, so that a
+//! small compressed body cannot expand into gigabytes.
+
+use std::borrow::Cow;
+use std::io::{self, Read};
+
+use flate2::read::{DeflateDecoder, MultiGzDecoder, ZlibDecoder};
+use http::StatusCode;
+
+/// The most encodings one request may stack, such as `gzip, gzip`.
+const MAX_LAYERS: usize = 2;
+
+/// Why a body could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error(
+        "the decoded body is larger than the limit of {limit} bytes; send a smaller body or \
+         raise the body size limit"
+    )]
+    TooLarge { limit: usize },
+    #[error(
+        "unsupported Content-Encoding {0:?}: send the body uncompressed, or as gzip or deflate"
+    )]
+    UnsupportedEncoding(String),
+    #[error("the body is not valid {encoding} data although Content-Encoding says so: {source}")]
+    Corrupt {
+        encoding: &'static str,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl DecodeError {
+    /// The response status: 413 for a body over the limit, 415 for an encoding postsale does
+    /// not read, 400 for corrupt data.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            DecodeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            DecodeError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            DecodeError::Corrupt { .. } => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    Gzip,
+    Deflate,
+}
+
+/// Undoes `content_encoding` (`identity`, `gzip`, `x-gzip`, `deflate`, or a comma-separated
+/// list of them, applied in the order listed) and returns at most `max_decoded_len` bytes.
+///
+/// `deflate` is read as zlib, and as raw deflate when it is not zlib, because some senders
+/// send raw deflate under that name. Decoding stops as soon as the output passes the limit,
+/// so a gzip bomb costs at most `max_decoded_len` bytes of memory.
+pub fn decode_body<'a>(
+    content_encoding: Option<&str>,
+    bytes: &'a [u8],
+    max_decoded_len: usize,
+) -> Result<Cow<'a, [u8]>, DecodeError> {
+    let encodings = parse_encodings(content_encoding.unwrap_or_default())?;
+
+    let mut body = Cow::Borrowed(bytes);
+    for encoding in encodings.into_iter().rev() {
+        body = Cow::Owned(decode_layer(encoding, &body, max_decoded_len)?);
+    }
+
+    if body.len() > max_decoded_len {
+        return Err(DecodeError::TooLarge {
+            limit: max_decoded_len,
+        });
+    }
+    Ok(body)
+}
+
+fn parse_encodings(header: &str) -> Result<Vec<Encoding>, DecodeError> {
+    let mut encodings = Vec::new();
+    for name in header.split(',').map(str::trim) {
+        let encoding = match name.to_ascii_lowercase().as_str() {
+            "" | "identity" => continue,
+            "gzip" | "x-gzip" => Encoding::Gzip,
+            "deflate" => Encoding::Deflate,
+            _ => return Err(DecodeError::UnsupportedEncoding(name.to_owned())),
+        };
+        encodings.push(encoding);
+    }
+
+    if encodings.len() > MAX_LAYERS {
+        return Err(DecodeError::UnsupportedEncoding(header.to_owned()));
+    }
+    Ok(encodings)
+}
+
+fn decode_layer(encoding: Encoding, input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+    match encoding {
+        Encoding::Gzip => read_capped(MultiGzDecoder::new(input), "gzip", limit),
+        Encoding::Deflate => match read_capped(ZlibDecoder::new(input), "deflate", limit) {
+            Err(DecodeError::Corrupt { .. }) => {
+                read_capped(DeflateDecoder::new(input), "deflate", limit)
+            }
+            other => other,
+        },
+    }
+}
+
+/// Reads at most `limit + 1` bytes, so that passing the limit is detected without reading
+/// further.
+fn read_capped(
+    reader: impl Read,
+    encoding: &'static str,
+    limit: usize,
+) -> Result<Vec<u8>, DecodeError> {
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut output = Vec::new();
+    reader
+        .take(cap)
+        .read_to_end(&mut output)
+        .map_err(|source| DecodeError::Corrupt { encoding, source })?;
+
+    if output.len() > limit {
+        return Err(DecodeError::TooLarge { limit });
+    }
+    Ok(output)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use flate2::Compression;
+    use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
+
+    use super::*;
+
+    const BODY: &[u8] = br##"{"id":1013,"name":"#1013"}"##;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn identity_borrows_the_input() {
+        let decoded = decode_body(None, BODY, 1024).unwrap();
+        assert!(matches!(decoded, Cow::Borrowed(_)));
+        let decoded = decode_body(Some("Identity"), BODY, 1024).unwrap();
+        assert_eq!(&*decoded, BODY);
+    }
+
+    #[test]
+    fn gzip_and_x_gzip_decode() {
+        let compressed = gzip(BODY);
+        assert_eq!(
+            &*decode_body(Some("gzip"), &compressed, 1024).unwrap(),
+            BODY
+        );
+        assert_eq!(
+            &*decode_body(Some("X-GZIP"), &compressed, 1024).unwrap(),
+            BODY
+        );
+    }
+
+    #[test]
+    fn deflate_reads_zlib_and_raw() {
+        let mut zlib = ZlibEncoder::new(Vec::new(), Compression::default());
+        zlib.write_all(BODY).unwrap();
+        let zlib = zlib.finish().unwrap();
+        assert_eq!(&*decode_body(Some("deflate"), &zlib, 1024).unwrap(), BODY);
+
+        let mut raw = DeflateEncoder::new(Vec::new(), Compression::default());
+        raw.write_all(BODY).unwrap();
+        let raw = raw.finish().unwrap();
+        assert_eq!(&*decode_body(Some("deflate"), &raw, 1024).unwrap(), BODY);
+    }
+
+    #[test]
+    fn stacked_encodings_decode_in_reverse() {
+        let twice = gzip(&gzip(BODY));
+        assert_eq!(
+            &*decode_body(Some("gzip, gzip"), &twice, 1024).unwrap(),
+            BODY
+        );
+    }
+
+    #[test]
+    fn identity_over_limit_is_too_large() {
+        let error = decode_body(None, BODY, 4).unwrap_err();
+        assert_eq!(error.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn unknown_encoding_is_415() {
+        let error = decode_body(Some("br"), BODY, 1024).unwrap_err();
+        assert_eq!(error.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(error.to_string().contains("\"br\""), "{error}");
+    }
+
+    #[test]
+    fn corrupt_gzip_is_400() {
+        let error = decode_body(Some("gzip"), BODY, 1024).unwrap_err();
+        assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+    }
+}

@@ -1,0 +1,92 @@
+//! `Secret`: a credential kept in configuration that prints masked and never reaches a log.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The mask shown for secrets too short to show any of their characters.
+const FULL_MASK: &str = "********";
+
+/// Secrets shorter than this are masked completely, because showing three of their
+/// characters would give away too large a share of them.
+const MIN_LEN_FOR_HINT: usize = 12;
+
+/// A password, header value or signing key.
+///
+/// `Debug` prints the masked form, so a `Secret` inside a logged struct does not leak.
+/// Serde writes the value itself, because configuration is stored as JSON (the store
+/// encrypts it at rest). For API responses, use [`Secret::masked`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// Returns the value itself, for computing a signature or a comparison.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Returns a form that lets a merchant recognise the secret without revealing it:
+    /// `"sh…e (32 chars)"`, or `"********"` for secrets shorter than 12 characters.
+    pub fn masked(&self) -> String {
+        let len = self.0.chars().count();
+        if len < MIN_LEN_FOR_HINT {
+            return FULL_MASK.to_owned();
+        }
+
+        let head: String = self.0.chars().take(2).collect();
+        let tail = self.0.chars().last().unwrap_or_default();
+        format!("{head}…{tail} ({len} chars)")
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({:?})", self.masked())
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_long_secret_shows_ends_and_length() {
+        let secret = Secret::new("shpss_0123456789abcdef0123456789e");
+        assert_eq!(secret.masked(), "sh…e (33 chars)");
+    }
+
+    #[test]
+    fn masked_short_secret_hides_everything() {
+        assert_eq!(Secret::new("hunter2").masked(), FULL_MASK);
+        assert_eq!(Secret::new("").masked(), FULL_MASK);
+    }
+
+    #[test]
+    fn debug_never_prints_value() {
+        let secret = Secret::new("a-very-private-signing-key");
+        let printed = format!("{secret:?}");
+        assert!(!printed.contains("private"), "{printed}");
+        assert!(printed.contains("(26 chars)"), "{printed}");
+    }
+}
