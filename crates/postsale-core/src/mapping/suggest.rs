@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::catalogue::{AddressRole, FieldKey, FieldKind, OrderField};
+use super::catalogue::{AddressRole, ChargeField, FieldKey, FieldKind, OrderField};
 use super::convert::datetime::{Zone, parse_datetime};
 use super::convert::number::parse_money;
 use super::convert::text::scalar;
@@ -20,6 +20,24 @@ use crate::money::MoneyFormat;
 
 /// The confidence of a fixed order source, which the merchant should name.
 const SOURCE_CONFIDENCE: f32 = 0.25;
+
+/// The confidence of a shipping sum over an array of shipping lines.
+const SHIPPING_SUM_CONFIDENCE: f32 = 0.6;
+
+/// Amount names inside a shipping line.
+const SHIPPING_LINE_AMOUNTS: [&str; 4] = ["price", "total", "amount", "cost"];
+
+/// The confidence of an order number taken from the order's id when nothing better exists.
+const ID_AS_NUMBER_CONFIDENCE: f32 = 0.5;
+
+/// The element chosen for one field.
+#[derive(Clone, Debug)]
+struct Pick {
+    path: JsonPath,
+    confidence: f32,
+    /// Whether the rule sums every value the path selects.
+    sum: bool,
+}
 
 /// A proposed map and what it filled.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,7 +60,7 @@ pub struct SuggestedField {
 pub fn suggest_map(body: &Value) -> Suggestion {
     let discovery = discover_elements(body);
     let items_path = find_items_array(&discovery.elements);
-    let mut picks: BTreeMap<FieldKey, (JsonPath, f32)> = BTreeMap::new();
+    let mut picks: BTreeMap<FieldKey, Pick> = BTreeMap::new();
 
     for element in &discovery.elements {
         if matches!(element.kind, JsonKind::Array | JsonKind::Object | JsonKind::Null) {
@@ -57,14 +75,33 @@ pub fn suggest_map(body: &Value) -> Suggestion {
             consider_item(&relative, element, &mut picks);
             continue;
         }
-        if !path.has_wildcard() {
+        if path.has_wildcard() {
+            consider_shipping_sum(&path, element, &mut picks);
+        } else {
             consider_order(&path, element, &mut picks);
         }
     }
+    number_from_id(&mut picks);
     build(picks, items_path)
 }
 
-fn build(picks: BTreeMap<FieldKey, (JsonPath, f32)>, items_path: Option<JsonPath>) -> Suggestion {
+/// Uses the order's id as its number when no element looks like an order number.
+fn number_from_id(picks: &mut BTreeMap<FieldKey, Pick>) {
+    let number = FieldKey::Order(OrderField::Number);
+    let id = FieldKey::Order(OrderField::ExternalId);
+    if picks.contains_key(&number) {
+        return;
+    }
+    if let Some(pick) = picks.get(&id) {
+        let pick = Pick {
+            confidence: ID_AS_NUMBER_CONFIDENCE,
+            ..pick.clone()
+        };
+        picks.insert(number, pick);
+    }
+}
+
+fn build(picks: BTreeMap<FieldKey, Pick>, items_path: Option<JsonPath>) -> Suggestion {
     let mut map = Map {
         version: MAP_VERSION,
         name: Some("Suggested".into()),
@@ -78,13 +115,13 @@ fn build(picks: BTreeMap<FieldKey, (JsonPath, f32)>, items_path: Option<JsonPath
     map.fields.insert(FieldKey::Order(OrderField::Source), Rule::fixed(Value::from("webhook")));
 
     let mut item_rules = BTreeMap::new();
-    for (key, (path, confidence)) in picks {
+    for (key, pick) in picks {
+        let rule = rule_for(key, pick.path, pick.sum);
         fields.push(SuggestedField {
             field: key,
-            source: path.to_string(),
-            confidence,
+            source: rule.describe(),
+            confidence: pick.confidence,
         });
-        let rule = rule_for(key, path);
         if let FieldKey::Item(_) = key {
             item_rules.insert(key, rule);
         } else {
@@ -103,8 +140,15 @@ fn build(picks: BTreeMap<FieldKey, (JsonPath, f32)>, items_path: Option<JsonPath
     Suggestion { map, fields }
 }
 
-fn rule_for(key: FieldKey, path: JsonPath) -> Rule {
-    let mut rule = Rule::path(path);
+fn rule_for(key: FieldKey, path: JsonPath, sum: bool) -> Rule {
+    let mut rule = if sum {
+        Rule {
+            sum: Some(path),
+            ..Rule::default()
+        }
+    } else {
+        Rule::path(path)
+    };
     if key == FieldKey::Order(OrderField::Tags) {
         rule.split = Some(",".into());
     }
@@ -158,7 +202,7 @@ fn relative_to(path: &JsonPath, items: &JsonPath) -> Option<JsonPath> {
 fn consider_item(
     relative: &JsonPath,
     element: &Element,
-    picks: &mut BTreeMap<FieldKey, (JsonPath, f32)>,
+    picks: &mut BTreeMap<FieldKey, Pick>,
 ) {
     let Some(leaf) = leaf_name(relative) else {
         return;
@@ -178,7 +222,7 @@ fn consider_item(
 fn consider_order(
     path: &JsonPath,
     element: &Element,
-    picks: &mut BTreeMap<FieldKey, (JsonPath, f32)>,
+    picks: &mut BTreeMap<FieldKey, Pick>,
 ) {
     let names = segment_names(path);
     let Some(leaf) = names.last() else {
@@ -191,17 +235,44 @@ fn consider_order(
         return;
     }
     let money_leaf = matches!(leaf.as_str(), "value" | "amount");
-    let (name, depth) = match (money_leaf, parent) {
-        (true, Some(parent)) => (parent, names.len() - 1),
-        _ => (leaf.as_str(), names.len()),
-    };
-    for (key, candidates) in ORDER_NAMES {
-        if let Some(rank) = candidates.iter().position(|candidate| *candidate == name) {
-            let confidence = rank_confidence(rank) - 0.15 * depth.saturating_sub(1) as f32;
-            if fits_shape(*key, element) {
-                keep_best(picks, *key, path.clone(), confidence);
+    let mut names_to_try = vec![(leaf.clone(), names.len())];
+    if let Some(parent) = parent {
+        let joined = if money_leaf { parent.to_owned() } else { format!("{parent}{leaf}") };
+        names_to_try.push((joined, names.len() - 1));
+    }
+    for (name, depth) in names_to_try {
+        for (key, candidates) in ORDER_NAMES {
+            if let Some(rank) = candidates.iter().position(|candidate| *candidate == name) {
+                let confidence = rank_confidence(rank) - 0.15 * depth.saturating_sub(1) as f32;
+                if fits_shape(*key, element) {
+                    keep_best(picks, *key, path.clone(), confidence);
+                }
             }
         }
+    }
+}
+
+/// Suggests shipping as the sum over an array of shipping lines, such as
+/// `$.shipping_lines[*].price`, when no shipping total was found.
+fn consider_shipping_sum(
+    path: &JsonPath,
+    element: &Element,
+    picks: &mut BTreeMap<FieldKey, Pick>,
+) {
+    let segments = path.segments();
+    let [.., Segment::Name(array), Segment::Wildcard, Segment::Name(leaf)] = segments else {
+        return;
+    };
+    let key = FieldKey::Charge(ChargeField::Shipping);
+    let is_shipping = normalize(array).starts_with("shipping");
+    let is_amount = SHIPPING_LINE_AMOUNTS.contains(&normalize(leaf).as_str());
+    if is_shipping && is_amount && fits_shape(key, element) && !picks.contains_key(&key) {
+        let pick = Pick {
+            path: path.clone(),
+            confidence: SHIPPING_SUM_CONFIDENCE,
+            sum: true,
+        };
+        picks.insert(key, pick);
     }
 }
 
@@ -210,7 +281,7 @@ fn consider_address(
     path: &JsonPath,
     leaf: &str,
     element: &Element,
-    picks: &mut BTreeMap<FieldKey, (JsonPath, f32)>,
+    picks: &mut BTreeMap<FieldKey, Pick>,
 ) {
     for (field, candidates) in ADDRESS_NAMES {
         if let Some(rank) = candidates.iter().position(|candidate| *candidate == leaf) {
@@ -263,15 +334,16 @@ fn rank_confidence(rank: usize) -> f32 {
 }
 
 fn keep_best(
-    picks: &mut BTreeMap<FieldKey, (JsonPath, f32)>,
+    picks: &mut BTreeMap<FieldKey, Pick>,
     key: FieldKey,
     path: JsonPath,
     confidence: f32,
 ) {
     let confidence = confidence.clamp(0.05, 0.95);
-    let better = picks.get(&key).is_none_or(|(_, existing)| confidence > *existing);
+    let better = picks.get(&key).is_none_or(|existing| confidence > existing.confidence);
     if better {
-        picks.insert(key, (path, confidence));
+        let sum = false;
+        picks.insert(key, Pick { path, confidence, sum });
     }
 }
 

@@ -1,0 +1,176 @@
+//! The map document: unknown keys and invalid rules are rejected with errors that name them,
+//! presets round-trip, and the JSON Schema agrees with the serde types.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use postsale_core::mapping::{Category, Map, MapError, catalogue, presets};
+use serde_json::{Value, json};
+
+fn schema() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schemas/map.schema.json");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn rejection(json: Value) -> String {
+    match Map::from_value(json) {
+        Ok(_) => panic!("the map was accepted"),
+        Err(error) => error.to_string(),
+    }
+}
+
+fn problems(json: Value) -> Vec<String> {
+    match Map::from_value(json) {
+        Err(MapError::Invalid(problems)) => problems,
+        other => panic!("expected rule problems, got {other:?}"),
+    }
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    let message = rejection(json!({"version": 1, "feilds": {}}));
+    assert!(message.contains("feilds"), "{message}");
+    let message = rejection(json!({"version": 1, "fields": {"order.number": {"path": "$.n", "convert": "x"}}}));
+    assert!(message.contains("convert"), "{message}");
+    let message = rejection(json!({"version": 1, "fields": {"order.numbr": {"path": "$.n"}}}));
+    assert!(message.contains("order.numbr"), "{message}");
+    assert!(message.contains("order.number"), "suggests the key: {message}");
+}
+
+#[test]
+fn invalid_paths_are_named() {
+    let message = rejection(json!({"version": 1, "fields": {"order.number": {"path": "$..id"}}}));
+    assert!(message.contains("$..id"), "{message}");
+    assert!(message.contains("descendant"), "{message}");
+    let message = rejection(json!({"version": 1, "fields": {"order.number": {"template": "{$.a"}}}));
+    assert!(message.contains("{$.a"), "{message}");
+}
+
+#[test]
+fn every_rule_problem_is_reported_together() {
+    let found = problems(json!({
+        "version": 2,
+        "fields": {
+            "order.source": {},
+            "order.number": {"path": "$.a", "value": "1"},
+            "order.external_id": {"path": "@.id"},
+            "order.date": {"path": "$.d", "time_zone": "Mars/Base"},
+            "order.status": {"path": "$.s", "value_map": {"paid": "done"}},
+            "charges.shipping": {"sum": "$.shipping.price"},
+            "order.customer_name": {"path": "$.n", "unit": "kg"}
+        },
+        "items": {"path": "$.lines", "fields": {"order.currency": {"path": "@.c"}}}
+    }));
+    let expected = [
+        "version 2",
+        "order.source: the rule has no source",
+        "order.number: the rule has 2 sources",
+        "order.external_id: @.id starts with @",
+        "order.date: unknown time zone \"Mars/Base\"",
+        "order.status: the value map gives \"done\"",
+        "charges.shipping: sum of $.shipping.price needs a [*]",
+        "order.customer_name: unit only works on weight and length fields",
+        "items: the path $.lines must start with $ and end with [*]",
+        "items: order.currency is an order-level field",
+    ];
+    for text in expected {
+        assert!(found.iter().any(|problem| problem.contains(text)), "{text} in {found:#?}");
+    }
+}
+
+#[test]
+fn item_fields_belong_in_items() {
+    let found = problems(json!({"version": 1, "fields": {"items.sku": {"path": "$.sku"}}}));
+    assert!(found[0].contains("items.sku is an item field"), "{found:?}");
+}
+
+#[test]
+fn empty_map_cannot_be_saved() {
+    let found = problems(json!({"version": 1}));
+    assert!(found[0].contains("no field"), "{found:?}");
+}
+
+#[test]
+fn missing_required_lists_source_and_number() {
+    let map = Map::from_value(json!({"version": 1, "fields": {"order.date": {"path": "$.d"}}}))
+        .unwrap();
+    let missing: Vec<&str> = map.missing_required().iter().map(|key| key.as_str()).collect();
+    assert_eq!(missing, ["order.source", "order.number"]);
+}
+
+#[test]
+fn presets_round_trip_through_json() {
+    for preset in presets::all() {
+        let json = serde_json::to_value(&preset.map).unwrap();
+        let back = Map::from_value(json).unwrap();
+        assert_eq!(back, preset.map, "{}", preset.id);
+    }
+}
+
+#[test]
+fn presets_validate_against_the_schema() {
+    let validator = jsonschema::validator_for(&schema()).expect("the schema compiles");
+    for preset in presets::all() {
+        let source: Value = serde_json::from_str(presets::source(preset.id).unwrap()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&source).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", preset.id);
+    }
+}
+
+#[test]
+fn schema_rejects_what_serde_rejects() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    let invalid = [
+        json!({"version": 1, "feilds": {}}),
+        json!({"version": 1, "fields": {"order.numbr": {"path": "$.n"}}}),
+        json!({"version": 1, "fields": {"order.number": {"path": "$.a", "value": 1}}}),
+        json!({"version": 1, "fields": {"items.sku": {"path": "$.a"}}}),
+        json!({"version": 2, "fields": {"order.number": {"path": "$.a"}}}),
+    ];
+    for map in invalid {
+        assert!(!validator.is_valid(&map), "schema accepted {map}");
+        assert!(Map::from_value(map.clone()).is_err(), "serde accepted {map}");
+    }
+}
+
+fn keys(value: &Value) -> BTreeSet<String> {
+    value.as_object().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn schema_and_types_agree_on_keys() {
+    let schema = schema();
+    let full_rule = json!({
+        "path": "$.a", "empty_values": ["0"], "default": 1, "value_map": {"a": "b"},
+        "split": ",", "money_format": "plain", "minor_units": 2, "datetime_format": "%Y",
+        "time_zone": "UTC", "true_words": ["y"], "false_words": ["n"], "unit": "g",
+        "decode_html": true
+    });
+    let rule: postsale_core::mapping::Rule = serde_json::from_value(full_rule).unwrap();
+    let mut rule_keys = keys(&serde_json::to_value(&rule).unwrap());
+    rule_keys.extend(["value", "template", "first_of", "sum"].map(String::from));
+    assert_eq!(rule_keys, keys(&schema["$defs"]["rule"]["properties"]));
+
+    let full_map = json!({
+        "version": 1, "name": "n", "description": "d", "money_format": "dot_thousands",
+        "test_flag": {"path": "$.t"}, "thin_payload": {"id": "$.id"},
+        "fields": {"order.number": {"path": "$.n"}},
+        "items": {"path": "$.l[*]", "fields": {}}
+    });
+    let map = Map::from_value(full_map).unwrap();
+    assert_eq!(keys(&serde_json::to_value(&map).unwrap()), keys(&schema["properties"]));
+
+    let enum_of = |pointer: &str| -> BTreeSet<String> {
+        let list = schema.pointer(pointer).unwrap().as_array().unwrap();
+        list.iter().map(|name| name.as_str().unwrap().to_owned()).collect()
+    };
+    let (items, order): (Vec<_>, Vec<_>) =
+        catalogue().iter().partition(|def| def.key.category() == Category::Items);
+    let names = |defs: Vec<&postsale_core::mapping::FieldDef>| -> BTreeSet<String> {
+        defs.iter().map(|def| def.name.to_owned()).collect()
+    };
+    assert_eq!(enum_of("/properties/fields/propertyNames/enum"), names(order));
+    assert_eq!(enum_of("/properties/items/properties/fields/propertyNames/enum"), names(items));
+}
