@@ -1,4 +1,4 @@
-//! The shared cases about verification answer as their `expect` says: raw-body HMAC,
+//! The shared cases about verification get the outcome their `expect` names: raw-body HMAC,
 //! missing or unreadable signatures, gzip bodies, secret rotation, and forwarded-for spoofing.
 
 mod verify_support;
@@ -32,7 +32,7 @@ fn shopify_config(case: &Value) -> SecurityConfig {
     SecurityConfig::single(Check::Hmac(hmac))
 }
 
-/// The raw body of a case, checked against its recorded SHA-256.
+/// Returns the raw body of a case after checking it against its recorded SHA-256.
 fn case_body(request: &Value) -> Vec<u8> {
     let body = text(request, "/body").as_bytes().to_vec();
     if let Some(sha) = request.get("body_sha256").and_then(Value::as_str) {

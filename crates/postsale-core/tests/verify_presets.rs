@@ -1,5 +1,5 @@
 //! Every preset accepts a real payload signed the way its channel signs, and rejects it when
-//! one byte changes; the Standard Webhooks published test vector verifies.
+//! one byte changes. The Standard Webhooks published test vector also verifies.
 
 mod verify_support;
 

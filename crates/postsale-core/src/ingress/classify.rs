@@ -69,7 +69,7 @@ pub fn classify_body(content_type: Option<&str>, bytes: &[u8]) -> BodyKind {
 /// Whether a request is WooCommerce's unsigned ping: no `X-WC-Webhook-Topic` header, a
 /// form-encoded or untyped body that is exactly `webhook_id=<digits>`.
 ///
-/// The server answers such a request 200 before any security check, because WooCommerce
+/// The server returns 200 for such a request before any security check, because WooCommerce
 /// saves a webhook only when its ping gets a 200, and it does not sign the ping. This is
 /// safe because a ping carries no order: the caller keeps it as a request but never imports
 /// it and never shows it as the mapping sample, so a forged ping changes no order.
@@ -96,7 +96,7 @@ fn ping_webhook_id(bytes: &[u8]) -> Option<u64> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-/// The media type without parameters, lowercased: `Application/JSON; charset=utf-8` gives
+/// Returns the media type without parameters, lowercased: `Application/JSON; charset=utf-8` gives
 /// `application/json`.
 fn media_type(content_type: &str) -> String {
     let essence = content_type.split(';').next().unwrap_or_default();

@@ -40,7 +40,7 @@ fn is_trusted(trusted_proxies: &[IpRange], address: IpAddr) -> bool {
     trusted_proxies.iter().any(|range| range.contains(address))
 }
 
-/// The comma-separated entries of every `X-Forwarded-For` header, in order. A header that is
+/// Lists the comma-separated entries of every `X-Forwarded-For` header, in order. A header that is
 /// not ASCII gives one entry that fails to parse, which ends the walk there.
 fn forwarded_entries(headers: &HeaderMap) -> Vec<&str> {
     headers

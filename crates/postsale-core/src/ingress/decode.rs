@@ -7,10 +7,10 @@ use std::io::{self, Read};
 use flate2::read::{DeflateDecoder, MultiGzDecoder, ZlibDecoder};
 use http::StatusCode;
 
-/// The most encodings one request may stack, such as `gzip, gzip`.
+/// The maximum number of encodings one request may stack, such as `gzip, gzip`.
 const MAX_LAYERS: usize = 2;
 
-/// Why a body could not be decoded.
+/// The error for a body that could not be decoded.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     #[error(
@@ -31,8 +31,8 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
-    /// The response status: 413 for a body over the limit, 415 for an encoding postsale does
-    /// not read, 400 for corrupt data.
+    /// Returns the response status: 413 for a body over the limit, 415 for an encoding
+    /// postsale does not read, 400 for corrupt data.
     pub fn status(&self) -> StatusCode {
         match self {
             DecodeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

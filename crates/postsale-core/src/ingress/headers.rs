@@ -36,7 +36,7 @@ const ALWAYS_MASKED: [&str; 13] = [
     "squarespace-signature",
 ];
 
-/// The longest delivery id accepted; a longer value is not an id a channel sends.
+/// The maximum length of a delivery id in bytes. A longer value is not an id a channel sends.
 const MAX_DELIVERY_ID_LEN: usize = 200;
 
 /// Returns the delivery id of a request: the value of `extra_header` when the store names one,
@@ -71,12 +71,12 @@ pub fn mask_headers(headers: &HeaderMap, config: &SecurityConfig) -> Vec<(String
                 || configured
                     .iter()
                     .any(|header| header.eq_ignore_ascii_case(name));
-            let shown = if secret {
+            let display = if secret {
                 mask_value(name, &text)
             } else {
                 text.into_owned()
             };
-            (name.to_owned(), shown)
+            (name.to_owned(), display)
         })
         .collect()
 }

@@ -1,7 +1,7 @@
-//! Pure helpers of webhook ingress that the HTTP handler calls before a request is kept:
-//! undoing `Content-Encoding` within a size limit, telling JSON from pings and other bodies,
-//! finding the delivery id, masking credentials before headers are stored or shown, and
-//! resolving the client address behind trusted proxies.
+//! Pure helpers of webhook ingress that the HTTP handler calls before a request is kept.
+//! They undo `Content-Encoding` within a size limit, tell JSON from pings and other bodies,
+//! find the delivery id, mask credentials before headers are stored or shown, and resolve
+//! the client address behind trusted proxies.
 
 mod classify;
 mod client_address;

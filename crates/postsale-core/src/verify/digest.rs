@@ -65,7 +65,7 @@ pub fn compute(algorithm: Algorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
 }
 
 fn compute_with<M: Mac + hmac::digest::KeyInit>(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    // HMAC takes keys of any length, so `new_from_slice` cannot fail here.
+    // HMAC pads or hashes keys of any length (RFC 2104), so `new_from_slice` cannot fail.
     let mut mac = <M as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
     for part in parts {
         mac.update(part);
@@ -73,7 +73,7 @@ fn compute_with<M: Mac + hmac::digest::KeyInit>(key: &[u8], parts: &[&[u8]]) -> 
     mac.finalize().into_bytes().to_vec()
 }
 
-/// The digest length in bytes of `algorithm`.
+/// Returns the digest length in bytes of `algorithm`.
 pub fn digest_len(algorithm: Algorithm) -> usize {
     match algorithm {
         Algorithm::Sha256 => 32,
@@ -82,7 +82,7 @@ pub fn digest_len(algorithm: Algorithm) -> usize {
     }
 }
 
-/// The name of the MAC, such as `HMAC-SHA256`, for diagnoses.
+/// Returns the name of the MAC, such as `HMAC-SHA256`, for diagnoses.
 pub fn mac_name(algorithm: Algorithm) -> &'static str {
     match algorithm {
         Algorithm::Sha256 => "HMAC-SHA256",
@@ -133,7 +133,7 @@ pub fn describe_shape(text: &str) -> &'static str {
     }
 }
 
-/// The text length of a digest of `len` bytes in `encoding`, with base64 padding.
+/// Returns the text length of a digest of `len` bytes in `encoding`, with base64 padding.
 pub fn encoded_len(encoding: DigestEncoding, len: usize) -> usize {
     match encoding {
         DigestEncoding::Hex | DigestEncoding::HexOrBase64 => len * 2,

@@ -20,7 +20,7 @@ pub enum Algorithm {
     Sha512,
 }
 
-/// How the digest is written in the signature header.
+/// The text encoding of the digest in the signature header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DigestEncoding {
@@ -30,7 +30,7 @@ pub enum DigestEncoding {
     HexOrBase64,
 }
 
-/// How the configured secret text becomes the HMAC key bytes.
+/// The encoding that turns the configured secret text into the HMAC key bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyEncoding {
@@ -42,11 +42,11 @@ pub enum KeyEncoding {
     Base64,
 }
 
-/// Which bytes the sender signs, and so where the signature and timestamp are read from.
+/// The bytes the sender signs, which also decide where the signature and timestamp are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignedContent {
-    /// The body alone. The signature header holds one digest, after the optional prefix.
+    /// The body alone. The signature header contains one digest, after the optional prefix.
     Body,
     /// `{t}.{body}`, with a signature header such as `t=1700000000,v1=<hex>,v1=<hex>`.
     TimestampBody,
@@ -90,7 +90,7 @@ impl SigningSecret {
         }
     }
 
-    /// Whether `now` falls in `[valid_from, valid_until)`.
+    /// Returns whether `now` falls in `[valid_from, valid_until)`.
     pub fn is_active_at(&self, now: OffsetDateTime) -> bool {
         let started = self.valid_from.is_none_or(|from| from <= now);
         let ended = self.valid_until.is_some_and(|until| until <= now);
@@ -182,7 +182,7 @@ impl HmacConfig {
         preset.hmac_config(vec![SigningSecret::new(secret)])
     }
 
-    /// Whether the sender signs a timestamp, so that old timestamps are rejected.
+    /// Returns whether the sender signs a timestamp, so that old timestamps are rejected.
     pub fn signs_timestamp(&self) -> bool {
         self.signed_content != SignedContent::Body
     }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub struct IpRange(IpNet);
 
 impl IpRange {
-    /// Whether `address` falls inside the range.
+    /// Returns whether `address` falls inside the range.
     pub fn contains(&self, address: IpAddr) -> bool {
         self.0.contains(&address.to_canonical())
     }
@@ -26,7 +26,7 @@ impl IpRange {
     }
 }
 
-/// Whether any of `ranges` contains `address`.
+/// Returns whether any of `ranges` contains `address`.
 pub fn any_contains(ranges: &[IpRange], address: IpAddr) -> bool {
     ranges.iter().any(|range| range.contains(address))
 }

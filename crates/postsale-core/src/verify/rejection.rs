@@ -1,5 +1,5 @@
 //! The outcome of verification: `Verified`, or a `Rejection` with a status, a reason code and
-//! a diagnosis that tells an integrator what to fix without revealing a secret.
+//! a diagnosis that shows an integrator what to fix without revealing a secret.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -41,7 +41,7 @@ impl CheckKind {
     }
 }
 
-/// Why a request was rejected, as a stable code for logs, metrics and API responses.
+/// The reason for a rejection, as a stable code for logs, metrics and API responses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
@@ -96,7 +96,7 @@ pub struct Rejection {
     pub status: StatusCode,
     pub reason: Reason,
     pub check: CheckKind,
-    /// What was wrong and what the sender should change.
+    /// The problem found and the change the sender should make.
     pub diagnosis: String,
 }
 

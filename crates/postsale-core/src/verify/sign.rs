@@ -66,7 +66,7 @@ pub fn sign_request(
     Ok(headers)
 }
 
-/// The delivery id and event headers a channel sends beside its signature.
+/// Lists the delivery id and event headers a channel sends beside its signature.
 fn channel_headers(
     preset: Preset,
     now: OffsetDateTime,

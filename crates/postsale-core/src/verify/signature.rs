@@ -10,7 +10,7 @@ use super::rejection::{CheckKind, Reason, Rejection};
 /// Timestamps above this many seconds (the year 5138) are almost surely milliseconds.
 const MILLISECONDS_HINT_ABOVE: i64 = 100_000_000_000;
 
-/// What a request claims was signed.
+/// The signature a request claims: the signed bytes before the body and the digests.
 #[derive(Debug)]
 pub(crate) struct ClaimedSignature<'a> {
     /// The bytes signed before the body: `""`, `"{t}."` or `"{id}.{timestamp}."`.

@@ -7,7 +7,8 @@ use super::config::{BasicAuthConfig, Check, HeaderValueConfig, IpAllowList, Secu
 use super::digest::decode_key;
 use super::hmac_config::{HmacConfig, SignedContent};
 
-/// The most secrets an HMAC check holds: the current one and the one being rotated out.
+/// The maximum number of secrets of an HMAC check: the current one and the one being rotated
+/// out.
 pub const MAX_SECRETS: usize = 2;
 
 /// The largest timestamp tolerance accepted, one day in seconds: a wider window makes

@@ -17,8 +17,8 @@ use time::format_description::well_known::Rfc3339;
 /// A peer address from the documentation range, outside every allow list in the tests.
 pub const PEER: &str = "192.0.2.1";
 
-/// The shared folder with payloads and cases: `POSTSALE_SHARED_DIR`, or `../shared` beside
-/// the workspace root.
+/// Returns the shared folder with payloads and cases: `POSTSALE_SHARED_DIR`, or `../shared`
+/// beside the workspace root.
 pub fn shared_dir() -> PathBuf {
     let dir = match std::env::var_os("POSTSALE_SHARED_DIR") {
         Some(dir) => PathBuf::from(dir),
@@ -32,13 +32,13 @@ pub fn shared_dir() -> PathBuf {
     dir
 }
 
-/// The bytes of a file under `payloads/`.
+/// Reads the bytes of a file under `payloads/`.
 pub fn payload(name: &str) -> Vec<u8> {
     let path = shared_dir().join("payloads").join(name);
     std::fs::read(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
 }
 
-/// The parsed JSON of a file under `cases/`.
+/// Reads and parses a file under `cases/`.
 pub fn case(name: &str) -> Value {
     let path = shared_dir().join("cases").join(name);
     let text = std::fs::read_to_string(&path)
@@ -47,7 +47,7 @@ pub fn case(name: &str) -> Value {
         .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()))
 }
 
-/// A case's string field, panicking with the path when it is absent.
+/// Returns a case's string field, panicking with the path when it is absent.
 pub fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
     value
         .pointer(pointer)
