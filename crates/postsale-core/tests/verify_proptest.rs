@@ -1,10 +1,11 @@
-//! Property: any change to a signed body makes the HMAC check fail, for every preset.
+//! Properties: any change to a signed body makes the HMAC check fail, for every preset, and
+//! arbitrary signature headers are rejected with 401 without a panic.
 
 mod verify_support;
 
 use postsale_core::verify::{Check, HmacConfig, Preset, Reason, SecurityConfig};
 use proptest::prelude::*;
-use verify_support::{instant, sign, verify};
+use verify_support::{insert, instant, sign, verify};
 
 const SECRETS: [(Preset, &str); 6] = [
     (Preset::Shopify, "shpss_property_secret"),
@@ -48,5 +49,27 @@ proptest! {
 
         let rejection = verify(&config, &headers, &changed, now).unwrap_err();
         prop_assert_eq!(rejection.reason, Reason::BadSignature);
+    }
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_signature_headers_fail_closed(
+        preset_index in 0..SECRETS.len(),
+        value in proptest::collection::vec(32_u8..=255, 0..120),
+        body in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let (preset, secret) = SECRETS[preset_index];
+        let hmac = HmacConfig::preset(preset, secret);
+        let header = hmac.header.clone();
+        let config = SecurityConfig::single(Check::Hmac(hmac));
+        let now = instant("2025-01-24T04:10:16Z");
+
+        let mut headers = sign(&config, &body, now);
+        let value: Vec<u8> = value.into_iter().filter(|&byte| byte != 127).collect();
+        insert(&mut headers, &header, &value);
+
+        let rejection = verify(&config, &headers, &body, now).unwrap_err();
+        prop_assert_eq!(rejection.status.as_u16(), 401);
     }
 }

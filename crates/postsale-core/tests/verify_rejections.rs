@@ -421,3 +421,29 @@ fn all_checks_must_pass() {
     let rejection = verify(&config, &headers, b"{}", now()).unwrap_err();
     assert_eq!(rejection.check, CheckKind::Hmac);
 }
+
+#[test]
+fn empty_configured_credentials_fail_closed() {
+    let basic = basic_config("");
+    let rejection = verify(&basic, &basic_header("shop:"), BODY, now()).unwrap_err();
+    assert_eq!(rejection.reason, Reason::BadCredentials);
+
+    let header = SecurityConfig::single(Check::HeaderValue(HeaderValueConfig {
+        header: "X-Api-Token".to_owned(),
+        value: "".into(),
+    }));
+    let mut headers = HeaderMap::new();
+    insert(&mut headers, "X-Api-Token", b"");
+    let rejection = verify(&header, &headers, BODY, now()).unwrap_err();
+    assert_eq!(rejection.reason, Reason::BadCredentials);
+
+    let hmac = hmac_config(Preset::Shopify, "");
+    let mut headers = HeaderMap::new();
+    insert(
+        &mut headers,
+        "X-Shopify-Hmac-Sha256",
+        b"JSWWeKs0gKRfz9tswv5Ni2H8SABMtMIqjgl8Jqr+no4=",
+    );
+    let rejection = verify(&hmac, &headers, BODY, now()).unwrap_err();
+    assert_eq!(rejection.reason, Reason::NoActiveSecret);
+}

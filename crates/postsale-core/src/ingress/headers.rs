@@ -20,7 +20,7 @@ pub const DELIVERY_ID_HEADERS: [&str; 5] = [
 
 /// Headers that carry a credential or a signature in every configuration: the standard
 /// credential headers, common API key headers, and the signature headers of the presets.
-const ALWAYS_MASKED: [&str; 13] = [
+pub const ALWAYS_MASKED: [&str; 13] = [
     "authorization",
     "proxy-authorization",
     "cookie",

@@ -2,6 +2,16 @@
 //! They undo `Content-Encoding` within a size limit, tell JSON from pings and other bodies,
 //! find the delivery id, mask credentials before headers are stored or shown, and resolve
 //! the client address behind trusted proxies.
+//!
+//! The handler is expected to call them in this order, because each step needs the previous
+//! one's output:
+//!
+//! 1. Reject a raw body over the size limit (413) before reading further.
+//! 2. [`decode_body`] with `Content-Encoding` and the decoded size limit (413, 415 or 400).
+//! 3. [`is_unsigned_ping`]: keep the request, return 200, skip the steps below.
+//! 4. [`crate::verify::verify_request`] with the raw and decoded bytes (401 or 403).
+//! 5. [`mask_headers`] and [`delivery_id`] to keep the request, then 2xx once it is committed.
+//! 6. [`classify_body`] decides whether the worker imports it: only [`BodyKind::Json`] is.
 
 mod classify;
 mod client_address;
@@ -11,4 +21,4 @@ mod headers;
 pub use classify::{BodyKind, classify_body, is_unsigned_ping};
 pub use client_address::client_address;
 pub use decode::{DecodeError, decode_body};
-pub use headers::{DELIVERY_ID_HEADERS, MASK, delivery_id, mask_headers};
+pub use headers::{ALWAYS_MASKED, DELIVERY_ID_HEADERS, MASK, delivery_id, mask_headers};

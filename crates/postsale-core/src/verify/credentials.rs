@@ -17,6 +17,9 @@ pub(crate) fn check_basic_auth(
     config: &BasicAuthConfig,
     headers: &HeaderMap,
 ) -> Result<(), Rejection> {
+    if config.username.is_empty() || config.password.is_empty() {
+        return Err(unset_credential(CheckKind::BasicAuth));
+    }
     let value = required_header(CheckKind::BasicAuth, headers, AUTHORIZATION.as_str())?;
 
     let Some((scheme, encoded)) = value.split_once(' ') else {
@@ -58,6 +61,9 @@ pub(crate) fn check_header_value(
     config: &HeaderValueConfig,
     headers: &HeaderMap,
 ) -> Result<(), Rejection> {
+    if config.value.is_empty() {
+        return Err(unset_credential(CheckKind::HeaderValue));
+    }
     let Some(value) = headers.get(config.header.as_str()) else {
         let diagnosis = format!(
             "header {} is missing; the sender must send it",
@@ -90,6 +96,14 @@ fn secret_eq(received: &[u8], expected: &[u8]) -> bool {
     Sha256::digest(received)
         .ct_eq(&Sha256::digest(expected))
         .into()
+}
+
+/// Rejects every request while a credential is empty, so that an unvalidated configuration
+/// cannot accept an empty password or header value.
+fn unset_credential(check: CheckKind) -> Rejection {
+    let diagnosis = "the webhook's security settings have an empty credential; set it in the \
+                     webhook's security settings";
+    Rejection::new(check, Reason::BadCredentials, diagnosis)
 }
 
 fn malformed_basic(diagnosis: impl Into<String>) -> Rejection {
