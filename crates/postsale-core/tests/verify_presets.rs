@@ -218,6 +218,7 @@ fn shopify_preset_json_shape() {
             "header": "X-Shopify-Hmac-Sha256",
             "algorithm": "sha256",
             "encoding": "base64",
+            "prefix": null,
             "signed_content": "body",
             "key_encoding": "text",
             "tolerance_secs": 300,
@@ -314,4 +315,24 @@ fn preset_names_parse() {
 
     let secret = SigningSecret::new("x");
     assert!(secret.is_active_at(instant("2025-01-01T00:00:00Z")));
+}
+
+#[test]
+fn cleared_prefix_survives_round_trip() {
+    let mut github = HmacConfig::preset(Preset::GitHub, "text");
+    github.prefix = None;
+    let config = SecurityConfig::single(Check::Hmac(github));
+
+    let json = serde_json::to_string(&config).unwrap();
+    let read_back: SecurityConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(read_back, config);
+
+    let empty = serde_json::json!({
+        "checks": [{"type": "hmac", "preset": "github", "prefix": "", "secrets": [{"value": "t"}]}]
+    });
+    let config: SecurityConfig = serde_json::from_value(empty).unwrap();
+    let Check::Hmac(hmac) = &config.checks[0] else {
+        panic!("not hmac")
+    };
+    assert_eq!(hmac.prefix, None);
 }

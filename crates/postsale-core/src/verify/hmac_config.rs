@@ -101,7 +101,7 @@ impl SigningSecret {
 /// The settings of an HMAC check.
 ///
 /// When read from JSON, every setting but `secrets` may be left out, and the check's
-/// `preset` (default `custom`) fills it in. A `prefix` of `""` means no prefix.
+/// `preset` (default `custom`) fills it in. A `prefix` of `null` or `""` means no prefix.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "HmacSpec")]
 pub struct HmacConfig {
@@ -111,7 +111,7 @@ pub struct HmacConfig {
     pub algorithm: Algorithm,
     pub encoding: DigestEncoding,
     /// Text before the digest, such as `sha256=`. Used only when the body alone is signed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Written as `null` when absent, so that reading it back does not restore the preset's.
     pub prefix: Option<String>,
     pub signed_content: SignedContent,
     /// The header with the delivery id, for [`SignedContent::IdTimestampBody`].
@@ -138,7 +138,9 @@ struct HmacSpec {
     header: Option<String>,
     algorithm: Option<Algorithm>,
     encoding: Option<DigestEncoding>,
-    prefix: Option<String>,
+    /// Absent: the preset's prefix. `null` or `""`: no prefix.
+    #[serde(default, deserialize_with = "present_or_null")]
+    prefix: Option<Option<String>>,
     signed_content: Option<SignedContent>,
     id_header: Option<String>,
     timestamp_header: Option<String>,
@@ -152,6 +154,15 @@ fn custom_preset() -> Preset {
     Preset::Custom
 }
 
+/// Reads a field that is present, possibly as `null`, into `Some`, so that an absent field
+/// (left as `None` by `#[serde(default)]`) differs from an explicit `null`.
+fn present_or_null<'de, D>(deserializer: D) -> Result<Option<Option<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
 impl From<HmacSpec> for HmacConfig {
     fn from(spec: HmacSpec) -> Self {
         let base = spec.preset.hmac_config(spec.secrets);
@@ -161,7 +172,7 @@ impl From<HmacSpec> for HmacConfig {
             encoding: spec.encoding.unwrap_or(base.encoding),
             prefix: spec
                 .prefix
-                .or(base.prefix)
+                .unwrap_or(base.prefix)
                 .filter(|prefix| !prefix.is_empty()),
             signed_content: spec.signed_content.unwrap_or(base.signed_content),
             id_header: spec.id_header.or(base.id_header),
