@@ -28,8 +28,8 @@ pub(crate) fn check_basic_auth(
         ));
     };
     if !scheme.eq_ignore_ascii_case("basic") {
-        let diagnosis =
-            format!("Authorization uses the {scheme:?} scheme; send Basic <credentials>");
+        // The scheme is not echoed: a sender that leaves it out puts its credential there.
+        let diagnosis = "Authorization does not use the Basic scheme; send Basic <credentials>";
         return Err(malformed_basic(diagnosis));
     }
 
