@@ -56,7 +56,7 @@ pub enum SignedContent {
     IdTimestampBody,
 }
 
-/// Whether a body sent with a `Content-Encoding` is signed as decoded or as sent.
+/// The form of a body with a `Content-Encoding` that the sender signs: decoded or as sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignedContentEncoding {
