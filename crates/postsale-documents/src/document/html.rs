@@ -43,7 +43,7 @@ thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 th { text-align: left; background: #e8e8e8; border-bottom: 1px solid #888; }
 th, td { padding: 0.3em 0.4em; vertical-align: top; overflow-wrap: anywhere; }
-tbody td { border-bottom: 1px solid #ddd; }
+table.lines tbody td { border-bottom: 1px solid #ddd; }
 .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 col.sku { width: 22%; }
 col.qty { width: 9%; }

@@ -94,10 +94,19 @@ fn encode_full_size(
         return encode(image, format, 0);
     }
 
-    let mut bytes = Vec::new();
-    for quality in JPEG_QUALITIES {
-        bytes = encode(image, format, quality)?;
+    let lowest = JPEG_QUALITIES[JPEG_QUALITIES.len() - 1];
+    let mut bytes = encode(image, format, JPEG_QUALITIES[0])?;
+    for quality in &JPEG_QUALITIES[1..] {
         if bytes.len() <= max_bytes {
+            break;
+        }
+
+        // A file more than twice the limit skips straight to the lowest quality, assuming that
+        // the steps between cannot close that gap and would only cost encoding time.
+        let far_off = bytes.len() / 2 > max_bytes;
+        let quality = if far_off { lowest } else { *quality };
+        bytes = encode(image, format, quality)?;
+        if quality == lowest {
             break;
         }
     }

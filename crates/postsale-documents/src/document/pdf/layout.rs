@@ -5,7 +5,7 @@ use super::super::model::{Address, DocumentOrder, Line};
 use super::super::money::format_amount;
 use super::super::{DocumentKind, TotalRow, totals};
 use super::text::{FaceSet, MissingGlyph, Style};
-use super::wrap::{TextStyle, fit, wrap};
+use super::wrap::{TextStyle, fit, wrap, wrap_paragraphs};
 
 /// A4 in points.
 pub(crate) const PAGE_WIDTH: f32 = 595.28;
@@ -391,7 +391,7 @@ impl Layout<'_, '_> {
         self.y = self.text_line(MARGIN, self.y, "NOTES", LABEL, 100, "heading");
 
         for note in notes {
-            for line in wrap(self.faces, note, BODY, CONTENT_WIDTH, NOTE_MAX_LINES) {
+            for line in wrap_paragraphs(self.faces, note, BODY, CONTENT_WIDTH, NOTE_MAX_LINES) {
                 self.ensure(line_height(BODY));
                 self.y = self.text_line(MARGIN, self.y, &line, BODY, 0, "notes");
             }

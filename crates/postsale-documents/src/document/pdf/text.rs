@@ -86,7 +86,9 @@ impl<'a> FaceSet<'a> {
         let mut current: Option<(usize, usize)> = None;
 
         for (offset, character) in text.char_indices() {
-            let face = self.pick(character, style).map_or(primary(style), |(face, _)| face);
+            let face = self
+                .pick(character, style)
+                .map_or(primary(style), |(face, _)| face);
             if let Some((start, run_face)) = current
                 && run_face != face
             {

@@ -37,6 +37,34 @@ pub(crate) fn wrap(
     lines
 }
 
+/// Wraps each line of `text` as its own paragraph, up to `max_lines` lines in all. When
+/// paragraphs are left over, the last line ends with an ellipsis.
+pub(crate) fn wrap_paragraphs(
+    faces: &FaceSet<'_>,
+    text: &str,
+    style: TextStyle,
+    max_width: f32,
+    max_lines: usize,
+) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for paragraph in text.lines().filter(|line| !line.trim().is_empty()) {
+        if lines.len() == max_lines {
+            if let Some(last) = lines.pop() {
+                lines.push(fit(faces, &format!("{last} {ELLIPSIS}"), style, max_width));
+            }
+            break;
+        }
+        lines.extend(wrap(
+            faces,
+            paragraph,
+            style,
+            max_width,
+            max_lines - lines.len(),
+        ));
+    }
+    lines
+}
+
 /// Returns `text` on one line, shortened with an ellipsis if it is wider than `max_width`.
 pub(crate) fn fit(faces: &FaceSet<'_>, text: &str, style: TextStyle, max_width: f32) -> String {
     let cleaned = clean(text);
@@ -154,6 +182,18 @@ mod tests {
         let fonts = Fonts::embedded();
         let faces = FaceSet::new(&fonts);
         assert_eq!(fit(&faces, "Product", BODY, 1.0), "");
+    }
+
+    #[test]
+    fn paragraphs_keep_line_breaks_and_mark_the_cut() {
+        let fonts = Fonts::embedded();
+        let faces = FaceSet::new(&fonts);
+
+        let lines = wrap_paragraphs(&faces, "one\n\ntwo\nthree", BODY, 200.0, 5);
+        assert_eq!(lines, ["one", "two", "three"]);
+
+        let lines = wrap_paragraphs(&faces, "one\ntwo\nthree", BODY, 200.0, 2);
+        assert_eq!(lines, ["one", "two \u{2026}"]);
     }
 
     #[test]
