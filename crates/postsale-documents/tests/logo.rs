@@ -16,7 +16,7 @@ use postsale_documents::logo::{
 /// catches a decoder that starts allocating or decoding pixels.
 const REJECT_WITHIN: Duration = Duration::from_millis(200);
 
-/// An image of pseudo-random pixels, which PNG cannot compress.
+/// Generates an image of pseudo-random pixels, which PNG cannot compress.
 fn noise_image(width: u32, height: u32) -> RgbImage {
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     RgbImage::from_fn(width, height, |_, _| {
@@ -55,7 +55,7 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// A PNG whose IHDR declares `width` x `height` RGBA pixels, with a correct CRC, followed by a
+/// Builds a PNG whose IHDR declares `width` x `height` RGBA pixels, with a correct CRC, followed by a
 /// tiny IDAT and IEND. Only the header is valid; decoding the pixels would fail.
 fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     let mut ihdr = b"IHDR".to_vec();
@@ -76,7 +76,7 @@ fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     bytes
 }
 
-/// A little-endian TIFF structure for an APP1 Exif segment: IFD0 holds the orientation and a
+/// Builds a little-endian TIFF structure for an APP1 Exif segment: IFD0 contains the orientation and a
 /// pointer to a GPS IFD with latitude 51° 30' 0" N and longitude 0° 7' 0" W.
 fn exif_tiff(orientation: u16) -> Vec<u8> {
     fn entry(out: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]) {
@@ -292,7 +292,7 @@ fn other_formats_are_rejected_by_name() {
 
 #[test]
 fn png_bytes_named_jpg_stay_png() {
-    // The server passes only the bytes, so a file called logo.jpg that holds a PNG is a PNG.
+    // The server passes only the bytes, so a file called logo.jpg that contains a PNG is a PNG.
     let upload = png_bytes(&DynamicImage::ImageRgb8(noise_image(8, 8)));
 
     let logo = process_logo(&upload, None, &LogoLimits::default()).unwrap();

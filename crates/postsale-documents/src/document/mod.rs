@@ -7,14 +7,14 @@ mod money;
 mod pdf;
 
 pub use html::{render_invoice_html, render_packing_slip_html};
-pub use model::{Address, DocumentOrder, Line, LogoImage, StoreHeader};
+pub use model::{Address, DocumentOrder, Line, LogoImage, StoreHeader, format_order_date};
 pub use money::format_amount;
 pub use pdf::{
     FontError, Fonts, KNOWN_CJK_FONT_PATHS, MissingGlyph, PdfDocument, PdfError,
     render_invoice_pdf, render_packing_slip_pdf,
 };
 
-/// Which document to render. The packing slip leaves out prices and totals.
+/// The kind of document to render. The packing slip leaves out prices and totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DocumentKind {
     Invoice,
@@ -38,7 +38,7 @@ pub(crate) struct TotalRow {
     pub is_total: bool,
 }
 
-/// The totals rows that the order has values for, in printing order. The total carries the
+/// Lists the totals rows that the order has values for, in printing order. The total carries the
 /// currency code. Nothing is computed: each amount is printed as the channel sent it.
 pub(crate) fn totals(order: &DocumentOrder) -> Vec<TotalRow> {
     let rows = [

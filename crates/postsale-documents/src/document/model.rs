@@ -2,6 +2,8 @@
 //! caller, independent of postsale's other crates.
 
 use rust_decimal::Decimal;
+use time::OffsetDateTime;
+use time::macros::format_description;
 
 /// Everything an invoice or packing slip shows about one order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,6 +25,14 @@ pub struct DocumentOrder {
     pub discount: Option<Decimal>,
     pub total: Option<Decimal>,
     pub notes: Vec<String>,
+}
+
+/// Formats an order date for [`DocumentOrder::order_date`] as `YYYY-MM-DD`, in the offset the
+/// date carries, so an order placed late in the evening keeps its local day.
+pub fn format_order_date(date: OffsetDateTime) -> String {
+    let format = format_description!("[year]-[month]-[day]");
+    date.format(&format)
+        .expect("a calendar date always formats")
 }
 
 /// The store's name, address and logo, printed at the top of each document.
@@ -67,7 +77,7 @@ pub struct Address {
 }
 
 impl Address {
-    /// The address as printed lines: name, company, streets, "city, state postal code",
+    /// Returns the address as printed lines: name, company, streets, "city, state postal code",
     /// country, phone and email, leaving out blank parts.
     pub fn lines(&self) -> Vec<String> {
         let mut lines: Vec<String> = Vec::new();
@@ -147,6 +157,12 @@ mod tests {
                 "IN"
             ]
         );
+    }
+
+    #[test]
+    fn order_date_keeps_local_day() {
+        let date = time::macros::datetime!(2020-01-04 23:53:42 -05:00);
+        assert_eq!(format_order_date(date), "2020-01-04");
     }
 
     #[test]

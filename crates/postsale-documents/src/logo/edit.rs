@@ -50,7 +50,7 @@ pub struct Zoom {
 }
 
 impl Zoom {
-    /// A zoom given in percent: `Zoom::percent(50)` halves each side.
+    /// Creates a zoom from a percentage: `Zoom::percent(50)` halves each side.
     pub fn percent(percent: u32) -> Zoom {
         Zoom {
             numerator: percent,
@@ -230,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn zoom_to_nothing_or_too_many_pixels_is_rejected() {
+    fn zoom_out_of_range_is_rejected() {
         for zoom in [
             Zoom::percent(0),
             Zoom {

@@ -156,8 +156,8 @@ fn to_eight_bit(image: DynamicImage) -> DynamicImage {
 }
 
 /// Picks the next, smaller size. The file size of a photo or of noise grows roughly with the
-/// pixel count, so each side is scaled by the square root of the byte ratio, with a margin, and
-/// by at least 5% and at most 70% per step.
+/// pixel count, so each side is scaled by the square root of the byte ratio, with a margin.
+/// Each step shrinks a side by at least 5% and at most 70%.
 fn scaled_size(width: u32, height: u32, bytes: usize, max_bytes: usize) -> (u32, u32) {
     let ratio = max_bytes as f64 / bytes as f64;
     let factor = (ratio.sqrt() * 0.95).clamp(0.3, 0.95);

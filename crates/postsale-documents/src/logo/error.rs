@@ -5,7 +5,7 @@ use image::ImageError;
 use super::edit::CropRect;
 use super::sniff::DetectedFormat;
 
-/// Why a logo upload was rejected.
+/// An error that rejects a logo upload.
 #[derive(Debug, thiserror::Error)]
 pub enum LogoError {
     #[error("the logo file is {detected}, not a PNG or JPEG image; upload a PNG or JPEG file")]

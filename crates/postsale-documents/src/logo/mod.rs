@@ -52,7 +52,7 @@ pub enum LogoFormat {
 }
 
 impl LogoFormat {
-    /// The media type for a `Content-Type` header.
+    /// Returns the media type for a `Content-Type` header.
     pub fn content_type(self) -> &'static str {
         match self {
             LogoFormat::Png => "image/png",
@@ -74,7 +74,7 @@ pub struct Logo {
 }
 
 impl Logo {
-    /// The media type for a `Content-Type` header.
+    /// Returns the media type for a `Content-Type` header.
     pub fn content_type(&self) -> &'static str {
         self.format.content_type()
     }

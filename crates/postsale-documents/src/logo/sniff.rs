@@ -23,7 +23,7 @@ pub enum DetectedFormat {
 }
 
 impl DetectedFormat {
-    /// Whether logos of this format are accepted.
+    /// Returns whether logos of this format are accepted.
     pub fn is_supported(self) -> bool {
         matches!(self, DetectedFormat::Png | DetectedFormat::Jpeg)
     }
@@ -87,7 +87,7 @@ fn is_heif_brand(brand: &[u8]) -> bool {
     brands.contains(&brand)
 }
 
-/// Whether the bytes are text whose first non-blank character is `<`, after an optional UTF-8
+/// Checks whether the bytes are text whose first non-blank character is `<`, after an optional UTF-8
 /// byte order mark. SVG files, XML and HTML all start this way.
 fn starts_like_markup(bytes: &[u8]) -> bool {
     let without_bom = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);

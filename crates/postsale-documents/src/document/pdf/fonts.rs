@@ -19,7 +19,7 @@ pub const KNOWN_CJK_FONT_PATHS: [(&str, u32); 4] = [
     ),
 ];
 
-/// Why a font could not be used.
+/// An error loading a font.
 #[derive(Debug, thiserror::Error)]
 pub enum FontError {
     #[error("reading the font file {path} failed: {source}; check the configured font path")]

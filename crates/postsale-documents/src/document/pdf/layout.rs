@@ -294,7 +294,7 @@ impl Layout<'_, '_> {
         self.y += height;
     }
 
-    /// The text lines of each cell of an order line, fitted to the column widths.
+    /// Fits the values of an order line to the column widths, as text lines per cell.
     fn cells(&self, line: &Line, columns: &[Column]) -> Vec<Vec<String>> {
         let mut values = vec![
             line.sku.clone().unwrap_or_default(),
@@ -446,8 +446,8 @@ impl Layout<'_, '_> {
             .fold(top, |y, line| self.text_line(x, y, line, style, 0, place))
     }
 
-    /// Sets one line of text with its left edge at `x` and the top of its line box at `top`;
-    /// returns the y below the line.
+    /// Sets one line of text with its left edge at `x` and the top of its line box at `top`.
+    /// Returns the y below the line.
     fn text_line(
         &mut self,
         x: f32,

@@ -37,7 +37,7 @@ impl std::fmt::Debug for PdfDocument {
     }
 }
 
-/// Why a PDF could not be written.
+/// An error writing a PDF.
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
     #[error("writing the PDF failed: {message}; report this with the order that caused it")]

@@ -21,7 +21,7 @@ pub(crate) enum Style {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingGlyph {
     pub character: char,
-    /// Where the text is printed, such as "line 3 name" or "ship to".
+    /// The place the text is printed at, such as "line 3 name" or "ship to".
     pub place: String,
     /// The whole text the character is in.
     pub text: String,
@@ -134,7 +134,7 @@ impl<'a> FaceSet<'a> {
         f32::from(loaded.face.glyph_hor_advance(glyph).unwrap_or(0)) / loaded.units_per_em
     }
 
-    /// The first face, in lookup order for `style`, that has a glyph for `character`.
+    /// Finds the first face, in lookup order for `style`, that has a glyph for `character`.
     fn pick(&self, character: char, style: Style) -> Option<(usize, ttf_parser::GlyphId)> {
         let first = [primary(style), REGULAR];
         let order = first.into_iter().chain(2..self.faces.len());
@@ -151,8 +151,8 @@ fn primary(style: Style) -> usize {
     }
 }
 
-/// The glyph for `character` in the face at `face_index`, or the placeholder glyph 0 when the
-/// face lacks it. Whitespace without a glyph becomes the face's space.
+/// Looks up the glyph for `character` in `loaded`, falling back to the placeholder glyph 0
+/// when the face lacks it. Whitespace without a glyph becomes the face's space.
 fn glyph_of(loaded: &LoadedFace<'_>, character: char) -> ttf_parser::GlyphId {
     let glyph = loaded.face.glyph_index(character);
     match glyph {

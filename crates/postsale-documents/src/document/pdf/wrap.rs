@@ -89,7 +89,7 @@ pub(crate) fn fit(faces: &FaceSet<'_>, text: &str, style: TextStyle, max_width: 
     format!("{}{ELLIPSIS}", cleaned[..end].trim_end())
 }
 
-/// The byte offset at which the first line of `text` ends: after the last space that keeps the
+/// Finds the byte offset at which the first line of `text` ends: after the last space that keeps the
 /// line within `max_width`, or else before the first character that does not fit, but always
 /// after at least one character.
 fn break_point(faces: &FaceSet<'_>, text: &str, style: TextStyle, max_width: f32) -> usize {
@@ -146,7 +146,7 @@ mod tests {
     }
 
     #[test]
-    fn long_text_wraps_at_spaces_and_ends_with_ellipsis() {
+    fn long_text_wraps_with_ellipsis() {
         let fonts = Fonts::embedded();
         let faces = FaceSet::new(&fonts);
         let text = "word ".repeat(100);
