@@ -5,7 +5,7 @@ use super::super::model::{Address, DocumentOrder, Line};
 use super::super::money::format_amount;
 use super::super::{DocumentKind, TotalRow, totals};
 use super::text::{FaceSet, MissingGlyph, Style};
-use super::wrap::{TextStyle, fit, wrap, wrap_paragraphs};
+use super::wrap::{TextStyle, fit, shrink_to_fit, wrap, wrap_paragraphs};
 
 /// A4 in points.
 pub(crate) const PAGE_WIDTH: f32 = 595.28;
@@ -19,6 +19,8 @@ const BOTTOM: f32 = PAGE_HEIGHT - MARGIN - 18.0;
 const CELL_PADDING: f32 = 4.0;
 const LOGO_MAX: (f32, f32) = (160.0, 60.0);
 const NOTE_MAX_LINES: usize = 60;
+/// Smallest size that numbers shrink to before they are shortened.
+const MIN_NUMBER_SIZE: f32 = 5.5;
 
 const BODY: TextStyle = TextStyle {
     style: Style::Regular,
@@ -245,7 +247,12 @@ impl Layout<'_, '_> {
         }
         for (index, line) in self.order.lines.iter().enumerate() {
             let cells = self.cells(line, &columns);
-            let rows = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            let rows = cells
+                .iter()
+                .map(|(lines, _)| lines.len())
+                .max()
+                .unwrap_or(1)
+                .max(1);
             let height = rows as f32 * line_height(BODY) + 2.0 * CELL_PADDING;
 
             if self.ensure(height) {
@@ -294,8 +301,9 @@ impl Layout<'_, '_> {
         self.y += height;
     }
 
-    /// Fits the values of an order line to the column widths, as text lines per cell.
-    fn cells(&self, line: &Line, columns: &[Column]) -> Vec<Vec<String>> {
+    /// Fits the values of an order line to the column widths, as text lines and a style per
+    /// cell. Text wraps; numbers shrink so that they print whole.
+    fn cells(&self, line: &Line, columns: &[Column]) -> Vec<(Vec<String>, TextStyle)> {
         let mut values = vec![
             line.sku.clone().unwrap_or_default(),
             line.name.clone(),
@@ -306,34 +314,42 @@ impl Layout<'_, '_> {
             values.push(line.line_total.map(format_amount).unwrap_or_default());
         }
 
-        let max_lines = [2, 3, 1, 1, 1];
-        values
-            .iter()
-            .zip(columns)
-            .zip(max_lines)
-            .map(|((value, column), max)| {
-                wrap(
-                    self.faces,
-                    value,
+        let max_lines = [2, 3];
+        let mut cells = Vec::with_capacity(values.len());
+        for (index, (value, column)) in values.iter().zip(columns).enumerate() {
+            let width = column.width - 2.0 * CELL_PADDING;
+            let cell = if column.numeric {
+                let (text, style) = shrink_to_fit(self.faces, value, BODY, width, MIN_NUMBER_SIZE);
+                (vec![text], style)
+            } else {
+                (
+                    wrap(self.faces, value, BODY, width, max_lines[index.min(1)]),
                     BODY,
-                    column.width - 2.0 * CELL_PADDING,
-                    max,
                 )
-            })
-            .collect()
+            };
+            cells.push(cell);
+        }
+        cells
     }
 
-    fn table_row(&mut self, columns: &[Column], cells: &[Vec<String>], number: usize, height: f32) {
+    fn table_row(
+        &mut self,
+        columns: &[Column],
+        cells: &[(Vec<String>, TextStyle)],
+        number: usize,
+        height: f32,
+    ) {
         let top = self.y + CELL_PADDING;
         let mut x = MARGIN;
-        for (column, lines) in columns.iter().zip(cells) {
+        for (column, (lines, style)) in columns.iter().zip(cells) {
             let place = format!("line {number} {}", column.heading.to_lowercase());
             let mut y = top;
             for text in lines {
                 y = if column.numeric {
-                    self.text_right(x + column.width - CELL_PADDING, y, text, BODY, 0, &place)
+                    let right = x + column.width - CELL_PADDING;
+                    self.text_right(right, y, text, *style, 0, &place)
                 } else {
-                    self.text_line(x + CELL_PADDING, y, text, BODY, 0, &place)
+                    self.text_line(x + CELL_PADDING, y, text, *style, 0, &place)
                 };
             }
             x += column.width;
@@ -370,9 +386,16 @@ impl Layout<'_, '_> {
                 });
                 self.y += 2.0;
             }
-            let amount = fit(self.faces, &row.amount, style, amount_width);
+            let (amount, amount_style) = shrink_to_fit(
+                self.faces,
+                &row.amount,
+                style,
+                amount_width,
+                MIN_NUMBER_SIZE,
+            );
             self.text_right(label_right, self.y, &row.label, style, 0, "totals");
-            self.y = self.text_right(RIGHT, self.y, &amount, style, 0, "totals") + 3.0;
+            self.text_right(RIGHT, self.y, &amount, amount_style, 0, "totals");
+            self.y += row_height;
         }
     }
 
@@ -512,4 +535,98 @@ fn line_height(style: TextStyle) -> f32 {
 fn fit_box(width: f32, height: f32, bounds: (f32, f32)) -> (f32, f32) {
     let scale = (bounds.0 / width).min(bounds.1 / height).min(1.0);
     (width * scale, height * scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fonts::Fonts;
+    use super::*;
+
+    fn long_order() -> DocumentOrder {
+        let line = Line {
+            sku: Some("S".repeat(300)),
+            name: "Extremely long product name ".repeat(50),
+            quantity: 123_456_789,
+            unit_price: Some(rust_decimal::Decimal::new(123_456_789_012_345, 2)),
+            line_total: Some(rust_decimal::Decimal::new(987_654_321_098_765, 2)),
+        };
+        DocumentOrder {
+            order_number: "N".repeat(500),
+            lines: vec![line; 3],
+            notes: vec!["note ".repeat(2000)],
+            ..DocumentOrder::default()
+        }
+    }
+
+    /// Collects each text operation as (left, right) in points.
+    fn text_extents(faces: &FaceSet<'_>, laid: &Laid) -> Vec<(f32, f32, String)> {
+        let texts = laid.pages.iter().flatten().filter_map(|op| match op {
+            Op::Text { x, text, style, .. } => Some((*x, text, *style)),
+            _ => None,
+        });
+        texts
+            .map(|(x, text, style)| {
+                let width = faces.width(text, style.style, style.size);
+                (x, x + width, text.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_values_stay_inside_page() {
+        let fonts = Fonts::embedded();
+        let faces = FaceSet::new(&fonts);
+
+        for kind in [DocumentKind::Invoice, DocumentKind::PackingSlip] {
+            let laid = lay_out(&faces, &long_order(), kind, None);
+            for (left, right, text) in text_extents(&faces, &laid) {
+                assert!(left >= MARGIN - 0.01, "{kind:?} {text:?} starts at {left}");
+                assert!(right <= RIGHT + 0.01, "{kind:?} {text:?} ends at {right}");
+            }
+        }
+    }
+
+    #[test]
+    fn table_cells_stay_inside_columns() {
+        let fonts = Fonts::embedded();
+        let faces = FaceSet::new(&fonts);
+        let laid = lay_out(&faces, &long_order(), DocumentKind::Invoice, None);
+
+        let sku_right = MARGIN + 105.0 - CELL_PADDING;
+        let sku_cells: Vec<_> = text_extents(&faces, &laid)
+            .into_iter()
+            .filter(|(left, _, text)| *left == MARGIN + CELL_PADDING && text.starts_with("SS"))
+            .collect();
+        assert_eq!(sku_cells.len(), 6, "three lines of two SKU rows each");
+        for (_, right, text) in sku_cells {
+            assert!(right <= sku_right + 0.01, "{text:?} ends at {right}");
+        }
+
+        let texts: Vec<String> = text_extents(&faces, &laid)
+            .into_iter()
+            .map(|t| t.2)
+            .collect();
+        assert!(
+            texts.contains(&"1,234,567,890,123.45".to_owned()),
+            "unit price cut"
+        );
+        assert!(
+            texts.contains(&"9,876,543,210,987.65".to_owned()),
+            "line total cut"
+        );
+        assert!(texts.contains(&"123456789".to_owned()), "quantity cut");
+    }
+
+    #[test]
+    fn long_note_is_capped() {
+        let fonts = Fonts::embedded();
+        let faces = FaceSet::new(&fonts);
+        let laid = lay_out(&faces, &long_order(), DocumentKind::Invoice, None);
+
+        let note_lines = text_extents(&faces, &laid)
+            .into_iter()
+            .filter(|(_, _, text)| text.starts_with("note"))
+            .count();
+        assert_eq!(note_lines, NOTE_MAX_LINES);
+    }
 }

@@ -89,6 +89,28 @@ pub(crate) fn fit(faces: &FaceSet<'_>, text: &str, style: TextStyle, max_width: 
     format!("{}{ELLIPSIS}", cleaned[..end].trim_end())
 }
 
+/// Returns `text` on one line at the largest size, down to `min_size`, that fits `max_width`,
+/// so that numbers such as amounts print whole. Text too wide even at `min_size` is shortened
+/// with an ellipsis.
+pub(crate) fn shrink_to_fit(
+    faces: &FaceSet<'_>,
+    text: &str,
+    style: TextStyle,
+    max_width: f32,
+    min_size: f32,
+) -> (String, TextStyle) {
+    let cleaned = clean(text);
+    let width = faces.width(&cleaned, style.style, style.size);
+    if width <= max_width {
+        return (cleaned, style);
+    }
+
+    // Widths grow linearly with the size; the factor keeps rounding from overshooting.
+    let size = (style.size * max_width / width * 0.999).max(min_size);
+    let smaller = TextStyle { size, ..style };
+    (fit(faces, &cleaned, smaller, max_width), smaller)
+}
+
 /// Finds the byte offset at which the first line of `text` ends: after the last space that keeps the
 /// line within `max_width`, or else before the first character that does not fit, but always
 /// after at least one character.
@@ -194,6 +216,21 @@ mod tests {
 
         let lines = wrap_paragraphs(&faces, "one\ntwo\nthree", BODY, 200.0, 2);
         assert_eq!(lines, ["one", "two \u{2026}"]);
+    }
+
+    #[test]
+    fn shrink_keeps_numbers_whole() {
+        let fonts = Fonts::embedded();
+        let faces = FaceSet::new(&fonts);
+
+        let (text, style) = shrink_to_fit(&faces, "1,234,567,890.12", BODY, 50.0, 4.0);
+        assert_eq!(text, "1,234,567,890.12");
+        assert!(style.size < 10.0);
+        assert!(faces.width(&text, style.style, style.size) <= 50.0);
+
+        let (text, style) = shrink_to_fit(&faces, "1,234,567,890.12", BODY, 20.0, 4.0);
+        assert!(text.ends_with(ELLIPSIS), "{text}");
+        assert_eq!(style.size, 4.0);
     }
 
     #[test]
