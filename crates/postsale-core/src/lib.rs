@@ -11,7 +11,9 @@ pub mod plan;
 pub mod status;
 pub mod units;
 pub mod verify;
+pub mod webhook;
 
 pub use ids::{AccountId, ApiKeyId, OrderId, RequestId, ShipmentId, StoreId, UserId, WebhookId};
 pub use plan::Plan;
 pub use status::OrderStatus;
+pub use webhook::WebhookState;

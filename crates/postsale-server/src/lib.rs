@@ -1,1 +1,12 @@
-//! The postsale service.
+//! The postsale service: command line, configuration, HTTP routes and background work.
+//!
+//! `main.rs` only parses flags and calls [`cli::execute`]. Tests boot the real service with
+//! [`app::serve`] on a listener bound to `127.0.0.1:0`.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod metrics;
+pub mod telemetry;

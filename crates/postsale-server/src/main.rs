@@ -1,3 +1,13 @@
-//! The `postsale` command.
+//! The `postsale` command: parses the command line, sets up logging and runs the command.
 
-fn main() {}
+use clap::Parser;
+use postsale_server::cli::Cli;
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    postsale_server::telemetry::init(cli.log_format, &cli.log_level)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(postsale_server::cli::execute(cli))
+}

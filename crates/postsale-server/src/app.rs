@@ -1,0 +1,217 @@
+//! The application: shared state, the router, and the serve loop with graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use postsale_store::Database;
+use tokio::net::TcpListener;
+
+use crate::config::ServeConfig;
+use crate::http::ApiError;
+use crate::metrics::Metrics;
+
+/// What every handler can reach. Cloning is cheap.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: Database,
+    metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(db: Database) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                db,
+                metrics: Metrics::new(),
+            }),
+        }
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.inner.db
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+}
+
+/// Builds the router with every route and the request span around each.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/api/openapi.json", get(openapi))
+        .nest("/api/v1", crate::api::router())
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::span::trace_request,
+        ))
+        .with_state(state)
+}
+
+/// Serves on `listener` until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Runs `postsale serve`: opens and migrates the database, binds, and serves until SIGINT or
+/// SIGTERM.
+pub async fn serve_from_config(config: ServeConfig) -> anyhow::Result<()> {
+    let db = crate::cli::open_database(&config.database).await?;
+    tracing::info!(dialect = ?db.dialect(), "database ready, migrations applied");
+
+    let listener = TcpListener::bind(config.listen).await.with_context(|| {
+        format!(
+            "cannot listen on {}: is another process using it?",
+            config.listen
+        )
+    })?;
+    tracing::info!(address = %config.listen, "http listening");
+
+    let state = AppState::new(db.clone());
+    let shutdown = Shutdown::on_signal();
+    let grace = Duration::from_secs(config.shutdown_timeout);
+    let mut server = tokio::spawn(serve(state, listener, shutdown.clone().wait()));
+
+    let result = tokio::select! {
+        joined = &mut server => joined.context("server task failed")?.context("server failed"),
+        () = shutdown.clone().wait() => match tokio::time::timeout(grace, server).await {
+            Ok(joined) => joined.context("server task failed")?.context("server failed"),
+            Err(_) => {
+                tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the grace period, exiting");
+                Ok(())
+            }
+        },
+    };
+    db.close().await;
+    tracing::info!("stopped");
+    result
+}
+
+/// A shutdown flag that many tasks can wait on.
+#[derive(Clone, Debug)]
+pub struct Shutdown {
+    receiver: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Shutdown {
+    /// A flag that is raised by the first SIGINT or SIGTERM.
+    pub fn on_signal() -> Shutdown {
+        let (sender, receiver) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = sender.send(true);
+        });
+        Shutdown { receiver }
+    }
+
+    /// A flag raised by the returned sender, for tests.
+    pub fn manual() -> (tokio::sync::watch::Sender<bool>, Shutdown) {
+        let (sender, receiver) = tokio::sync::watch::channel(false);
+        (sender, Shutdown { receiver })
+    }
+
+    /// Completes once the flag is raised, or its sender is gone.
+    pub async fn wait(mut self) {
+        let _ = self.receiver.wait_for(|raised| *raised).await;
+    }
+}
+
+/// Completes on the first SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db().ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(error) => {
+            tracing::warn!(error = %crate::http::problem::error_chain(&error), "database not reachable");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is not reachable: check --database-url and that the server is up",
+            )
+            .into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics().render(),
+    )
+        .into_response()
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::api::openapi_json(),
+    )
+        .into_response()
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no route for {}: see /api/openapi.json for the routes",
+            uri.path()
+        ),
+    )
+}

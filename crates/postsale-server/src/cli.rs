@@ -1,0 +1,211 @@
+//! The command line: `serve`, `account`, `api-key`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use postsale_core::{AccountId, ApiKeyId, Plan};
+use postsale_store::accounts::{self, NewAccount};
+use postsale_store::{Database, api_keys};
+
+use crate::config::{DatabaseArgs, ServeConfig};
+use crate::telemetry::LogFormat;
+
+/// postsale imports orders from online sales channels through webhooks.
+#[derive(Parser, Debug)]
+#[command(name = "postsale", version, about)]
+pub struct Cli {
+    /// Format of log lines on standard error.
+    #[arg(
+        long,
+        env = "POSTSALE_LOG_FORMAT",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Log filter in `RUST_LOG` syntax, such as `info` or `info,postsale_server=debug`.
+    #[arg(long, env = "POSTSALE_LOG", default_value = "info", global = true)]
+    pub log_level: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP service: webhook ingress, REST API, web UI and the import worker.
+    Serve(ServeConfig),
+    /// Manage accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage API keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+    /// Print the OpenAPI document of the REST API.
+    Openapi,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccountCommand {
+    /// Create an account and print its id and a new API key, which is shown only once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Billing plan: starter, grow or soar. Webhooks need soar.
+        #[arg(long)]
+        plan: Plan,
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create an API key for an account and print it once.
+    Create {
+        #[arg(long)]
+        account: AccountId,
+        /// A note to tell keys apart, such as the client that uses it.
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List an account's API keys by prefix and creation time.
+    List {
+        #[arg(long)]
+        account: AccountId,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke an API key so it no longer authenticates.
+    Revoke {
+        #[arg(long)]
+        account: AccountId,
+        /// The key's id, as `api-key list` prints it.
+        #[arg(long)]
+        key: ApiKeyId,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// Runs one command to completion.
+pub async fn execute(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(config) => crate::app::serve_from_config(config).await,
+        Command::Account(command) => account(command).await,
+        Command::ApiKey(command) => api_key(command).await,
+        Command::Openapi => {
+            println!("{}", crate::api::openapi_json());
+            Ok(())
+        }
+    }
+}
+
+/// Opens the configured database and applies pending migrations.
+pub async fn open_database(args: &DatabaseArgs) -> anyhow::Result<Database> {
+    let db = match &args.database_url {
+        Some(url) => Database::connect(url).await,
+        None => Database::open_data_dir(&args.data_dir).await,
+    }
+    .context("cannot open the database")?;
+    db.migrate().await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
+async fn account(command: AccountCommand) -> anyhow::Result<()> {
+    let AccountCommand::Create {
+        name,
+        plan,
+        email,
+        database,
+    } = command;
+    let name = required_text("--name", &name)?;
+    let email = required_text("--email", &email)?;
+    if !email.contains('@') {
+        anyhow::bail!("invalid --email {email:?}: give an address such as ops@example.com");
+    }
+
+    let db = open_database(&database).await?;
+    let account = accounts::create(&db, &NewAccount { name, plan, email }).await?;
+    let key = api_keys::create(&db, account.id, Some("created with the account")).await?;
+    println!("account id: {}", account.id);
+    println!("plan:       {}", account.plan);
+    println!("api key:    {}", key.plaintext);
+    println!("The API key is shown only this once. Send it as `Authorization: Bearer <key>`.");
+    Ok(())
+}
+
+async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
+    match command {
+        ApiKeyCommand::Create {
+            account,
+            label,
+            database,
+        } => {
+            let db = open_database(&database).await?;
+            require_account(&db, account).await?;
+            let key = api_keys::create(&db, account, label.as_deref()).await?;
+            println!("key id:  {}", key.key.id);
+            println!("api key: {}", key.plaintext);
+            println!("The API key is shown only this once.");
+        }
+        ApiKeyCommand::List { account, database } => {
+            let db = open_database(&database).await?;
+            require_account(&db, account).await?;
+            println!(
+                "{:<8} {:<14} {:<22} {:<10} label",
+                "id", "prefix", "created", "state"
+            );
+            for key in api_keys::list(&db, account).await? {
+                let state = if key.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                let created = key
+                    .created_at
+                    .replace_nanosecond(0)
+                    .unwrap_or(key.created_at);
+                let label = key.label.unwrap_or_default();
+                println!(
+                    "{:<8} {:<14} {:<22} {:<10} {label}",
+                    key.id, key.prefix, created, state
+                );
+            }
+        }
+        ApiKeyCommand::Revoke {
+            account,
+            key,
+            database,
+        } => {
+            let db = open_database(&database).await?;
+            if !api_keys::revoke(&db, account, key).await? {
+                anyhow::bail!(
+                    "account {account} has no active API key with id {key}: \
+                     run `postsale api-key list --account {account}` to see its keys"
+                );
+            }
+            println!("revoked API key {key}");
+        }
+    }
+    Ok(())
+}
+
+async fn require_account(db: &Database, account: AccountId) -> anyhow::Result<()> {
+    if accounts::get(db, account).await?.is_none() {
+        anyhow::bail!("account {account} not found: check the id that `account create` printed");
+    }
+    Ok(())
+}
+
+fn required_text(flag: &str, value: &str) -> anyhow::Result<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        anyhow::bail!("{flag} is empty: give a value");
+    }
+    Ok(trimmed.to_owned())
+}

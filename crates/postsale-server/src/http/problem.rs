@@ -1,0 +1,133 @@
+//! The one error type of the HTTP layer, sent as RFC 9457 problem details.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use postsale_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The media type of problem details.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error answer. `detail` names the offending value and says what to do; 5xx answers carry
+/// a plain message while the cause goes to the log.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub detail: String,
+    /// Extra members of the problem object, such as the list of field errors.
+    pub extensions: serde_json::Map<String, serde_json::Value>,
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+/// The body of an error answer (RFC 9457).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference that identifies the problem type; `about:blank` when the status says it all.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// The status code's reason phrase.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, with the value, and what to do next.
+    pub detail: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            detail: detail.into(),
+            extensions: serde_json::Map::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, detail)
+            .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"postsale\"")
+    }
+
+    /// The answer for an id that does not exist or belongs to another account: the two cases
+    /// are indistinguishable on purpose.
+    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("{what} {id} not found: check the id, and that it belongs to this account"),
+        )
+    }
+
+    pub fn unprocessable(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+    }
+
+    /// Logs the cause and answers 500 with a message that reveals nothing internal.
+    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error = %error_chain(cause), "request failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error: the request could not be completed; try again, and report it if it \
+             persists",
+        )
+    }
+
+    pub fn with_extension(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.extensions.insert(key.to_owned(), value);
+        self
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: &'static str) -> Self {
+        self.headers.push((name, HeaderValue::from_static(value)));
+        self
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        if !error.is_pool_timeout() {
+            return ApiError::internal(&error);
+        }
+        tracing::error!(error = %error_chain(&error), "database pool exhausted");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is busy: retry in a few seconds",
+        )
+        .with_header(header::RETRY_AFTER, "5")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = serde_json::Map::new();
+        body.insert("type".into(), "about:blank".into());
+        let title = self.status.canonical_reason().unwrap_or("Error");
+        body.insert("title".into(), title.into());
+        body.insert("status".into(), self.status.as_u16().into());
+        body.insert("detail".into(), self.detail.into());
+        body.extend(self.extensions);
+
+        let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        for (name, value) in self.headers {
+            headers.insert(name, value);
+        }
+        response
+    }
+}
+
+/// Joins an error and its sources into one line for the log.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,161 @@
+//! Health, readiness, metrics, the OpenAPI document and API-key authentication, over HTTP.
+
+mod common;
+
+use common::TestServer;
+use postsale_core::Plan;
+use postsale_store::api_keys;
+
+async fn healthz_is_ok(server: TestServer) {
+    let response = server.get("/healthz", None).await;
+
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-request-id"));
+}
+
+async fn readyz_checks_database(server: TestServer) {
+    let response = server.get("/readyz", None).await;
+    assert_eq!(response.status(), 200);
+
+    server.test_db.db.close().await;
+    let response = server.get("/readyz", None).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+async fn metrics_use_prometheus_text(server: TestServer) {
+    server.get("/healthz", None).await;
+
+    let response = server.get("/metrics", None).await;
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("postsale_http_requests_total"), "{body}");
+    assert!(body.contains("route=\"/healthz\""), "{body}");
+}
+
+async fn openapi_lists_account_route(server: TestServer) {
+    let response = server.get("/api/openapi.json", None).await;
+    assert_eq!(response.status(), 200);
+
+    let document: serde_json::Value = response.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(document["paths"]["/api/v1/account"]["get"].is_object());
+}
+
+async fn account_needs_api_key(server: TestServer) {
+    let response = server.get("/api/v1/account", None).await;
+
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert!(response.headers().contains_key("www-authenticate"));
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(problem["status"], 401);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization: Bearer")
+    );
+}
+
+async fn wrong_api_key_is_rejected(server: TestServer) {
+    server.create_account("acme", Plan::Soar).await;
+
+    let response = server
+        .get("/api/v1/account", Some("psk_not_a_real_key"))
+        .await;
+
+    assert_eq!(response.status(), 401);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("invalid API key")
+    );
+}
+
+async fn malformed_authorization_is_rejected(server: TestServer) {
+    let response = server
+        .client
+        .get(server.url("/api/v1/account"))
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 401);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Bearer <api key>")
+    );
+}
+
+async fn revoked_api_key_is_rejected(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    let (key, _) = api_keys::authenticate(&server.test_db.db, &acme.api_key)
+        .await
+        .unwrap()
+        .unwrap();
+    api_keys::revoke(&server.test_db.db, acme.account.id, key.id)
+        .await
+        .unwrap();
+
+    let response = server.get("/api/v1/account", Some(&acme.api_key)).await;
+
+    assert_eq!(response.status(), 401);
+}
+
+async fn account_shows_plan(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    let starter = server.create_account("small", Plan::Starter).await;
+
+    let response = server.get("/api/v1/account", Some(&acme.api_key)).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["id"], acme.account.id.get());
+    assert_eq!(body["plan"], "soar");
+    assert_eq!(body["webhooks_allowed"], true);
+
+    let body: serde_json::Value = server
+        .get("/api/v1/account", Some(&starter.api_key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["id"], starter.account.id.get());
+    assert_eq!(body["plan"], "starter");
+    assert_eq!(body["webhooks_allowed"], false);
+}
+
+async fn unknown_route_is_problem(server: TestServer) {
+    let response = server.get("/api/v1/nothing-here", None).await;
+
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+http_tests!(
+    healthz_is_ok,
+    readyz_checks_database,
+    metrics_use_prometheus_text,
+    openapi_lists_account_route,
+    account_needs_api_key,
+    wrong_api_key_is_rejected,
+    malformed_authorization_is_rejected,
+    revoked_api_key_is_rejected,
+    account_shows_plan,
+    unknown_route_is_problem,
+);

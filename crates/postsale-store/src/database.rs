@@ -1,0 +1,201 @@
+//! The connection pool, the choice between SQLite and PostgreSQL, and the migrations.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::{AnyConnection, AnyPool, Executor};
+
+use crate::{Result, StoreError};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// SQLite waits this long for a lock held by another connection before it reports "busy".
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// The SQL dialect behind a [`Database`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool of connections to one SQLite file or one PostgreSQL database.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl Database {
+    /// Connects to `url`: `sqlite://PATH` (the file and its folder are created when missing)
+    /// or `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let dialect = dialect_of(url)?;
+        let url = match dialect {
+            Dialect::Sqlite => prepare_sqlite_url(url)?,
+            Dialect::Postgres => url.to_owned(),
+        };
+
+        let pool = AnyPoolOptions::new()
+            .max_connections(match dialect {
+                Dialect::Sqlite => 8,
+                Dialect::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        configure_sqlite(connection).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        Ok(Database { pool, dialect })
+    }
+
+    /// Opens `postsale.db` inside `data_dir`, creating both when missing.
+    pub async fn open_data_dir(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDirectory {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let file = data_dir.join("postsale.db");
+        Database::connect(&format!("sqlite://{}", file.display())).await
+    }
+
+    /// Applies the embedded migrations that this database has not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.dialect {
+            Dialect::Sqlite => &SQLITE_MIGRATIONS,
+            Dialect::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Checks that the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn dialect_of(url: &str) -> Result<Dialect> {
+    if url.starts_with("sqlite:") {
+        Ok(Dialect::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Dialect::Postgres)
+    } else {
+        Err(StoreError::InvalidUrl {
+            url: redact_url(url),
+            reason: "use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE".into(),
+        })
+    }
+}
+
+/// Creates the folder of a SQLite file and asks SQLite to create the file when missing.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::InvalidUrl {
+            url: url.to_owned(),
+            reason: "name a database file, such as sqlite://./postsale-data/postsale.db".into(),
+        });
+    }
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDirectory {
+            path: parent.display().to_string(),
+            source,
+        })?;
+    }
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Sets what every SQLite connection needs: write-ahead logging, enforced foreign keys, a busy
+/// timeout, and `synchronous=FULL` so that a committed transaction survives a power loss.
+async fn configure_sqlite(connection: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    connection
+        .execute(
+            format!(
+                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = FULL;"
+            )
+            .as_str(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Removes the password from a database URL so the URL can appear in an error or a log.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_url_hides_password() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/postsale"),
+            "postgres://app:***@db:5432/postsale"
+        );
+        assert_eq!(
+            redact_url("postgres://app@db/postsale"),
+            "postgres://app@db/postsale"
+        );
+    }
+
+    #[test]
+    fn unknown_scheme_is_rejected() {
+        let error = dialect_of("mysql://root@localhost/x").unwrap_err();
+        assert!(error.to_string().contains("mysql://root@localhost/x"));
+    }
+
+    #[test]
+    fn sqlite_url_gets_create_mode() {
+        let dir = std::env::temp_dir().join("postsale-url-test");
+        let url = prepare_sqlite_url(&format!("sqlite://{}/a.db", dir.display())).unwrap();
+        assert!(url.ends_with("a.db?mode=rwc"), "{url}");
+    }
+}

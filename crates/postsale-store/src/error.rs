@@ -1,0 +1,52 @@
+//! The error type of the database layer.
+
+/// A failure of a repository function.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database query failed")]
+    Database(#[from] sqlx::Error),
+
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+
+    #[error("invalid database URL {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+
+    #[error("cannot create the data directory {path}")]
+    DataDirectory {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A stored value that the code cannot read back, such as an unknown plan name.
+    #[error("stored {what} is invalid: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+
+    /// A write that breaks a uniqueness rule, such as a second store with the same token.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(what: &'static str, detail: impl ToString) -> Self {
+        StoreError::Corrupt {
+            what,
+            detail: detail.to_string(),
+        }
+    }
+
+    /// Whether every pooled connection stayed busy for the acquire timeout.
+    pub fn is_pool_timeout(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut))
+    }
+
+    /// Whether the error is a unique-constraint violation reported by either database.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(error)) => error.is_unique_violation(),
+            StoreError::Conflict(_) => true,
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! Kept requests: every request received at a webhook URL, accepted ones with their exact
+//! body, rejected ones as short records without it.
+
+use postsale_core::{AccountId, OrderId, RequestId, StoreId, WebhookId};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use time::OffsetDateTime;
+
+use crate::{Database, Result, StoreError, from_millis, to_millis};
+
+/// Where a kept request stands with the import worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportState {
+    /// Waiting for the worker.
+    Pending,
+    /// The worker wrote an outcome.
+    Done,
+    /// Kept, but never imported: not JSON, an empty body, a ping.
+    NotImportable,
+    /// Turned away at ingress; only a short record is kept.
+    Rejected,
+}
+
+impl ImportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportState::Pending => "pending",
+            ImportState::Done => "done",
+            ImportState::NotImportable => "not_importable",
+            ImportState::Rejected => "rejected",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self> {
+        match text {
+            "pending" => Ok(ImportState::Pending),
+            "done" => Ok(ImportState::Done),
+            "not_importable" => Ok(ImportState::NotImportable),
+            "rejected" => Ok(ImportState::Rejected),
+            other => Err(StoreError::corrupt("request import_state", other)),
+        }
+    }
+}
+
+/// A request to keep. `body` is `None` for rejected requests.
+#[derive(Clone, Debug)]
+pub struct NewRequest {
+    pub account_id: AccountId,
+    pub store_id: StoreId,
+    pub webhook_id: WebhookId,
+    pub received_at: OffsetDateTime,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    /// Headers as a JSON array of `[name, value]` pairs, credentials already masked.
+    pub headers: String,
+    pub remote_addr: String,
+    pub content_type: Option<String>,
+    pub body: Option<Vec<u8>>,
+    pub body_size: i64,
+    pub body_sha256: String,
+    pub body_kind: String,
+    pub delivery_id: Option<String>,
+    pub status_code: u16,
+    pub reason_code: Option<String>,
+    pub diagnosis: Option<String>,
+    pub import_state: ImportState,
+}
+
+/// A kept request's metadata, without its body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptRequest {
+    pub id: RequestId,
+    pub account_id: AccountId,
+    pub store_id: StoreId,
+    pub webhook_id: WebhookId,
+    pub received_at: OffsetDateTime,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: String,
+    pub remote_addr: String,
+    pub content_type: Option<String>,
+    pub body_size: i64,
+    pub body_sha256: String,
+    pub body_kind: String,
+    pub delivery_id: Option<String>,
+    pub accepted: bool,
+    pub status_code: u16,
+    pub reason_code: Option<String>,
+    pub diagnosis: Option<String>,
+    pub import_state: ImportState,
+    pub outcome: Option<String>,
+    pub outcome_detail: Option<String>,
+    pub order_id: Option<OrderId>,
+    pub imported_at: Option<OffsetDateTime>,
+}
+
+/// Which requests a listing shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Acceptance {
+    #[default]
+    All,
+    Accepted,
+    Rejected,
+}
+
+const COLUMNS: &str = "id, account_id, store_id, webhook_id, received_at, method, path, query, \
+                       headers, remote_addr, content_type, body_size, body_sha256, body_kind, \
+                       delivery_id, accepted, status_code, reason_code, diagnosis, import_state, \
+                       outcome, outcome_detail, order_id, imported_at";
+
+/// Inserts requests in one transaction, so that a batch costs one commit and one fsync.
+/// Returns their ids in the order given.
+pub async fn insert_batch(db: &Database, requests: &[NewRequest]) -> Result<Vec<RequestId>> {
+    let mut transaction = db.pool().begin().await?;
+    let mut ids = Vec::with_capacity(requests.len());
+    for request in requests {
+        ids.push(insert_one(&mut transaction, request).await?);
+    }
+    transaction.commit().await?;
+    Ok(ids)
+}
+
+/// Keeps a short record of a rejected request, then drops the oldest rejected records of the
+/// webhook beyond `keep`, so that a flood of bad requests cannot fill the disk.
+pub async fn insert_rejected(db: &Database, request: &NewRequest, keep: i64) -> Result<RequestId> {
+    let mut transaction = db.pool().begin().await?;
+    let id = insert_one(&mut transaction, request).await?;
+    sqlx::query(
+        "DELETE FROM requests WHERE webhook_id = $1 AND accepted = 0 AND id <= \
+           (SELECT id FROM requests WHERE webhook_id = $1 AND accepted = 0 \
+            ORDER BY id DESC LIMIT 1 OFFSET $2)",
+    )
+    .bind(request.webhook_id.get())
+    .bind(keep)
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(id)
+}
+
+async fn insert_one(
+    transaction: &mut Transaction<'_, Any>,
+    request: &NewRequest,
+) -> Result<RequestId> {
+    let accepted = request.import_state != ImportState::Rejected;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO requests (account_id, store_id, webhook_id, received_at, method, path, query, \
+                               headers, remote_addr, content_type, body, body_size, body_sha256, \
+                               body_kind, delivery_id, accepted, status_code, reason_code, \
+                               diagnosis, import_state) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                 $19, $20) \
+         RETURNING id",
+    )
+    .bind(request.account_id.get())
+    .bind(request.store_id.get())
+    .bind(request.webhook_id.get())
+    .bind(to_millis(request.received_at))
+    .bind(&request.method)
+    .bind(&request.path)
+    .bind(&request.query)
+    .bind(&request.headers)
+    .bind(&request.remote_addr)
+    .bind(&request.content_type)
+    .bind(&request.body)
+    .bind(request.body_size)
+    .bind(&request.body_sha256)
+    .bind(&request.body_kind)
+    .bind(&request.delivery_id)
+    .bind(i64::from(accepted))
+    .bind(i64::from(request.status_code))
+    .bind(&request.reason_code)
+    .bind(&request.diagnosis)
+    .bind(request.import_state.as_str())
+    .fetch_one(&mut **transaction)
+    .await?;
+    Ok(RequestId(id))
+}
+
+/// Lists a store's requests newest first. `before` is the cursor: the id of the last request
+/// of the previous page.
+pub async fn list(
+    db: &Database,
+    account_id: AccountId,
+    store_id: StoreId,
+    acceptance: Acceptance,
+    before: Option<RequestId>,
+    limit: i64,
+) -> Result<Vec<KeptRequest>> {
+    let filter = match acceptance {
+        Acceptance::All => "",
+        Acceptance::Accepted => " AND accepted = 1",
+        Acceptance::Rejected => " AND accepted = 0",
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM requests \
+         WHERE account_id = $1 AND store_id = $2 AND id < $3{filter} \
+         ORDER BY id DESC LIMIT $4"
+    ))
+    .bind(account_id.get())
+    .bind(store_id.get())
+    .bind(before.map_or(i64::MAX, RequestId::get))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(request_from_row).collect()
+}
+
+/// Reads one request's metadata.
+pub async fn get(
+    db: &Database,
+    account_id: AccountId,
+    request_id: RequestId,
+) -> Result<Option<KeptRequest>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM requests WHERE account_id = $1 AND id = $2"
+    ))
+    .bind(account_id.get())
+    .bind(request_id.get())
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(request_from_row).transpose()
+}
+
+/// Reads one request's exact body bytes. `Ok(None)` when there is no such request; rejected
+/// requests have an empty body.
+pub async fn body(
+    db: &Database,
+    account_id: AccountId,
+    request_id: RequestId,
+) -> Result<Option<Vec<u8>>> {
+    let row = sqlx::query("SELECT body FROM requests WHERE account_id = $1 AND id = $2")
+        .bind(account_id.get())
+        .bind(request_id.get())
+        .fetch_optional(db.pool())
+        .await?;
+    match row {
+        Some(row) => Ok(Some(
+            row.try_get::<Option<Vec<u8>>, _>("body")?
+                .unwrap_or_default(),
+        )),
+        None => Ok(None),
+    }
+}
+
+fn request_from_row(row: &AnyRow) -> Result<KeptRequest> {
+    let state: String = row.try_get("import_state")?;
+    let status: i64 = row.try_get("status_code")?;
+    Ok(KeptRequest {
+        id: RequestId(row.try_get("id")?),
+        account_id: AccountId(row.try_get("account_id")?),
+        store_id: StoreId(row.try_get("store_id")?),
+        webhook_id: WebhookId(row.try_get("webhook_id")?),
+        received_at: from_millis(row.try_get("received_at")?),
+        method: row.try_get("method")?,
+        path: row.try_get("path")?,
+        query: row.try_get("query")?,
+        headers: row.try_get("headers")?,
+        remote_addr: row.try_get("remote_addr")?,
+        content_type: row.try_get("content_type")?,
+        body_size: row.try_get("body_size")?,
+        body_sha256: row.try_get("body_sha256")?,
+        body_kind: row.try_get("body_kind")?,
+        delivery_id: row.try_get("delivery_id")?,
+        accepted: row.try_get::<i64, _>("accepted")? != 0,
+        status_code: u16::try_from(status).map_err(|e| StoreError::corrupt("status_code", e))?,
+        reason_code: row.try_get("reason_code")?,
+        diagnosis: row.try_get("diagnosis")?,
+        import_state: ImportState::parse(&state)?,
+        outcome: row.try_get("outcome")?,
+        outcome_detail: row.try_get("outcome_detail")?,
+        order_id: row.try_get::<Option<i64>, _>("order_id")?.map(OrderId),
+        imported_at: row
+            .try_get::<Option<i64>, _>("imported_at")?
+            .map(from_millis),
+    })
+}

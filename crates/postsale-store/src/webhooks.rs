@@ -1,0 +1,229 @@
+//! Webhooks: the inbound endpoint of a store, found by its URL token.
+
+use postsale_core::{AccountId, Plan, StoreId, WebhookId, WebhookState};
+use rand::RngCore;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use time::OffsetDateTime;
+
+use crate::{Database, Result, StoreError, from_millis, to_millis};
+
+/// Random bytes in a URL token: 256 bits, written as 64 hexadecimal characters.
+const TOKEN_BYTES: usize = 32;
+
+/// A store's webhook as stored. `security` is the sealed (encrypted) security configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub account_id: AccountId,
+    pub store_id: StoreId,
+    pub token: String,
+    pub previous_token: Option<String>,
+    pub previous_token_expires_at: Option<OffsetDateTime>,
+    pub state: WebhookState,
+    pub security: String,
+    /// A header whose value identifies a delivery, beside the ones the channels are known for.
+    pub delivery_id_header: Option<String>,
+    /// Accepted requests per minute; `None` uses the server's default.
+    pub rate_limit_per_minute: Option<i64>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// The values needed to create a webhook.
+#[derive(Clone, Debug)]
+pub struct NewWebhook {
+    pub token: String,
+    pub security: String,
+    pub state: WebhookState,
+    pub delivery_id_header: Option<String>,
+    pub rate_limit_per_minute: Option<i64>,
+}
+
+/// A partial update of a webhook: `None` leaves a value as it is.
+#[derive(Clone, Debug, Default)]
+pub struct WebhookPatch {
+    pub security: Option<String>,
+    pub state: Option<WebhookState>,
+    pub delivery_id_header: Option<Option<String>>,
+    pub rate_limit_per_minute: Option<Option<i64>>,
+}
+
+/// What ingress needs to know about the webhook behind a token.
+#[derive(Clone, Debug)]
+pub struct IngressTarget {
+    pub webhook: Webhook,
+    pub plan: Plan,
+}
+
+const COLUMNS: &str = "w.id, w.account_id, w.store_id, w.token, w.previous_token, \
+                       w.previous_token_expires_at, w.state, w.security, w.delivery_id_header, \
+                       w.rate_limit_per_minute, w.created_at, w.updated_at";
+
+/// Makes a new unguessable URL token.
+pub fn new_token() -> String {
+    let mut bytes = [0_u8; TOKEN_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub(crate) async fn insert(
+    transaction: &mut Transaction<'_, Any>,
+    account_id: AccountId,
+    store_id: StoreId,
+    webhook: &NewWebhook,
+    now: i64,
+) -> Result<Webhook> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO webhooks (account_id, store_id, token, state, security, delivery_id_header, \
+                               rate_limit_per_minute, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(account_id.get())
+    .bind(store_id.get())
+    .bind(&webhook.token)
+    .bind(webhook.state.as_str())
+    .bind(&webhook.security)
+    .bind(&webhook.delivery_id_header)
+    .bind(webhook.rate_limit_per_minute)
+    .bind(now)
+    .fetch_one(&mut **transaction)
+    .await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM webhooks w WHERE w.id = $1"))
+        .bind(id)
+        .fetch_one(&mut **transaction)
+        .await?;
+    webhook_from_row(&row)
+}
+
+/// Reads the webhook of one store of an account.
+pub async fn get_for_store(
+    db: &Database,
+    account_id: AccountId,
+    store_id: StoreId,
+) -> Result<Option<Webhook>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM webhooks w WHERE w.account_id = $1 AND w.store_id = $2"
+    ))
+    .bind(account_id.get())
+    .bind(store_id.get())
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(webhook_from_row).transpose()
+}
+
+/// Applies a partial update to a store's webhook.
+pub async fn update(
+    db: &Database,
+    account_id: AccountId,
+    store_id: StoreId,
+    patch: &WebhookPatch,
+) -> Result<Option<Webhook>> {
+    let Some(mut webhook) = get_for_store(db, account_id, store_id).await? else {
+        return Ok(None);
+    };
+    if let Some(security) = &patch.security {
+        webhook.security.clone_from(security);
+    }
+    if let Some(state) = patch.state {
+        webhook.state = state;
+    }
+    if let Some(header) = &patch.delivery_id_header {
+        webhook.delivery_id_header.clone_from(header);
+    }
+    if let Some(limit) = patch.rate_limit_per_minute {
+        webhook.rate_limit_per_minute = limit;
+    }
+
+    sqlx::query(
+        "UPDATE webhooks SET security = $1, state = $2, delivery_id_header = $3, \
+                rate_limit_per_minute = $4, updated_at = $5 \
+         WHERE account_id = $6 AND store_id = $7",
+    )
+    .bind(&webhook.security)
+    .bind(webhook.state.as_str())
+    .bind(&webhook.delivery_id_header)
+    .bind(webhook.rate_limit_per_minute)
+    .bind(to_millis(OffsetDateTime::now_utc()))
+    .bind(account_id.get())
+    .bind(store_id.get())
+    .execute(db.pool())
+    .await?;
+    get_for_store(db, account_id, store_id).await
+}
+
+/// Gives a webhook a new token. The old token keeps working until `old_valid_until`.
+pub async fn rotate_token(
+    db: &Database,
+    account_id: AccountId,
+    store_id: StoreId,
+    new_token: &str,
+    old_valid_until: OffsetDateTime,
+) -> Result<Option<Webhook>> {
+    let result = sqlx::query(
+        "UPDATE webhooks SET previous_token = token, previous_token_expires_at = $1, \
+                token = $2, updated_at = $3 \
+         WHERE account_id = $4 AND store_id = $5",
+    )
+    .bind(to_millis(old_valid_until))
+    .bind(new_token)
+    .bind(to_millis(OffsetDateTime::now_utc()))
+    .bind(account_id.get())
+    .bind(store_id.get())
+    .execute(db.pool())
+    .await?;
+    if result.rows_affected() == 0 {
+        return Ok(None);
+    }
+    get_for_store(db, account_id, store_id).await
+}
+
+/// Finds the webhook behind a URL token: its current token, or its previous token while that
+/// is within its grace period. This lookup is not scoped to an account because the token is
+/// the only credential a channel presents before the security checks run.
+pub async fn find_by_token(
+    db: &Database,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Option<IngressTarget>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, a.plan FROM webhooks w JOIN accounts a ON a.id = w.account_id \
+         WHERE w.token = $1 OR (w.previous_token = $1 AND w.previous_token_expires_at > $2)"
+    ))
+    .bind(token)
+    .bind(to_millis(now))
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let plan: String = row.try_get("plan")?;
+    Ok(Some(IngressTarget {
+        webhook: webhook_from_row(&row)?,
+        plan: plan
+            .parse()
+            .map_err(|error| StoreError::corrupt("account plan", error))?,
+    }))
+}
+
+fn webhook_from_row(row: &AnyRow) -> Result<Webhook> {
+    let state: String = row.try_get("state")?;
+    Ok(Webhook {
+        id: WebhookId(row.try_get("id")?),
+        account_id: AccountId(row.try_get("account_id")?),
+        store_id: StoreId(row.try_get("store_id")?),
+        token: row.try_get("token")?,
+        previous_token: row.try_get("previous_token")?,
+        previous_token_expires_at: row
+            .try_get::<Option<i64>, _>("previous_token_expires_at")?
+            .map(from_millis),
+        state: state
+            .parse()
+            .map_err(|error| StoreError::corrupt("webhook state", error))?,
+        security: row.try_get("security")?,
+        delivery_id_header: row.try_get("delivery_id_header")?,
+        rate_limit_per_minute: row.try_get("rate_limit_per_minute")?,
+        created_at: from_millis(row.try_get("created_at")?),
+        updated_at: from_millis(row.try_get("updated_at")?),
+    })
+}
