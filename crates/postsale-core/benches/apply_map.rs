@@ -18,7 +18,10 @@ fn shared_dir() -> PathBuf {
 fn body_bytes() -> Vec<u8> {
     let path = shared_dir().join("payloads/shopify-orders-updated.json");
     let pretty = std::fs::read(&path).unwrap_or_else(|error| {
-        panic!("cannot read {} ({error}); set POSTSALE_SHARED_DIR", path.display())
+        panic!(
+            "cannot read {} ({error}); set POSTSALE_SHARED_DIR",
+            path.display()
+        )
     });
     let value: Value = serde_json::from_slice(&pretty).expect("the sample is JSON");
     serde_json::to_vec(&value).expect("a value serializes")
@@ -29,7 +32,10 @@ fn shopify_thirty_lines(c: &mut Criterion) {
     let body: Value = serde_json::from_slice(&bytes).unwrap();
     let map = &presets::get("shopify").expect("the shopify preset").map;
     let context = ApplyContext::default();
-    assert_eq!(apply_map(map, &body, &context).unwrap().order.lines.len(), 30);
+    assert_eq!(
+        apply_map(map, &body, &context).unwrap().order.lines.len(),
+        30
+    );
 
     let mut group = c.benchmark_group("shopify_orders_updated");
     group.throughput(Throughput::Bytes(bytes.len() as u64));
@@ -42,7 +48,9 @@ fn shopify_thirty_lines(c: &mut Criterion) {
     group.bench_function("discover_elements", |b| {
         b.iter(|| discover_elements(black_box(&body)))
     });
-    group.bench_function("preview", |b| b.iter(|| preview(black_box(map), black_box(&body), &context)));
+    group.bench_function("preview", |b| {
+        b.iter(|| preview(black_box(map), black_box(&body), &context))
+    });
     group.finish();
 }
 

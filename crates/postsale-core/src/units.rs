@@ -123,32 +123,32 @@ impl fmt::Display for LengthUnit {
 }
 
 impl Weight {
-    /// Converts to another unit, rounded to four decimal places.
-    pub fn to_unit(self, unit: WeightUnit) -> Weight {
-        let grams = self.value * self.unit.grams();
-        Weight {
-            value: (grams / unit.grams()).round_dp(4).normalize(),
-            unit,
-        }
+    /// Converts to another unit, rounded to four decimal places; `None` when the value is too
+    /// large for a decimal in the new unit.
+    pub fn to_unit(self, unit: WeightUnit) -> Option<Weight> {
+        let grams = self.value.checked_mul(self.unit.grams())?;
+        let value = grams.checked_div(unit.grams())?.round_dp(4).normalize();
+        Some(Weight { value, unit })
     }
 }
 
-/// Converts a length between units, rounded to four decimal places.
-pub fn convert_length(value: Decimal, from: LengthUnit, to: LengthUnit) -> Decimal {
-    (value * from.centimetres() / to.centimetres())
-        .round_dp(4)
-        .normalize()
+/// Converts a length between units, rounded to four decimal places; `None` when the value is
+/// too large for a decimal in the new unit.
+pub fn convert_length(value: Decimal, from: LengthUnit, to: LengthUnit) -> Option<Decimal> {
+    let centimetres = value.checked_mul(from.centimetres())?;
+    let converted = centimetres.checked_div(to.centimetres())?;
+    Some(converted.round_dp(4).normalize())
 }
 
 impl Dimensions {
-    /// Converts all three dimensions to another unit.
-    pub fn to_unit(self, unit: LengthUnit) -> Dimensions {
-        Dimensions {
-            length: convert_length(self.length, self.unit, unit),
-            width: convert_length(self.width, self.unit, unit),
-            height: convert_length(self.height, self.unit, unit),
+    /// Converts all three dimensions to another unit; `None` when one is too large.
+    pub fn to_unit(self, unit: LengthUnit) -> Option<Dimensions> {
+        Some(Dimensions {
+            length: convert_length(self.length, self.unit, unit)?,
+            width: convert_length(self.width, self.unit, unit)?,
+            height: convert_length(self.height, self.unit, unit)?,
             unit,
-        }
+        })
     }
 }
 
@@ -165,19 +165,42 @@ mod tests {
 
     #[test]
     fn pounds_to_grams_is_exact() {
-        assert_eq!(weight("1", WeightUnit::Lb).to_unit(WeightUnit::G).value.to_string(), "453.5924");
-        assert_eq!(weight("16", WeightUnit::Oz).to_unit(WeightUnit::Lb).value.to_string(), "1");
+        assert_eq!(
+            weight("1", WeightUnit::Lb)
+                .to_unit(WeightUnit::G)
+                .unwrap()
+                .value
+                .to_string(),
+            "453.5924"
+        );
+        assert_eq!(
+            weight("16", WeightUnit::Oz)
+                .to_unit(WeightUnit::Lb)
+                .unwrap()
+                .value
+                .to_string(),
+            "1"
+        );
     }
 
     #[test]
     fn grams_to_kilograms() {
-        assert_eq!(weight("567", WeightUnit::G).to_unit(WeightUnit::Kg).value.to_string(), "0.567");
+        assert_eq!(
+            weight("567", WeightUnit::G)
+                .to_unit(WeightUnit::Kg)
+                .unwrap()
+                .value
+                .to_string(),
+            "0.567"
+        );
     }
 
     #[test]
     fn inches_to_centimetres() {
         let converted = convert_length("10".parse().unwrap(), LengthUnit::In, LengthUnit::Cm);
-        assert_eq!(converted.to_string(), "25.4");
+        assert_eq!(converted.unwrap().to_string(), "25.4");
+        let huge = convert_length(Decimal::MAX, LengthUnit::In, LengthUnit::Cm);
+        assert_eq!(huge, None);
     }
 
     #[test]

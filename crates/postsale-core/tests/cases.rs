@@ -14,7 +14,11 @@ use sha2::{Digest, Sha256};
 fn raw_body(case: &Value) -> Vec<u8> {
     let body = case["request"]["body"].as_str().expect("a body string");
     let digest = hex::encode(Sha256::digest(body.as_bytes()));
-    assert_eq!(digest, case["request"]["body_sha256"].as_str().unwrap(), "body altered");
+    assert_eq!(
+        digest,
+        case["request"]["body_sha256"].as_str().unwrap(),
+        "body altered"
+    );
     body.as_bytes().to_vec()
 }
 
@@ -32,15 +36,29 @@ fn big_ids_stay_exact_in_order_and_preview() {
     let body: Value = serde_json::from_slice(&raw_body(&case)).unwrap();
 
     let preview = preview(shopify(), &body, &ApplyContext::default());
-    let order = preview.order.expect("the preview shows the order even with errors");
+    let order = preview
+        .order
+        .expect("the preview shows the order even with errors");
     assert_eq!(order.external_id.as_deref(), Some("820982911946154508"));
     assert_eq!(order.customer.id.as_deref(), Some("115310627314723954"));
-    assert_eq!(order.lines[0].line_id.as_deref(), Some("976318377106520349"));
-    assert_eq!(order.lines[0].product_id.as_deref(), Some("788032119674292922"));
-    assert_eq!(order.number, "#9999", "name is the fallback when order_number is absent");
+    assert_eq!(
+        order.lines[0].line_id.as_deref(),
+        Some("976318377106520349")
+    );
+    assert_eq!(
+        order.lines[0].product_id.as_deref(),
+        Some("788032119674292922")
+    );
+    assert_eq!(
+        order.number, "#9999",
+        "name is the fallback when order_number is absent"
+    );
 
-    let examples: Vec<Option<String>> =
-        discover_elements(&body).elements.into_iter().map(|element| element.example).collect();
+    let examples: Vec<Option<String>> = discover_elements(&body)
+        .elements
+        .into_iter()
+        .map(|element| element.example)
+        .collect();
     assert!(examples.contains(&Some("976318377106520349".into())));
     assert!(examples.contains(&Some("820982911946154508".into())));
     assert!(!examples.contains(&Some("976318377106520300".into())));
@@ -68,8 +86,14 @@ fn null_parents_give_no_value() {
     assert_eq!(order.ship_to, None);
     assert_eq!(order.bill_to, None);
     assert_eq!(order.customer.id, None);
-    assert_eq!(order.customer.email, None, "\"\" is no value, not an empty string");
-    assert_eq!(order.charges.shipping, None, "shipping_lines null is no value");
+    assert_eq!(
+        order.customer.email, None,
+        "\"\" is no value, not an empty string"
+    );
+    assert_eq!(
+        order.charges.shipping, None,
+        "shipping_lines null is no value"
+    );
     assert_eq!(order.lines[0].name, "E-book");
     assert_eq!(order.lines[0].requires_shipping, Some(false));
     assert!(mapped.warnings.is_empty(), "{:?}", mapped.warnings);
@@ -85,7 +109,9 @@ fn empty_string_address_is_no_address() {
         "line_items": [{"name": "E-book", "quantity": 1, "price": 9}]
     });
     let map = &presets::get("woocommerce").unwrap().map;
-    let order = apply_map(map, &body, &ApplyContext::default()).unwrap().order;
+    let order = apply_map(map, &body, &ApplyContext::default())
+        .unwrap()
+        .order;
     assert_eq!(order.ship_to, None);
 }
 
@@ -105,7 +131,9 @@ fn filter_skips_lines_that_need_no_shipping() {
             "fields": {"items.name": {"path": "@.title"}, "items.quantity": {"path": "@.quantity"}}
         }
     }));
-    let order = apply_map(&map, &body, &ApplyContext::default()).unwrap().order;
+    let order = apply_map(&map, &body, &ApplyContext::default())
+        .unwrap()
+        .order;
     assert!(order.lines.is_empty());
 }
 
@@ -119,9 +147,18 @@ fn bodies_without_an_order_number_are_not_orders() {
         let MappingError::NotAnOrder { errors, .. } = &error else {
             panic!("{platform}: expected not an order, got {error}");
         };
-        let number = errors.iter().find(|error| error.field == "order.number").unwrap();
-        assert!(number.message.contains("could not map order number"), "{platform}: {number}");
-        assert_eq!(number.path.as_deref(), Some("first of $.order_number, $.name"));
+        let number = errors
+            .iter()
+            .find(|error| error.field == "order.number")
+            .unwrap();
+        assert!(
+            number.message.contains("could not map order number"),
+            "{platform}: {number}"
+        );
+        assert_eq!(
+            number.path.as_deref(),
+            Some("first of $.order_number, $.name")
+        );
     }
 }
 
@@ -168,7 +205,10 @@ fn date_map(path: &str, extra: Value) -> Map {
 fn read_date(body: Value, map: &Map, context: &ApplyContext) -> Option<(String, String, String)> {
     let order = apply_map(map, &body, context).unwrap().order;
     let stamp = order.order_date?;
-    let utc = stamp.utc.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let utc = stamp
+        .utc
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
     Some((utc, stamp.offset, stamp.original))
 }
 
@@ -191,7 +231,10 @@ fn dates_in_every_form_parse() {
         assert_eq!(utc_text, instant, "{sample}");
         assert_eq!(offset_text, offset, "{sample}");
         let sent = &sample[key];
-        let sent_text = sent.as_str().map(str::to_owned).unwrap_or_else(|| sent.to_string());
+        let sent_text = sent
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| sent.to_string());
         assert_eq!(original, sent_text);
     }
 }
@@ -203,11 +246,17 @@ fn naive_dates_use_the_store_zone() {
     let store = ApplyContext::with_time_zone("America/Sao_Paulo").unwrap();
     let local = date_map("$.date_created", json!({}));
     let (utc, offset, _) = read_date(woo.clone(), &local, &store).unwrap();
-    assert_eq!((utc.as_str(), offset.as_str()), ("2023-08-16T10:45:56Z", "-03:00"));
+    assert_eq!(
+        (utc.as_str(), offset.as_str()),
+        ("2023-08-16T10:45:56Z", "-03:00")
+    );
 
     let gmt = date_map("$.date_created_gmt", json!({"time_zone": "UTC"}));
     let (utc, offset, _) = read_date(woo, &gmt, &store).unwrap();
-    assert_eq!((utc.as_str(), offset.as_str()), ("2023-08-16T07:45:56Z", "+00:00"));
+    assert_eq!(
+        (utc.as_str(), offset.as_str()),
+        ("2023-08-16T07:45:56Z", "+00:00")
+    );
 }
 
 #[test]

@@ -32,11 +32,16 @@ fn problems(json: Value) -> Vec<String> {
 fn unknown_keys_are_named() {
     let message = rejection(json!({"version": 1, "feilds": {}}));
     assert!(message.contains("feilds"), "{message}");
-    let message = rejection(json!({"version": 1, "fields": {"order.number": {"path": "$.n", "convert": "x"}}}));
+    let message = rejection(
+        json!({"version": 1, "fields": {"order.number": {"path": "$.n", "convert": "x"}}}),
+    );
     assert!(message.contains("convert"), "{message}");
     let message = rejection(json!({"version": 1, "fields": {"order.numbr": {"path": "$.n"}}}));
     assert!(message.contains("order.numbr"), "{message}");
-    assert!(message.contains("order.number"), "suggests the key: {message}");
+    assert!(
+        message.contains("order.number"),
+        "suggests the key: {message}"
+    );
 }
 
 #[test]
@@ -44,7 +49,8 @@ fn invalid_paths_are_named() {
     let message = rejection(json!({"version": 1, "fields": {"order.number": {"path": "$..id"}}}));
     assert!(message.contains("$..id"), "{message}");
     assert!(message.contains("descendant"), "{message}");
-    let message = rejection(json!({"version": 1, "fields": {"order.number": {"template": "{$.a"}}}));
+    let message =
+        rejection(json!({"version": 1, "fields": {"order.number": {"template": "{$.a"}}}));
     assert!(message.contains("{$.a"), "{message}");
 }
 
@@ -76,7 +82,10 @@ fn every_rule_problem_is_reported_together() {
         "items: order.currency is an order-level field",
     ];
     for text in expected {
-        assert!(found.iter().any(|problem| problem.contains(text)), "{text} in {found:#?}");
+        assert!(
+            found.iter().any(|problem| problem.contains(text)),
+            "{text} in {found:#?}"
+        );
     }
 }
 
@@ -94,9 +103,13 @@ fn empty_map_cannot_be_saved() {
 
 #[test]
 fn missing_required_lists_source_and_number() {
-    let map = Map::from_value(json!({"version": 1, "fields": {"order.date": {"path": "$.d"}}}))
-        .unwrap();
-    let missing: Vec<&str> = map.missing_required().iter().map(|key| key.as_str()).collect();
+    let map =
+        Map::from_value(json!({"version": 1, "fields": {"order.date": {"path": "$.d"}}})).unwrap();
+    let missing: Vec<&str> = map
+        .missing_required()
+        .iter()
+        .map(|key| key.as_str())
+        .collect();
     assert_eq!(missing, ["order.source", "order.number"]);
 }
 
@@ -114,7 +127,10 @@ fn presets_validate_against_the_schema() {
     let validator = jsonschema::validator_for(&schema()).expect("the schema compiles");
     for preset in presets::all() {
         let source: Value = serde_json::from_str(presets::source(preset.id).unwrap()).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&source).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&source)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", preset.id);
     }
 }
@@ -131,7 +147,10 @@ fn schema_rejects_what_serde_rejects() {
     ];
     for map in invalid {
         assert!(!validator.is_valid(&map), "schema accepted {map}");
-        assert!(Map::from_value(map.clone()).is_err(), "serde accepted {map}");
+        assert!(
+            Map::from_value(map.clone()).is_err(),
+            "serde accepted {map}"
+        );
     }
 }
 
@@ -160,17 +179,29 @@ fn schema_and_types_agree_on_keys() {
         "items": {"path": "$.l[*]", "fields": {}}
     });
     let map = Map::from_value(full_map).unwrap();
-    assert_eq!(keys(&serde_json::to_value(&map).unwrap()), keys(&schema["properties"]));
+    assert_eq!(
+        keys(&serde_json::to_value(&map).unwrap()),
+        keys(&schema["properties"])
+    );
 
     let enum_of = |pointer: &str| -> BTreeSet<String> {
         let list = schema.pointer(pointer).unwrap().as_array().unwrap();
-        list.iter().map(|name| name.as_str().unwrap().to_owned()).collect()
+        list.iter()
+            .map(|name| name.as_str().unwrap().to_owned())
+            .collect()
     };
-    let (items, order): (Vec<_>, Vec<_>) =
-        catalogue().iter().partition(|def| def.key.category() == Category::Items);
+    let (items, order): (Vec<_>, Vec<_>) = catalogue()
+        .iter()
+        .partition(|def| def.key.category() == Category::Items);
     let names = |defs: Vec<&postsale_core::mapping::FieldDef>| -> BTreeSet<String> {
         defs.iter().map(|def| def.name.to_owned()).collect()
     };
-    assert_eq!(enum_of("/properties/fields/propertyNames/enum"), names(order));
-    assert_eq!(enum_of("/properties/items/properties/fields/propertyNames/enum"), names(items));
+    assert_eq!(
+        enum_of("/properties/fields/propertyNames/enum"),
+        names(order)
+    );
+    assert_eq!(
+        enum_of("/properties/items/properties/fields/propertyNames/enum"),
+        names(items)
+    );
 }

@@ -14,8 +14,8 @@ fn amount(text: &str) -> Option<Decimal> {
 
 fn assert_time(stamp: &Option<Timestamp>, utc: &str, offset: &str, original: &str) {
     let stamp = stamp.as_ref().expect("a date-time");
-    let expected = time::OffsetDateTime::parse(utc, &time::format_description::well_known::Rfc3339)
-        .unwrap();
+    let expected =
+        time::OffsetDateTime::parse(utc, &time::format_description::well_known::Rfc3339).unwrap();
     assert_eq!(stamp.utc, expected, "utc of {original}");
     assert_eq!(stamp.offset, offset, "offset of {original}");
     assert_eq!(stamp.original, original);
@@ -48,13 +48,26 @@ fn shopify_create_with_null_addresses() {
     assert_eq!(order.number, "1071");
     assert_eq!(order.external_id.as_deref(), Some("6200407294252"));
     assert_eq!(order.custom_field_1.as_deref(), Some("#1071"));
-    assert_time(&order.order_date, "2025-01-24T04:10:14Z", "-05:00", "2025-01-23T23:10:14-05:00");
-    assert_time(&order.updated_at, "2025-01-24T04:10:16Z", "-05:00", "2025-01-23T23:10:16-05:00");
+    assert_time(
+        &order.order_date,
+        "2025-01-24T04:10:14Z",
+        "-05:00",
+        "2025-01-23T23:10:14-05:00",
+    );
+    assert_time(
+        &order.updated_at,
+        "2025-01-24T04:10:16Z",
+        "-05:00",
+        "2025-01-23T23:10:16-05:00",
+    );
     assert_eq!(order.currency.as_deref(), Some("HKD"));
     assert_eq!(order.status, Some(OrderStatus::AwaitingShipment));
     assert_eq!(order.ship_to, None);
     assert_eq!(order.bill_to, None);
-    assert_eq!(order.customer.email, None, "an empty email string is no value");
+    assert_eq!(
+        order.customer.email, None,
+        "an empty email string is no value"
+    );
 
     assert_eq!(order.lines.len(), 2);
     assert_line(&order.lines[0], None, "aaa0103測試商品11aa", 1, "99.00");
@@ -72,10 +85,18 @@ fn shopify_create_with_null_addresses() {
 fn shopify_updated_thirty_lines() {
     let mapped = order_from("shopify", "shopify-orders-updated.json");
     let order = &mapped.order;
-    assert!(mapped.test, "this order was placed with Shopify's test gateway");
+    assert!(
+        mapped.test,
+        "this order was placed with Shopify's test gateway"
+    );
     assert_eq!(order.number, "1024");
     assert_eq!(order.currency.as_deref(), Some("INR"));
-    assert_time(&order.order_date, "2020-01-04T06:53:40Z", "-05:00", "2020-01-04T01:53:40-05:00");
+    assert_time(
+        &order.order_date,
+        "2020-01-04T06:53:40Z",
+        "-05:00",
+        "2020-01-04T01:53:40-05:00",
+    );
 
     let ship_to = address(&order.ship_to);
     assert_eq!(ship_to.name.as_deref(), Some("Jane Example"));
@@ -85,7 +106,13 @@ fn shopify_updated_thirty_lines() {
     assert_eq!(address(&order.bill_to).country.as_deref(), Some("IN"));
 
     assert_eq!(order.lines.len(), 30);
-    assert_line(&order.lines[0], Some("003829926-IN-XS"), "Product 1 - in / xs", 1, "50.00");
+    assert_line(
+        &order.lines[0],
+        Some("003829926-IN-XS"),
+        "Product 1 - in / xs",
+        1,
+        "50.00",
+    );
     let quantities: u32 = order.lines.iter().map(|line| line.quantity).sum();
     let value: Decimal = order
         .lines
@@ -106,7 +133,12 @@ fn shopify_cancelled_with_blank_address_fields() {
     assert_eq!(order.number, "1065");
     assert_eq!(order.status, Some(OrderStatus::Cancelled));
     assert_eq!(order.channel_status.as_deref(), Some("refunded"));
-    assert_time(&order.order_date, "2025-01-23T10:18:47Z", "-05:00", "2025-01-23T05:18:47-05:00");
+    assert_time(
+        &order.order_date,
+        "2025-01-23T10:18:47Z",
+        "-05:00",
+        "2025-01-23T05:18:47-05:00",
+    );
 
     let ship_to = address(&order.ship_to);
     assert_eq!(ship_to.country.as_deref(), Some("HK"));
@@ -126,20 +158,41 @@ fn shopify_test_notification_is_flagged() {
     let order = &mapped.order;
     assert!(mapped.test);
     assert_eq!(order.number, "1234");
-    assert_eq!(order.external_id.as_deref(), Some("820982911946154508"), "id above 2^53 exact");
+    assert_eq!(
+        order.external_id.as_deref(),
+        Some("820982911946154508"),
+        "id above 2^53 exact"
+    );
     assert_eq!(order.custom_field_1.as_deref(), Some("#9999"));
     assert_eq!(order.customer.id.as_deref(), Some("115310627314723954"));
-    assert_eq!(order.lines[0].line_id.as_deref(), Some("866550311766439020"));
-    assert_time(&order.order_date, "2019-06-04T17:53:06Z", "-04:00", "2019-06-04T13:53:06-04:00");
+    assert_eq!(
+        order.lines[0].line_id.as_deref(),
+        Some("866550311766439020")
+    );
+    assert_time(
+        &order.order_date,
+        "2019-06-04T17:53:06Z",
+        "-04:00",
+        "2019-06-04T13:53:06-04:00",
+    );
 
     let ship_to = address(&order.ship_to);
     assert_eq!(ship_to.state.as_deref(), Some("KY"));
     assert_eq!(ship_to.country.as_deref(), Some("US"));
     assert_eq!(ship_to.phone.as_deref(), Some("555-010-SHIP"));
-    assert_eq!(address(&order.bill_to).postal_code.as_deref(), Some("X0X0X0"));
+    assert_eq!(
+        address(&order.bill_to).postal_code.as_deref(),
+        Some("X0X0X0")
+    );
 
     assert_eq!(order.lines.len(), 2);
-    assert_line(&order.lines[1], Some("IPOD2008PINK"), "IPod Nano - 8GB", 1, "199.00");
+    assert_line(
+        &order.lines[1],
+        Some("IPOD2008PINK"),
+        "IPod Nano - 8GB",
+        1,
+        "199.00",
+    );
     assert_eq!(order.lines[1].discount, amount("5.00"));
     assert_eq!(order.lines[1].weight.unwrap().value, Decimal::from(567));
     assert_charges(order, "10.00", "0.00", "5.00", "403.00");
@@ -151,20 +204,44 @@ fn woocommerce_created_reads_gmt_dates() {
     assert_eq!(order.source, "woocommerce");
     assert_eq!(order.number, "897");
     assert_eq!(order.status, Some(OrderStatus::AwaitingShipment));
-    assert_time(&order.order_date, "2021-09-06T18:05:09Z", "+00:00", "2021-09-06T18:05:09");
+    assert_time(
+        &order.order_date,
+        "2021-09-06T18:05:09Z",
+        "+00:00",
+        "2021-09-06T18:05:09",
+    );
 
     let ship_to = address(&order.ship_to);
     assert_eq!(ship_to.name.as_deref(), Some("Jane Example"));
-    assert_eq!((ship_to.state.as_deref(), ship_to.country.as_deref()), (Some("TX"), Some("US")));
-    assert_eq!(address(&order.bill_to).company.as_deref(), Some("Example Co"));
+    assert_eq!(
+        (ship_to.state.as_deref(), ship_to.country.as_deref()),
+        (Some("TX"), Some("US"))
+    );
+    assert_eq!(
+        address(&order.bill_to).company.as_deref(),
+        Some("Example Co")
+    );
 
     assert_eq!(order.lines.len(), 1);
     let line = &order.lines[0];
-    assert_line(line, None, "Rhapsody of Realities- A Topical Compendium volume 5", 1, "14.99");
-    assert_eq!(line.line_total, amount("14.99"), "total is a string while price is a number");
+    assert_line(
+        line,
+        None,
+        "Rhapsody of Realities- A Topical Compendium volume 5",
+        1,
+        "14.99",
+    );
+    assert_eq!(
+        line.line_total,
+        amount("14.99"),
+        "total is a string while price is a number"
+    );
     assert_eq!(order.charges.subtotal, amount("14.99"));
     assert_charges(&order, "13.45", "0.00", "0.00", "28.44");
-    assert_eq!(order.payment.method.as_deref(), Some("Credit Card (Stripe)"));
+    assert_eq!(
+        order.payment.method.as_deref(),
+        Some("Credit Card (Stripe)")
+    );
 }
 
 #[test]
@@ -172,11 +249,22 @@ fn woocommerce_updated_decodes_entities_and_options() {
     let order = order_from("woocommerce", "woocommerce-order-updated.json").order;
     assert_eq!(order.number, "727");
     assert_eq!(order.customer.id, None, "customer id 0 is a guest");
-    assert_time(&order.order_date, "2017-03-22T19:28:02Z", "+00:00", "2017-03-22T19:28:02");
+    assert_time(
+        &order.order_date,
+        "2017-03-22T19:28:02Z",
+        "+00:00",
+        "2017-03-22T19:28:02",
+    );
 
     assert_eq!(order.lines.len(), 2);
     assert_line(&order.lines[0], None, "Woo Single #1", 2, "3.00");
-    assert_line(&order.lines[1], Some("Bar3"), "Ship Your Idea – Color: Black, Size: M Test", 1, "12.00");
+    assert_line(
+        &order.lines[1],
+        Some("Bar3"),
+        "Ship Your Idea – Color: Black, Size: M Test",
+        1,
+        "12.00",
+    );
     let options: Vec<(&str, &str)> = order.lines[1]
         .options
         .iter()
@@ -189,9 +277,16 @@ fn woocommerce_updated_decodes_entities_and_options() {
 
 #[test]
 fn woocommerce_virtual_order_has_no_ship_to() {
-    let order = order_from("woocommerce", "woocommerce-order-created-virtual-zero-total.json").order;
+    let order = order_from(
+        "woocommerce",
+        "woocommerce-order-created-virtual-zero-total.json",
+    )
+    .order;
     assert_eq!(order.number, "15");
-    assert_eq!(order.ship_to, None, "every shipping field is an empty string");
+    assert_eq!(
+        order.ship_to, None,
+        "every shipping field is an empty string"
+    );
     assert_eq!(address(&order.bill_to).country.as_deref(), Some("VN"));
     assert_eq!(order.payment.method, None);
     assert_line(&order.lines[0], None, "Pipedream 1442", 1, "0.00");
@@ -205,18 +300,41 @@ fn bigcommerce_v2_order() {
     assert_eq!(order.source, "bigcommerce");
     assert_eq!(order.number, "100");
     assert_eq!(order.status, Some(OrderStatus::AwaitingShipment));
-    assert_time(&order.order_date, "2012-11-14T19:26:23Z", "+00:00", "Wed, 14 Nov 2012 19:26:23 +0000");
-    assert_eq!(order.shipment.ship_by, None, "an empty date_shipped is no date");
+    assert_time(
+        &order.order_date,
+        "2012-11-14T19:26:23Z",
+        "+00:00",
+        "Wed, 14 Nov 2012 19:26:23 +0000",
+    );
+    assert_eq!(
+        order.shipment.ship_by, None,
+        "an empty date_shipped is no date"
+    );
 
     let bill_to = address(&order.bill_to);
     assert_eq!(bill_to.state.as_deref(), Some("TX"), "Texas becomes TX");
     assert_eq!(bill_to.country.as_deref(), Some("US"));
-    assert_eq!(order.ship_to, None, "shipping addresses are a link in this body");
+    assert_eq!(
+        order.ship_to, None,
+        "shipping addresses are a link in this body"
+    );
 
-    assert!(order.lines.is_empty(), "products are a link to a sub-resource");
-    assert!(mapped.warnings.iter().any(|warning| warning.field == "items"));
+    assert!(
+        order.lines.is_empty(),
+        "products are a link to a sub-resource"
+    );
+    assert!(
+        mapped
+            .warnings
+            .iter()
+            .any(|warning| warning.field == "items")
+    );
     assert_eq!(order.charges.subtotal, amount("79.0000"));
-    assert_eq!(order.charges.total.unwrap().to_string(), "79.0000", "four decimals kept");
+    assert_eq!(
+        order.charges.total.unwrap().to_string(),
+        "79.0000",
+        "four decimals kept"
+    );
     assert_charges(order, "0.0000", "0.0000", "0.0000", "79.0000");
 }
 
@@ -235,7 +353,10 @@ fn bigcommerce_webhook_is_a_thin_payload() {
 fn thin_payload_is_recognised_by_every_preset() {
     for preset in ["shopify", "woocommerce", "squarespace"] {
         let error = apply_preset(preset, "bigcommerce-store-order-created.json").unwrap_err();
-        assert!(matches!(error, MappingError::ThinPayload { .. }), "{preset}: {error}");
+        assert!(
+            matches!(error, MappingError::ThinPayload { .. }),
+            "{preset}: {error}"
+        );
     }
 }
 
@@ -247,7 +368,12 @@ fn squarespace_order() {
     assert_eq!(order.source, "squarespace");
     assert_eq!(order.number, "3618");
     assert_eq!(order.status, Some(OrderStatus::Shipped));
-    assert_time(&order.order_date, "2021-01-25T21:26:26.134Z", "+00:00", "2021-01-25T21:26:26.134Z");
+    assert_time(
+        &order.order_date,
+        "2021-01-25T21:26:26.134Z",
+        "+00:00",
+        "2021-01-25T21:26:26.134Z",
+    );
     assert_eq!(order.currency.as_deref(), Some("USD"));
 
     let ship_to = address(&order.ship_to);
@@ -257,8 +383,20 @@ fn squarespace_order() {
     assert_eq!(address(&order.bill_to).country.as_deref(), Some("US"));
 
     assert_eq!(order.lines.len(), 3);
-    assert_line(&order.lines[0], Some("SQ2700585"), "Classic Black (Ethiopia)", 30, "14.00");
-    assert_line(&order.lines[2], Some("SQ6167626"), "The Shoe That Grows: Black", 40, "20.00");
+    assert_line(
+        &order.lines[0],
+        Some("SQ2700585"),
+        "Classic Black (Ethiopia)",
+        30,
+        "14.00",
+    );
+    assert_line(
+        &order.lines[2],
+        Some("SQ6167626"),
+        "The Shoe That Grows: Black",
+        40,
+        "20.00",
+    );
     assert_eq!(order.lines[1].options.len(), 3);
     assert_eq!(order.lines[0].requires_shipping, Some(true));
     assert_eq!(order.charges.subtotal, amount("1820.00"));
@@ -275,7 +413,10 @@ fn best_match_picks_the_channel() {
         ("shopify-orders-create-test-notification.json", "shopify"),
         ("woocommerce-order-created.json", "woocommerce"),
         ("woocommerce-order-updated.json", "woocommerce"),
-        ("woocommerce-order-created-virtual-zero-total.json", "woocommerce"),
+        (
+            "woocommerce-order-created-virtual-zero-total.json",
+            "woocommerce",
+        ),
         ("bigcommerce-order-v2-fetched.json", "bigcommerce"),
         ("bigcommerce-store-order-created.json", "bigcommerce"),
         ("squarespace-order-fetched.json", "squarespace"),

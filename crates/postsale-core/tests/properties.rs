@@ -34,9 +34,8 @@ fn scalar() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,6})?".prop_map(|token| {
-            Value::Number(serde_json::from_str::<Number>(&token).unwrap())
-        }),
+        "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,6})?"
+            .prop_map(|token| { Value::Number(serde_json::from_str::<Number>(&token).unwrap()) }),
         "\\PC{0,12}".prop_map(Value::String),
         "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?"
             .prop_map(Value::String),
@@ -157,7 +156,9 @@ fn deep_and_wide_bodies_stay_bounded() {
     for _ in 0..120 {
         deep = Value::Array(vec![deep]);
     }
-    let wide: Vec<Value> = (0..100_000).map(|i| serde_json::json!({"sku": i, "quantity": 1})).collect();
+    let wide: Vec<Value> = (0..100_000)
+        .map(|i| serde_json::json!({"sku": i, "quantity": 1}))
+        .collect();
     let body = serde_json::json!({"deep": deep, "line_items": wide});
 
     let started = std::time::Instant::now();
@@ -167,5 +168,9 @@ fn deep_and_wide_bodies_stay_bounded() {
     }
     let _ = suggest_map(&body);
     assert!(!discovery.truncated.is_empty());
-    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -42,14 +42,31 @@ fn custom_cart_gets_a_working_map() {
     let suggestion = suggest_map(&body);
     assert_eq!(source_of(&suggestion, "order.number"), Some("$.orderId"));
     assert_eq!(source_of(&suggestion, "order.date"), Some("$.placedAt"));
-    assert_eq!(source_of(&suggestion, "ship_to.name"), Some("$.deliveryAddress.fullName"));
-    assert_eq!(source_of(&suggestion, "ship_to.country"), Some("$.deliveryAddress.country"));
+    assert_eq!(
+        source_of(&suggestion, "ship_to.name"),
+        Some("$.deliveryAddress.fullName")
+    );
+    assert_eq!(
+        source_of(&suggestion, "ship_to.country"),
+        Some("$.deliveryAddress.country")
+    );
     assert_eq!(source_of(&suggestion, "items.quantity"), Some("@.qty"));
-    assert_eq!(source_of(&suggestion, "items.unit_price"), Some("@.unitPrice"));
-    assert_eq!(source_of(&suggestion, "charges.total"), Some("$.grandTotal.amount"));
-    assert_eq!(source_of(&suggestion, "order.currency"), Some("$.grandTotal.currency"));
+    assert_eq!(
+        source_of(&suggestion, "items.unit_price"),
+        Some("@.unitPrice")
+    );
+    assert_eq!(
+        source_of(&suggestion, "charges.total"),
+        Some("$.grandTotal.amount")
+    );
+    assert_eq!(
+        source_of(&suggestion, "order.currency"),
+        Some("$.grandTotal.currency")
+    );
 
-    let order = apply_map(&suggestion.map, &body, &ApplyContext::default()).unwrap().order;
+    let order = apply_map(&suggestion.map, &body, &ApplyContext::default())
+        .unwrap()
+        .order;
     assert_eq!(order.number, "A-1001");
     assert_eq!(order.lines.len(), 2);
     assert_eq!(order.lines[0].quantity, 2);
@@ -60,10 +77,20 @@ fn custom_cart_gets_a_working_map() {
 fn confidences_are_between_zero_and_one() {
     let suggestion = suggest_map(&custom_cart());
     for field in &suggestion.fields {
-        assert!(field.confidence > 0.0 && field.confidence <= 1.0, "{field:?}");
+        assert!(
+            field.confidence > 0.0 && field.confidence <= 1.0,
+            "{field:?}"
+        );
     }
-    let source = suggestion.fields.iter().find(|f| f.field.as_str() == "order.source").unwrap();
-    assert!(source.confidence < 0.5, "the merchant should name the source");
+    let source = suggestion
+        .fields
+        .iter()
+        .find(|f| f.field.as_str() == "order.source")
+        .unwrap();
+    assert!(
+        source.confidence < 0.5,
+        "the merchant should name the source"
+    );
 }
 
 #[test]
@@ -89,7 +116,10 @@ fn suggestions_import_the_sample_payloads() {
 #[test]
 fn shipping_lines_become_a_sum() {
     let suggestion = suggest_map(&payload("shopify-orders-create.json"));
-    assert_eq!(source_of(&suggestion, "charges.shipping"), Some("sum of $.shipping_lines[*].price"));
+    assert_eq!(
+        source_of(&suggestion, "charges.shipping"),
+        Some("sum of $.shipping_lines[*].price")
+    );
 }
 
 #[test]

@@ -26,9 +26,7 @@ pub struct ApplyContext {
 
 impl Default for ApplyContext {
     fn default() -> Self {
-        ApplyContext {
-            zone: Zone::utc(),
-        }
+        ApplyContext { zone: Zone::utc() }
     }
 }
 
@@ -239,11 +237,17 @@ impl<'a> Builder<'a> {
             return false;
         };
         let root = self.evaluator.body();
-        let raw = self.evaluator.evaluate(rule, root, self.settings).ok().flatten();
-        let converted = raw.and_then(|raw| {
-            convert::convert(FieldKind::Boolean, &raw, rule, self.settings).ok()
-        });
-        matches!(converted.and_then(|outcome| outcome.value), Some(Converted::Bool(true)))
+        let raw = self
+            .evaluator
+            .evaluate(rule, root, self.settings)
+            .ok()
+            .flatten();
+        let converted = raw
+            .and_then(|raw| convert::convert(FieldKind::Boolean, &raw, rule, self.settings).ok());
+        matches!(
+            converted.and_then(|outcome| outcome.value),
+            Some(Converted::Bool(true))
+        )
     }
 
     fn fail(

@@ -218,7 +218,9 @@ pub fn catalogue() -> &'static [FieldDef] {
 
 /// The fields of one category, in screen order.
 pub fn fields_of(category: Category) -> impl Iterator<Item = &'static FieldDef> {
-    catalogue().iter().filter(move |def| def.key.category() == category)
+    catalogue()
+        .iter()
+        .filter(move |def| def.key.category() == category)
 }
 
 impl FieldKey {
@@ -305,7 +307,12 @@ mod tests {
     #[test]
     fn every_key_round_trips_through_its_name() {
         for def in catalogue() {
-            assert_eq!(def.name.parse::<FieldKey>().unwrap(), def.key, "{}", def.name);
+            assert_eq!(
+                def.name.parse::<FieldKey>().unwrap(),
+                def.key,
+                "{}",
+                def.name
+            );
         }
     }
 
@@ -329,9 +336,20 @@ mod tests {
 
     #[test]
     fn required_fields_are_the_documented_four() {
-        let required: Vec<&str> =
-            catalogue().iter().filter(|def| def.required).map(|def| def.name).collect();
-        assert_eq!(required, ["order.source", "order.number", "items.name", "items.quantity"]);
+        let required: Vec<&str> = catalogue()
+            .iter()
+            .filter(|def| def.required)
+            .map(|def| def.name)
+            .collect();
+        assert_eq!(
+            required,
+            [
+                "order.source",
+                "order.number",
+                "items.name",
+                "items.quantity"
+            ]
+        );
     }
 
     #[test]

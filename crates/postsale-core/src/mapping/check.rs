@@ -30,7 +30,9 @@ pub(crate) fn check_rule(
     }
     if let Some(Source::Sum(path)) = rule.source() {
         if !is_numeric(kind) {
-            problems.push(format!("{name}: sum only works on amount, weight and length fields"));
+            problems.push(format!(
+                "{name}: sum only works on amount, weight and length fields"
+            ));
         }
         if !path.has_wildcard() {
             problems.push(format!("{name}: sum of {path} needs a [*] in the path"));
@@ -64,20 +66,26 @@ fn check_source(name: &str, rule: &Rule, problems: &mut Vec<String>) {
         ));
     }
     if rule.first_of.as_ref().is_some_and(Vec::is_empty) {
-        problems.push(format!("{name}: first_of is empty; list at least one element"));
+        problems.push(format!(
+            "{name}: first_of is empty; list at least one element"
+        ));
     }
 }
 
 fn check_options(name: &str, kind: FieldKind, rule: &Rule, problems: &mut Vec<String>) {
     if rule.split.is_some() && kind != FieldKind::List {
-        problems.push(format!("{name}: split only works on list fields such as order.tags"));
+        problems.push(format!(
+            "{name}: split only works on list fields such as order.tags"
+        ));
     }
     if let Some(unit) = &rule.unit {
         let valid = match kind {
             FieldKind::Weight => unit.parse::<WeightUnit>().is_ok(),
             FieldKind::Length => unit.parse::<LengthUnit>().is_ok(),
             _ => {
-                problems.push(format!("{name}: unit only works on weight and length fields"));
+                problems.push(format!(
+                    "{name}: unit only works on weight and length fields"
+                ));
                 true
             }
         };
@@ -87,8 +95,13 @@ fn check_options(name: &str, kind: FieldKind, rule: &Rule, problems: &mut Vec<St
             ));
         }
     }
-    if rule.minor_units.is_some_and(|places| places > MAX_MINOR_UNITS) {
-        problems.push(format!("{name}: minor_units must be between 0 and {MAX_MINOR_UNITS}"));
+    if rule
+        .minor_units
+        .is_some_and(|places| places > MAX_MINOR_UNITS)
+    {
+        problems.push(format!(
+            "{name}: minor_units must be between 0 and {MAX_MINOR_UNITS}"
+        ));
     }
     if let Some(zone) = &rule.time_zone
         && let Err(error) = datetime::parse_zone(zone)
@@ -163,8 +176,11 @@ pub(crate) fn check_items(items: &ItemsRule, problems: &mut Vec<String>) {
         }
     }
     for option in &items.options {
-        let paths: [(&str, &JsonPath); 3] =
-            [("path", &option.path), ("name", &option.name), ("value", &option.value)];
+        let paths: [(&str, &JsonPath); 3] = [
+            ("path", &option.path),
+            ("name", &option.name),
+            ("value", &option.value),
+        ];
         for (label, path) in paths {
             if !path.is_relative() {
                 problems.push(format!(

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::convert::text::scalar;
 use super::convert::Raw;
+use super::convert::text::scalar;
 use super::error::MappingError;
 use super::evaluate::display_raw;
 use super::map::{Condition, ItemsRule, Map};
@@ -46,8 +46,12 @@ fn detect_reference(body: &Value) -> Option<MappingError> {
         return None;
     }
     let root = std::iter::once((None, body));
-    let children = members.iter().map(|(name, value)| (Some(name.as_str()), value));
-    let (name, reference) = root.chain(children).find(|(_, value)| is_reference(value))?;
+    let children = members
+        .iter()
+        .map(|(name, value)| (Some(name.as_str()), value));
+    let (name, reference) = root
+        .chain(children)
+        .find(|(_, value)| is_reference(value))?;
 
     let id = reference.get("id").and_then(real_id)?;
     let mut id_path = String::from("$");
@@ -66,7 +70,9 @@ fn is_reference(value: &Value) -> bool {
     value.as_object().is_some_and(|object| {
         object.contains_key("id")
             && object.len() <= 3
-            && object.keys().all(|key| REFERENCE_KEYS.contains(&key.as_str()))
+            && object
+                .keys()
+                .all(|key| REFERENCE_KEYS.contains(&key.as_str()))
     })
 }
 
@@ -75,10 +81,14 @@ fn count_scalars(value: &Value, depth: usize) -> usize {
         return MAX_THIN_SCALARS + 1;
     }
     match value {
-        Value::Array(entries) => entries.iter().map(|entry| count_scalars(entry, depth + 1)).sum(),
-        Value::Object(members) => {
-            members.values().map(|member| count_scalars(member, depth + 1)).sum()
-        }
+        Value::Array(entries) => entries
+            .iter()
+            .map(|entry| count_scalars(entry, depth + 1))
+            .sum(),
+        Value::Object(members) => members
+            .values()
+            .map(|member| count_scalars(member, depth + 1))
+            .sum(),
         _ => 1,
     }
 }
@@ -101,13 +111,22 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
 
 /// Whether an items entry passes the section's `keep_if` and `skip_if` conditions.
 pub(crate) fn keeps_entry(items: &ItemsRule, body: &Value, entry: &Value) -> bool {
-    let keep = items.keep_if.as_ref().is_none_or(|condition| holds(condition, body, entry));
-    let skip = items.skip_if.as_ref().is_some_and(|condition| holds(condition, body, entry));
+    let keep = items
+        .keep_if
+        .as_ref()
+        .is_none_or(|condition| holds(condition, body, entry));
+    let skip = items
+        .skip_if
+        .as_ref()
+        .is_some_and(|condition| holds(condition, body, entry));
     keep && !skip
 }
 
 fn holds(condition: &Condition, body: &Value, entry: &Value) -> bool {
-    let value = condition.path.first(body, entry).filter(|value| !value.is_null());
+    let value = condition
+        .path
+        .first(body, entry)
+        .filter(|value| !value.is_null());
     if let Some(present) = condition.present {
         return value.is_some() == present;
     }
@@ -151,7 +170,11 @@ pub(crate) fn line_options(items: &ItemsRule, body: &Value, entry: &Value) -> Ve
             ) else {
                 continue;
             };
-            if rule.skip_prefixes.iter().any(|prefix| name.starts_with(prefix.as_str())) {
+            if rule
+                .skip_prefixes
+                .iter()
+                .any(|prefix| name.starts_with(prefix.as_str()))
+            {
                 continue;
             }
             options.push(LineOption {
@@ -219,13 +242,34 @@ mod tests {
 
     #[test]
     fn conditions_compare_numbers_by_value() {
-        let entry: Value = serde_json::from_str(r#"{"q": 1.0, "ship": false, "t": "Gift"}"#).unwrap();
+        let entry: Value =
+            serde_json::from_str(r#"{"q": 1.0, "ship": false, "t": "Gift"}"#).unwrap();
         let condition = |json: Value| -> Condition { serde_json::from_value(json).unwrap() };
         let body = json!({});
-        assert!(holds(&condition(json!({"path": "@.q", "equals": 1})), &body, &entry));
-        assert!(holds(&condition(json!({"path": "@.ship", "equals": false})), &body, &entry));
-        assert!(holds(&condition(json!({"path": "@.t", "one_of": ["gift", "x"]})), &body, &entry));
-        assert!(holds(&condition(json!({"path": "@.nope", "present": false})), &body, &entry));
-        assert!(!holds(&condition(json!({"path": "@.nope", "equals": 1})), &body, &entry));
+        assert!(holds(
+            &condition(json!({"path": "@.q", "equals": 1})),
+            &body,
+            &entry
+        ));
+        assert!(holds(
+            &condition(json!({"path": "@.ship", "equals": false})),
+            &body,
+            &entry
+        ));
+        assert!(holds(
+            &condition(json!({"path": "@.t", "one_of": ["gift", "x"]})),
+            &body,
+            &entry
+        ));
+        assert!(holds(
+            &condition(json!({"path": "@.nope", "present": false})),
+            &body,
+            &entry
+        ));
+        assert!(!holds(
+            &condition(json!({"path": "@.nope", "equals": 1})),
+            &body,
+            &entry
+        ));
     }
 }

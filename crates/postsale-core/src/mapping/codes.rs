@@ -18,6 +18,7 @@ const fn code(code: &'static str, label: &'static str, carrier: Option<&'static 
 }
 
 /// The carriers.
+#[rustfmt::skip]
 pub static CARRIERS: &[Code] = &[
     code("usps", "USPS", None),
     code("ups", "UPS", None),
@@ -26,6 +27,7 @@ pub static CARRIERS: &[Code] = &[
 ];
 
 /// Other names of carriers that channels send, lowercase.
+#[rustfmt::skip]
 static CARRIER_ALIASES: &[(&str, &str)] = &[
     ("united states postal service", "usps"),
     ("u.s.p.s.", "usps"),
@@ -43,6 +45,7 @@ const FEDEX: Option<&str> = Some("fedex");
 const DHL: Option<&str> = Some("dhl_express");
 
 /// The services of every carrier.
+#[rustfmt::skip]
 pub static SERVICES: &[Code] = &[
     code("usps_ground_advantage", "USPS Ground Advantage", USPS),
     code("usps_first_class_mail", "USPS First Class Mail", USPS),
@@ -86,6 +89,7 @@ pub static SERVICES: &[Code] = &[
 ];
 
 /// The package types: generic ones first, then each carrier's own.
+#[rustfmt::skip]
 pub static PACKAGES: &[Code] = &[
     code("parcel", "Package", None),
     code("letter", "Letter", None),
@@ -122,11 +126,22 @@ pub static PACKAGES: &[Code] = &[
 ];
 
 /// Delivery confirmation options.
-pub static CONFIRMATIONS: &[&str] =
-    &["none", "delivery", "signature", "adult_signature", "direct_signature"];
+pub static CONFIRMATIONS: &[&str] = &[
+    "none",
+    "delivery",
+    "signature",
+    "adult_signature",
+    "direct_signature",
+];
 
 /// What an international shipment contains.
-pub static CONTENTS: &[&str] = &["merchandise", "gift", "documents", "sample", "returned_goods"];
+pub static CONTENTS: &[&str] = &[
+    "merchandise",
+    "gift",
+    "documents",
+    "sample",
+    "returned_goods",
+];
 
 /// What the carrier does when an international shipment cannot be delivered.
 pub static NON_DELIVERY: &[&str] = &["return_to_sender", "treat_as_abandoned"];
@@ -137,9 +152,10 @@ pub static DUTIES_PAID_BY: &[&str] = &["sender", "recipient", "third_party"];
 /// Finds a code in `list` by its code or, ignoring case, by its label.
 pub fn lookup(list: &'static [Code], text: &str) -> Option<&'static Code> {
     let text = text.trim();
-    list.iter()
-        .find(|entry| entry.code == text)
-        .or_else(|| list.iter().find(|entry| entry.label.eq_ignore_ascii_case(text)))
+    list.iter().find(|entry| entry.code == text).or_else(|| {
+        list.iter()
+            .find(|entry| entry.label.eq_ignore_ascii_case(text))
+    })
 }
 
 /// Finds a carrier by code, label or a common other name such as "Federal Express".
@@ -187,7 +203,10 @@ mod tests {
 
     #[test]
     fn services_are_found_by_code_or_label() {
-        assert_eq!(lookup(SERVICES, "usps_priority_mail").unwrap().carrier, Some("usps"));
+        assert_eq!(
+            lookup(SERVICES, "usps_priority_mail").unwrap().carrier,
+            Some("usps")
+        );
         assert_eq!(lookup(SERVICES, "ups ground").unwrap().code, "ups_ground");
         assert!(lookup(SERVICES, "USPS_PRIORITY_MAIL").is_none());
     }

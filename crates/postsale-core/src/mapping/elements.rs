@@ -155,7 +155,8 @@ impl Walker {
             ));
             return;
         }
-        self.index.insert(path.to_owned(), self.discovery.elements.len());
+        self.index
+            .insert(path.to_owned(), self.discovery.elements.len());
         self.discovery.elements.push(Element {
             path: path.to_owned(),
             kind,
@@ -215,7 +216,14 @@ mod tests {
         let discovery = discover_elements(&body);
         assert_eq!(
             paths(&discovery),
-            ["$.id", "$.lines", "$.lines[*]", "$.lines[*].sku", "$.lines[*].qty", "$.z"]
+            [
+                "$.id",
+                "$.lines",
+                "$.lines[*]",
+                "$.lines[*].sku",
+                "$.lines[*].qty",
+                "$.z"
+            ]
         );
         assert!(discovery.truncated.is_empty());
     }
@@ -224,14 +232,20 @@ mod tests {
     fn odd_keys_are_bracket_quoted() {
         let body = json!({"odd key": 1, "it's": 2, "2fa": 3, "ok_1": 4});
         let discovery = discover_elements(&body);
-        assert_eq!(paths(&discovery), ["$['odd key']", "$['it\\'s']", "$['2fa']", "$.ok_1"]);
+        assert_eq!(
+            paths(&discovery),
+            ["$['odd key']", "$['it\\'s']", "$['2fa']", "$.ok_1"]
+        );
     }
 
     #[test]
     fn examples_keep_exact_number_tokens() {
         let body: Value = serde_json::from_str(r#"{"id": 820982911946154508, "p": 1.10}"#).unwrap();
         let discovery = discover_elements(&body);
-        assert_eq!(discovery.elements[0].example.as_deref(), Some("820982911946154508"));
+        assert_eq!(
+            discovery.elements[0].example.as_deref(),
+            Some("820982911946154508")
+        );
         assert_eq!(discovery.elements[1].example.as_deref(), Some("1.10"));
     }
 

@@ -107,22 +107,35 @@ impl MappingError {
     pub fn warnings(&self) -> &[FieldWarning] {
         match self {
             MappingError::ThinPayload { .. } => &[],
-            MappingError::NotAnOrder { warnings, .. }
-            | MappingError::Invalid { warnings, .. } => warnings,
+            MappingError::NotAnOrder { warnings, .. } | MappingError::Invalid { warnings, .. } => {
+                warnings
+            }
         }
     }
 }
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_subject(f, &self.field, self.line, self.path.as_deref(), self.value.as_deref())?;
+        write_subject(
+            f,
+            &self.field,
+            self.line,
+            self.path.as_deref(),
+            self.value.as_deref(),
+        )?;
         write!(f, ": {}; {}", self.message, self.fix)
     }
 }
 
 impl fmt::Display for FieldWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_subject(f, &self.field, self.line, self.path.as_deref(), self.value.as_deref())?;
+        write_subject(
+            f,
+            &self.field,
+            self.line,
+            self.path.as_deref(),
+            self.value.as_deref(),
+        )?;
         write!(f, ": {}", self.message)
     }
 }

@@ -50,7 +50,8 @@ impl<'a> Evaluator<'a> {
     }
 
     fn element(&self, path: &JsonPath, current: &'a Value) -> Option<&'a Value> {
-        path.first(self.body, current).filter(|value| !value.is_null())
+        path.first(self.body, current)
+            .filter(|value| !value.is_null())
     }
 
     fn template(&self, parts: &'a [TemplatePart], current: &'a Value) -> Option<Raw<'a>> {
@@ -103,13 +104,12 @@ impl<'a> Evaluator<'a> {
             if value.is_empty() {
                 continue;
             }
-            let amount = number::parse_money(&value, format, rule.minor_units).map_err(|error| {
-                Failure {
+            let amount =
+                number::parse_money(&value, format, rule.minor_units).map_err(|error| Failure {
                     code: ErrorCode::Invalid,
                     message: format!("cannot add {}: {error}", display_raw(&Raw::Json(node))),
                     fix: "sum an element that holds amounts".into(),
-                }
-            })?;
+                })?;
             total = total.checked_add(amount).ok_or_else(|| Failure {
                 code: ErrorCode::Invalid,
                 message: "the sum is too large".into(),
@@ -125,7 +125,10 @@ impl<'a> Evaluator<'a> {
 
 /// The path up to its first wildcard: the array a sum runs over.
 fn wildcard_parent(path: &JsonPath) -> Option<JsonPath> {
-    let position = path.segments().iter().position(|s| *s == Segment::Wildcard)?;
+    let position = path
+        .segments()
+        .iter()
+        .position(|s| *s == Segment::Wildcard)?;
     let mut parent = path.clone();
     while parent.segments().len() > position {
         parent = parent.split_last()?.0;
@@ -210,7 +213,10 @@ mod tests {
         let raw = evaluator.evaluate(&joined, &body, settings(&zone)).unwrap();
         assert_eq!(raw, Some(Raw::Text("Jane".into())));
         let empty = rule(json!({"template": "{$.x} {$.y}"}));
-        assert_eq!(evaluator.evaluate(&empty, &body, settings(&zone)).unwrap(), None);
+        assert_eq!(
+            evaluator.evaluate(&empty, &body, settings(&zone)).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -243,7 +249,12 @@ mod tests {
         let raw = evaluator.evaluate(&empty, &body, settings(&zone)).unwrap();
         assert_eq!(raw, Some(Raw::Amount("0.00".parse().unwrap())));
         let missing = rule(json!({"sum": "$.n[*].p"}));
-        assert_eq!(evaluator.evaluate(&missing, &body, settings(&zone)).unwrap(), None);
+        assert_eq!(
+            evaluator
+                .evaluate(&missing, &body, settings(&zone))
+                .unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -252,7 +263,9 @@ mod tests {
         let zone = Zone::utc();
         let evaluator = Evaluator::new(&body);
         let sum = rule(json!({"sum": "$.s[*].p"}));
-        let failure = evaluator.evaluate(&sum, &body, settings(&zone)).unwrap_err();
+        let failure = evaluator
+            .evaluate(&sum, &body, settings(&zone))
+            .unwrap_err();
         assert!(failure.message.contains("free"));
     }
 }

@@ -25,13 +25,21 @@ fn finish_address(
 ) -> Option<Address> {
     let mut address = draft.address;
     if address.name.is_none() {
-        let parts: Vec<String> = [draft.first_name, draft.last_name].into_iter().flatten().collect();
+        let parts: Vec<String> = [draft.first_name, draft.last_name]
+            .into_iter()
+            .flatten()
+            .collect();
         if !parts.is_empty() {
             address.name = Some(parts.join(" "));
         }
     }
     if let Some(state) = address.state.take() {
-        address.state = Some(normalize_state(address.country.as_deref(), state, prefix, warnings));
+        address.state = Some(normalize_state(
+            address.country.as_deref(),
+            state,
+            prefix,
+            warnings,
+        ));
     }
     (address != Address::default()).then_some(address)
 }
@@ -61,7 +69,10 @@ fn normalize_state(
 
 fn combine_dimensions(draft: &Draft, warnings: &mut Vec<FieldWarning>) -> Option<Dimensions> {
     let [length, width, height] = draft.dimensions;
-    let present = [length, width, height].iter().filter(|d| d.is_some()).count();
+    let present = [length, width, height]
+        .iter()
+        .filter(|d| d.is_some())
+        .count();
     if present == 0 {
         return None;
     }
@@ -77,10 +88,24 @@ fn combine_dimensions(draft: &Draft, warnings: &mut Vec<FieldWarning>) -> Option
         return None;
     };
     let unit = length.1;
+    let width_value = convert_length(width.0, width.1, unit);
+    let height_value = convert_length(height.0, height.1, unit);
+    let (Some(width), Some(height)) = (width_value, height_value) else {
+        warnings.push(FieldWarning {
+            field: "shipment.width".into(),
+            line: None,
+            path: None,
+            value: None,
+            message: "a dimension is too large to convert to the length's unit; dimensions were \
+                      left out"
+                .into(),
+        });
+        return None;
+    };
     Some(Dimensions {
         length: length.0,
-        width: convert_length(width.0, width.1, unit),
-        height: convert_length(height.0, height.1, unit),
+        width,
+        height,
         unit,
     })
 }

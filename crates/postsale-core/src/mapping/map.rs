@@ -204,7 +204,11 @@ impl Map {
                 self.version
             ));
         }
-        if self.fields.is_empty() && self.items.as_ref().is_none_or(|items| items.fields.is_empty())
+        if self.fields.is_empty()
+            && self
+                .items
+                .as_ref()
+                .is_none_or(|items| items.fields.is_empty())
         {
             problems.push("the map has no field; map at least one field before saving".into());
         }

@@ -337,7 +337,9 @@ impl<'a> Parser<'a> {
         match self.next() {
             Some(']') => Ok(segment),
             Some(':') => Err(self.error_at(self.position - 1, "array slices are not supported")),
-            Some(',') => Err(self.error_at(self.position - 1, "lists of selectors are not supported")),
+            Some(',') => {
+                Err(self.error_at(self.position - 1, "lists of selectors are not supported"))
+            }
             _ => Err(self.error("expected ']'")),
         }
     }
@@ -371,7 +373,12 @@ impl<'a> Parser<'a> {
 
     fn unicode_escape(&mut self) -> Result<char, PathError> {
         let end = self.position + 4;
-        let digits: String = self.chars.get(self.position..end).unwrap_or(&[]).iter().collect();
+        let digits: String = self
+            .chars
+            .get(self.position..end)
+            .unwrap_or(&[])
+            .iter()
+            .collect();
         let code = u32::from_str_radix(&digits, 16)
             .map_err(|_| self.error("\\u must be followed by four hex digits"))?;
         self.position = end;
@@ -433,7 +440,14 @@ mod tests {
 
     #[test]
     fn parse_round_trips_the_subset() {
-        for text in ["$", "$.a.b", "$.line_items[*].sku", "$['odd key'][0]", "@.sku", "$[-1]"] {
+        for text in [
+            "$",
+            "$.a.b",
+            "$.line_items[*].sku",
+            "$['odd key'][0]",
+            "@.sku",
+            "$[-1]",
+        ] {
             assert_eq!(path(text).to_string(), text);
         }
     }
@@ -441,8 +455,14 @@ mod tests {
     #[test]
     fn double_quotes_and_escapes_are_read() {
         assert_eq!(path("$[\"a b\"]").to_string(), "$['a b']");
-        assert_eq!(path(r"$['it\'s']").segments(), &[Segment::Name("it's".into())]);
-        assert_eq!(path(r"$['\u00e9']").segments(), &[Segment::Name("é".into())]);
+        assert_eq!(
+            path(r"$['it\'s']").segments(),
+            &[Segment::Name("it's".into())]
+        );
+        assert_eq!(
+            path(r"$['\u00e9']").segments(),
+            &[Segment::Name("é".into())]
+        );
     }
 
     #[test]
@@ -453,9 +473,24 @@ mod tests {
         let error = JsonPath::parse("line_items").unwrap_err();
         assert!(error.to_string().contains("starts with $"));
         assert!(JsonPath::parse("$.a[").is_err());
-        assert!(JsonPath::parse("$.a[1:2]").unwrap_err().reason.contains("slices"));
-        assert!(JsonPath::parse("$.a[?@.b]").unwrap_err().reason.contains("filter"));
-        assert!(JsonPath::parse("$['open").unwrap_err().reason.contains("closing quote"));
+        assert!(
+            JsonPath::parse("$.a[1:2]")
+                .unwrap_err()
+                .reason
+                .contains("slices")
+        );
+        assert!(
+            JsonPath::parse("$.a[?@.b]")
+                .unwrap_err()
+                .reason
+                .contains("filter")
+        );
+        assert!(
+            JsonPath::parse("$['open")
+                .unwrap_err()
+                .reason
+                .contains("closing quote")
+        );
         assert!(JsonPath::parse("$.1abc").is_err());
     }
 

@@ -63,7 +63,10 @@ pub fn suggest_map(body: &Value) -> Suggestion {
     let mut picks: BTreeMap<FieldKey, Pick> = BTreeMap::new();
 
     for element in &discovery.elements {
-        if matches!(element.kind, JsonKind::Array | JsonKind::Object | JsonKind::Null) {
+        if matches!(
+            element.kind,
+            JsonKind::Array | JsonKind::Object | JsonKind::Null
+        ) {
             continue;
         }
         let Ok(path) = JsonPath::parse(&element.path) else {
@@ -112,7 +115,10 @@ fn build(picks: BTreeMap<FieldKey, Pick>, items_path: Option<JsonPath>) -> Sugge
         source: "fixed value \"webhook\"".into(),
         confidence: SOURCE_CONFIDENCE,
     }];
-    map.fields.insert(FieldKey::Order(OrderField::Source), Rule::fixed(Value::from("webhook")));
+    map.fields.insert(
+        FieldKey::Order(OrderField::Source),
+        Rule::fixed(Value::from("webhook")),
+    );
 
     let mut item_rules = BTreeMap::new();
     for (key, pick) in picks {
@@ -170,7 +176,10 @@ fn find_items_array(elements: &[Element]) -> Option<JsonPath> {
             (!rest.contains(['.', '['])).then(|| normalize(rest))
         });
         let names: Vec<String> = children.collect();
-        if !names.iter().any(|name| QUANTITY_NAMES.contains(&name.as_str())) {
+        if !names
+            .iter()
+            .any(|name| QUANTITY_NAMES.contains(&name.as_str()))
+        {
             continue;
         }
         let score = names.len();
@@ -199,11 +208,7 @@ fn relative_to(path: &JsonPath, items: &JsonPath) -> Option<JsonPath> {
     Some(relative)
 }
 
-fn consider_item(
-    relative: &JsonPath,
-    element: &Element,
-    picks: &mut BTreeMap<FieldKey, Pick>,
-) {
+fn consider_item(relative: &JsonPath, element: &Element, picks: &mut BTreeMap<FieldKey, Pick>) {
     let Some(leaf) = leaf_name(relative) else {
         return;
     };
@@ -219,16 +224,15 @@ fn consider_item(
     }
 }
 
-fn consider_order(
-    path: &JsonPath,
-    element: &Element,
-    picks: &mut BTreeMap<FieldKey, Pick>,
-) {
+fn consider_order(path: &JsonPath, element: &Element, picks: &mut BTreeMap<FieldKey, Pick>) {
     let names = segment_names(path);
     let Some(leaf) = names.last() else {
         return;
     };
-    let parent = names.len().checked_sub(2).map(|index| names[index].as_str());
+    let parent = names
+        .len()
+        .checked_sub(2)
+        .map(|index| names[index].as_str());
 
     if let Some(role) = parent.and_then(address_role) {
         consider_address(role, path, leaf, element, picks);
@@ -237,7 +241,11 @@ fn consider_order(
     let money_leaf = matches!(leaf.as_str(), "value" | "amount");
     let mut names_to_try = vec![(leaf.clone(), names.len())];
     if let Some(parent) = parent {
-        let joined = if money_leaf { parent.to_owned() } else { format!("{parent}{leaf}") };
+        let joined = if money_leaf {
+            parent.to_owned()
+        } else {
+            format!("{parent}{leaf}")
+        };
         names_to_try.push((joined, names.len() - 1));
     }
     for (name, depth) in names_to_try {
@@ -254,13 +262,15 @@ fn consider_order(
 
 /// Suggests shipping as the sum over an array of shipping lines, such as
 /// `$.shipping_lines[*].price`, when no shipping total was found.
-fn consider_shipping_sum(
-    path: &JsonPath,
-    element: &Element,
-    picks: &mut BTreeMap<FieldKey, Pick>,
-) {
+fn consider_shipping_sum(path: &JsonPath, element: &Element, picks: &mut BTreeMap<FieldKey, Pick>) {
     let segments = path.segments();
-    let [.., Segment::Name(array), Segment::Wildcard, Segment::Name(leaf)] = segments else {
+    let [
+        ..,
+        Segment::Name(array),
+        Segment::Wildcard,
+        Segment::Name(leaf),
+    ] = segments
+    else {
         return;
     };
     let key = FieldKey::Charge(ChargeField::Shipping);
@@ -333,17 +343,21 @@ fn rank_confidence(rank: usize) -> f32 {
     (0.9 - 0.08 * rank as f32).max(0.4)
 }
 
-fn keep_best(
-    picks: &mut BTreeMap<FieldKey, Pick>,
-    key: FieldKey,
-    path: JsonPath,
-    confidence: f32,
-) {
+fn keep_best(picks: &mut BTreeMap<FieldKey, Pick>, key: FieldKey, path: JsonPath, confidence: f32) {
     let confidence = confidence.clamp(0.05, 0.95);
-    let better = picks.get(&key).is_none_or(|existing| confidence > existing.confidence);
+    let better = picks
+        .get(&key)
+        .is_none_or(|existing| confidence > existing.confidence);
     if better {
         let sum = false;
-        picks.insert(key, Pick { path, confidence, sum });
+        picks.insert(
+            key,
+            Pick {
+                path,
+                confidence,
+                sum,
+            },
+        );
     }
 }
 

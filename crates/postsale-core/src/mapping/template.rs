@@ -80,7 +80,10 @@ impl Template {
         if !literal.is_empty() {
             parts.push(TemplatePart::Literal(literal));
         }
-        if !parts.iter().any(|part| matches!(part, TemplatePart::Element(_))) {
+        if !parts
+            .iter()
+            .any(|part| matches!(part, TemplatePart::Element(_)))
+        {
             return Err(TemplateError::NoElement(text.to_owned()));
         }
         Ok(Template {
@@ -141,9 +144,21 @@ mod tests {
 
     #[test]
     fn errors_name_the_template() {
-        assert!(matches!(Template::parse("{$.a"), Err(TemplateError::Unclosed(_))));
-        assert!(matches!(Template::parse("a}"), Err(TemplateError::Unopened(_))));
-        assert!(matches!(Template::parse("{a.b}"), Err(TemplateError::Path { .. })));
-        assert!(matches!(Template::parse("plain"), Err(TemplateError::NoElement(_))));
+        assert!(matches!(
+            Template::parse("{$.a"),
+            Err(TemplateError::Unclosed(_))
+        ));
+        assert!(matches!(
+            Template::parse("a}"),
+            Err(TemplateError::Unopened(_))
+        ));
+        assert!(matches!(
+            Template::parse("{a.b}"),
+            Err(TemplateError::Path { .. })
+        ));
+        assert!(matches!(
+            Template::parse("plain"),
+            Err(TemplateError::NoElement(_))
+        ));
     }
 }

@@ -24,8 +24,10 @@ pub(crate) fn validate(
     entries: &[usize],
     existing: &[FieldError],
 ) -> Vec<FieldError> {
-    let reported: HashSet<(&str, Option<usize>)> =
-        existing.iter().map(|error| (error.field.as_str(), error.line)).collect();
+    let reported: HashSet<(&str, Option<usize>)> = existing
+        .iter()
+        .map(|error| (error.field.as_str(), error.line))
+        .collect();
     let mut errors = Vec::new();
     let mut push = |error: FieldError| {
         if !reported.contains(&(error.field.as_str(), error.line)) {
@@ -43,7 +45,12 @@ pub(crate) fn validate(
             push(missing(map, ITEM_NAME, entry, "the line has no name"));
         }
         if line.quantity == 0 {
-            push(missing(map, ITEM_QUANTITY, entry, "the line has no quantity"));
+            push(missing(
+                map,
+                ITEM_QUANTITY,
+                entry,
+                "the line has no quantity",
+            ));
         }
         if let Some(country) = line.country_of_origin.as_deref() {
             check_country(map, ITEM_ORIGIN, entry, country, &mut push);
@@ -82,7 +89,9 @@ fn check_address(
     let Some(country) = address.and_then(|address| address.country.as_deref()) else {
         return;
     };
-    let key: FieldKey = field.parse().expect("address country keys are in the catalogue");
+    let key: FieldKey = field
+        .parse()
+        .expect("address country keys are in the catalogue");
     check_country(map, key, None, country, push);
 }
 

@@ -50,7 +50,11 @@ pub fn country_name(code: &str) -> Option<&'static str> {
 }
 
 fn normalize(text: &str) -> String {
-    let lowered = text.trim().to_lowercase().replace('.', "").replace('&', "and");
+    let lowered = text
+        .trim()
+        .to_lowercase()
+        .replace('.', "")
+        .replace('&', "and");
     let words: Vec<&str> = lowered.split_whitespace().collect();
     let joined = words.join(" ");
     match joined.strip_prefix("the ") {

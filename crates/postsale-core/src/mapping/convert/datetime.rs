@@ -128,10 +128,13 @@ fn unix(text: &str, millis: Option<bool>) -> Result<Timestamp, String> {
     let whole = value.trunc().mantissa() / 10_i128.pow(value.trunc().scale());
     let is_millis = millis.unwrap_or(whole.abs() >= MILLIS_THRESHOLD);
     let per_unit = if is_millis { 1_000_000 } else { 1_000_000_000 };
-    let nanos = value * rust_decimal::Decimal::from(per_unit);
-    let nanos = nanos.trunc().mantissa() / 10_i128.pow(nanos.trunc().scale());
-    let instant = OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .map_err(|_| format!("{text:?} is out of range for a Unix time"))?;
+    let out_of_range = || format!("{text:?} is out of range for a Unix time");
+    let nanos = value
+        .checked_mul(rust_decimal::Decimal::from(per_unit))
+        .ok_or_else(out_of_range)?
+        .trunc();
+    let nanos = nanos.mantissa() / 10_i128.pow(nanos.scale());
+    let instant = OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| out_of_range())?;
     Ok(Timestamp {
         utc: instant,
         offset: format_offset(0),
@@ -208,7 +211,10 @@ fn parse_offset(text: &str) -> Option<i32> {
     }
     let (hours, minutes) = match digits.len() {
         1 | 2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
+        4 => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..].parse::<i32>().ok()?,
+        ),
         _ => return None,
     };
     (hours <= 18 && minutes < 60).then_some(sign * (hours * 3600 + minutes * 60))
@@ -332,7 +338,10 @@ mod tests {
 
     #[test]
     fn no_seconds() {
-        assert_eq!(read("2020-04-22T22:18+00:00").utc, datetime!(2020-04-22 22:18 UTC));
+        assert_eq!(
+            read("2020-04-22T22:18+00:00").utc,
+            datetime!(2020-04-22 22:18 UTC)
+        );
     }
 
     #[test]
@@ -364,6 +373,8 @@ mod tests {
         assert_eq!(millis.utc, datetime!(2019-06-25 16:15:35.123 UTC));
         let forced = parse_datetime("1561479335", true, Some("unix_millis"), &zone).unwrap();
         assert_eq!(forced.utc, datetime!(1970-01-19 01:44:39.335 UTC));
+        let huge = parse_datetime("79228162514264337593543950335", true, None, &zone);
+        assert!(huge.unwrap_err().contains("out of range"));
     }
 
     #[test]

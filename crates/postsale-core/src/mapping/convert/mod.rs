@@ -164,9 +164,15 @@ fn needs_mapping(kind: FieldKind) -> bool {
 
 fn unmapped(kind: FieldKind, text: &str) -> Failure {
     Failure {
-        code: if kind == FieldKind::Status { ErrorCode::Invalid } else { ErrorCode::UnknownCode },
+        code: if kind == FieldKind::Status {
+            ErrorCode::Invalid
+        } else {
+            ErrorCode::UnknownCode
+        },
         message: format!("the value map has no entry for {text:?}"),
-        fix: format!("add {text:?} to the rule's value_map, or a \"*\" entry for every other value"),
+        fix: format!(
+            "add {text:?} to the rule's value_map, or a \"*\" entry for every other value"
+        ),
     }
 }
 
@@ -212,36 +218,52 @@ fn convert_scalar(
     let text = value.as_text().unwrap_or_default();
     let converted = match kind {
         FieldKind::Text | FieldKind::Id | FieldKind::State => {
-            let text = if rule.decode_html { text::decode_html(&text) } else { text };
+            let text = if rule.decode_html {
+                text::decode_html(&text)
+            } else {
+                text
+            };
             Converted::Text(text.into_owned())
         }
         FieldKind::Money | FieldKind::SignedMoney => {
             let format = rule.money_format.unwrap_or(settings.money_format);
             let amount = number::parse_money(value, format, rule.minor_units).map_err(|error| {
-                Failure::invalid(error, "map an amount, or set money_format to how it is written")
+                Failure::invalid(
+                    error,
+                    "map an amount, or set money_format to how it is written",
+                )
             })?;
             return money_outcome(kind, amount);
         }
-        FieldKind::Quantity => Converted::Quantity(number::parse_quantity(value).map_err(
-            |message| Failure {
+        FieldKind::Quantity => {
+            Converted::Quantity(number::parse_quantity(value).map_err(|message| Failure {
                 code: ErrorCode::NotWhole,
                 message: format!("{message}; a quantity must be a whole number of at least 1"),
                 fix: "map the element that holds the ordered quantity".to_owned(),
-            },
-        )?),
+            })?)
+        }
         FieldKind::Boolean => {
-            let flag = boolean::parse_bool(value, rule.true_words.as_deref(), rule.false_words.as_deref())
-                .ok_or_else(|| Failure::invalid(
+            let flag = boolean::parse_bool(
+                value,
+                rule.true_words.as_deref(),
+                rule.false_words.as_deref(),
+            )
+            .ok_or_else(|| {
+                Failure::invalid(
                     format!("{text:?} is not true or false"),
                     "add the word to true_words or false_words in the rule",
-                ))?;
+                )
+            })?;
             Converted::Bool(flag)
         }
         FieldKind::DateTime => convert_datetime(value, &text, rule, settings)?,
         FieldKind::Currency => convert_currency(&text)?,
         FieldKind::Country => return Ok(convert_country(&text)),
         FieldKind::Status => Converted::Status(text.parse::<OrderStatus>().map_err(|error| {
-            Failure::invalid(error.to_string(), "add a value_map that turns the channel's status into one of these")
+            Failure::invalid(
+                error.to_string(),
+                "add a value_map that turns the channel's status into one of these",
+            )
         })?),
         FieldKind::Carrier => Converted::Text(convert_code(&text, codes::lookup_carrier(&text))?),
         FieldKind::Service => Converted::Text(convert_code(&text, codes::lookup(SERVICES, &text))?),
@@ -307,11 +329,13 @@ fn convert_country(text: &str) -> Outcome {
 }
 
 fn convert_code(text: &str, found: Option<&'static codes::Code>) -> Result<String, Failure> {
-    found.map(|entry| entry.code.to_owned()).ok_or_else(|| Failure {
-        code: ErrorCode::UnknownCode,
-        message: format!("{text:?} is not a code in postsale's catalogue"),
-        fix: "add a value_map from the channel's text to a catalogue code".to_owned(),
-    })
+    found
+        .map(|entry| entry.code.to_owned())
+        .ok_or_else(|| Failure {
+            code: ErrorCode::UnknownCode,
+            message: format!("{text:?} is not a code in postsale's catalogue"),
+            fix: "add a value_map from the channel's text to a catalogue code".to_owned(),
+        })
 }
 
 fn convert_fixed_code(text: &str, list: &[&str]) -> Result<String, Failure> {

@@ -59,7 +59,9 @@ pub fn parse_weight(
     let unit_text = unit_text.or(rule_unit).ok_or_else(|| {
         format!("{text:?} has no unit; set \"unit\" in the rule to g, kg, oz or lb")
     })?;
-    let unit = unit_text.parse::<WeightUnit>().map_err(|error| error.to_string())?;
+    let unit = unit_text
+        .parse::<WeightUnit>()
+        .map_err(|error| error.to_string())?;
     Ok((parse_measure(number, &text)?, unit))
 }
 
@@ -73,7 +75,9 @@ pub fn parse_length(
     let unit_text = unit_text
         .or(rule_unit)
         .ok_or_else(|| format!("{text:?} has no unit; set \"unit\" in the rule to cm or in"))?;
-    let unit = unit_text.parse::<LengthUnit>().map_err(|error| error.to_string())?;
+    let unit = unit_text
+        .parse::<LengthUnit>()
+        .map_err(|error| error.to_string())?;
     Ok((parse_measure(number, &text)?, unit))
 }
 
@@ -101,8 +105,16 @@ mod tests {
         assert_eq!(parse_quantity(&scalar(&json!("2"))), Ok(2));
         let exact: Value = serde_json::from_str("2.0").unwrap();
         assert_eq!(parse_quantity(&scalar(&exact)), Ok(2));
-        assert!(parse_quantity(&scalar(&json!("2.5"))).unwrap_err().contains("whole"));
-        assert!(parse_quantity(&scalar(&json!(0))).unwrap_err().contains("less than 1"));
+        assert!(
+            parse_quantity(&scalar(&json!("2.5")))
+                .unwrap_err()
+                .contains("whole")
+        );
+        assert!(
+            parse_quantity(&scalar(&json!(0)))
+                .unwrap_err()
+                .contains("less than 1")
+        );
         assert!(parse_quantity(&scalar(&json!(-3))).is_err());
         assert!(parse_quantity(&scalar(&json!("two"))).is_err());
     }
@@ -122,7 +134,11 @@ mod tests {
         assert_eq!((value.to_string().as_str(), unit), ("1.5", WeightUnit::Kg));
         let (value, unit) = parse_weight(&scalar(&json!(567)), Some("g")).unwrap();
         assert_eq!((value.to_string().as_str(), unit), ("567", WeightUnit::G));
-        assert!(parse_weight(&scalar(&json!(1)), None).unwrap_err().contains("no unit"));
+        assert!(
+            parse_weight(&scalar(&json!(1)), None)
+                .unwrap_err()
+                .contains("no unit")
+        );
     }
 
     #[test]

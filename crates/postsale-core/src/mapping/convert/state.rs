@@ -13,7 +13,9 @@ pub enum StateValue {
 
 /// Whether postsale has a code list for the country.
 pub fn has_codes(country: &str) -> bool {
-    STATES.iter().any(|(code_country, _, _)| *code_country == country)
+    STATES
+        .iter()
+        .any(|(code_country, _, _)| *code_country == country)
 }
 
 /// Reads a state or province of `country` (ISO alpha-2) as a code where the country has codes.
@@ -23,7 +25,9 @@ pub fn state_code(country: Option<&str>, text: &str) -> StateValue {
         return StateValue::Raw(text.to_owned());
     };
     let wanted = normalize(text);
-    let stripped = wanted.strip_prefix(&format!("{}-", country.to_lowercase())).unwrap_or(&wanted);
+    let stripped = wanted
+        .strip_prefix(&format!("{}-", country.to_lowercase()))
+        .unwrap_or(&wanted);
 
     let by_row = STATES.iter().find(|(row_country, code, name)| {
         *row_country == country
@@ -55,23 +59,41 @@ mod tests {
         assert_eq!(state_code(Some("US"), "Texas"), StateValue::Code("TX"));
         assert_eq!(state_code(Some("US"), "tx"), StateValue::Code("TX"));
         assert_eq!(state_code(Some("CA"), "Ontario"), StateValue::Code("ON"));
-        assert_eq!(state_code(Some("AU"), "New South Wales"), StateValue::Code("NSW"));
-        assert_eq!(state_code(Some("MX"), "Nuevo León"), StateValue::Code("NLE"));
+        assert_eq!(
+            state_code(Some("AU"), "New South Wales"),
+            StateValue::Code("NSW")
+        );
+        assert_eq!(
+            state_code(Some("MX"), "Nuevo León"),
+            StateValue::Code("NLE")
+        );
         assert_eq!(state_code(Some("MX"), "CDMX"), StateValue::Code("CMX"));
         assert_eq!(state_code(Some("US"), "US-KY"), StateValue::Code("KY"));
     }
 
     #[test]
     fn unknown_names_stay_raw() {
-        assert_eq!(state_code(Some("US"), "Atlantis"), StateValue::Raw("Atlantis".into()));
-        assert_eq!(state_code(Some("TT"), "West Indies"), StateValue::Raw("West Indies".into()));
-        assert_eq!(state_code(None, " Gujarat "), StateValue::Raw("Gujarat".into()));
+        assert_eq!(
+            state_code(Some("US"), "Atlantis"),
+            StateValue::Raw("Atlantis".into())
+        );
+        assert_eq!(
+            state_code(Some("TT"), "West Indies"),
+            StateValue::Raw("West Indies".into())
+        );
+        assert_eq!(
+            state_code(None, " Gujarat "),
+            StateValue::Raw("Gujarat".into())
+        );
     }
 
     #[test]
     fn same_code_means_different_states_by_country() {
         assert_eq!(state_code(Some("AU"), "WA"), StateValue::Code("WA"));
-        assert_eq!(state_code(Some("AU"), "Western Australia"), StateValue::Code("WA"));
+        assert_eq!(
+            state_code(Some("AU"), "Western Australia"),
+            StateValue::Code("WA")
+        );
         assert_eq!(state_code(Some("US"), "Washington"), StateValue::Code("WA"));
     }
 }

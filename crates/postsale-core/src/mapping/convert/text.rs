@@ -154,9 +154,15 @@ mod tests {
 
     #[test]
     fn entities_decode() {
-        assert_eq!(decode_html("Ship Your Idea &ndash; Black"), "Ship Your Idea – Black");
+        assert_eq!(
+            decode_html("Ship Your Idea &ndash; Black"),
+            "Ship Your Idea – Black"
+        );
         assert_eq!(decode_html("Book &times; 1"), "Book × 1");
         assert_eq!(decode_html("&#8211;&#x2014;"), "–—");
-        assert_eq!(decode_html("Tom & Jerry &unknown;"), "Tom & Jerry &unknown;");
+        assert_eq!(
+            decode_html("Tom & Jerry &unknown;"),
+            "Tom & Jerry &unknown;"
+        );
     }
 }

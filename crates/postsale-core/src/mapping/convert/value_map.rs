@@ -26,14 +26,20 @@ mod tests {
     fn statuses() -> BTreeMap<String, String> {
         BTreeMap::from([
             ("processing".to_owned(), "awaiting_shipment".to_owned()),
-            ("Awaiting Fulfillment".to_owned(), "awaiting_shipment".to_owned()),
+            (
+                "Awaiting Fulfillment".to_owned(),
+                "awaiting_shipment".to_owned(),
+            ),
         ])
     }
 
     #[test]
     fn exact_and_folded_matches() {
         assert_eq!(lookup(&statuses(), "processing"), Some("awaiting_shipment"));
-        assert_eq!(lookup(&statuses(), "AWAITING FULFILLMENT"), Some("awaiting_shipment"));
+        assert_eq!(
+            lookup(&statuses(), "AWAITING FULFILLMENT"),
+            Some("awaiting_shipment")
+        );
         assert_eq!(lookup(&statuses(), "refunded"), None);
     }
 

@@ -60,7 +60,10 @@ pub fn get(id: &str) -> Option<&'static Preset> {
 
 /// The raw JSON text of a preset, as shipped.
 pub fn source(id: &str) -> Option<&'static str> {
-    SOURCES.iter().find(|(known, _)| *known == id).map(|(_, json)| *json)
+    SOURCES
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map(|(_, json)| *json)
 }
 
 /// Picks the preset that fits `body` best, or `None` when none fits.
@@ -76,8 +79,8 @@ pub fn best_match(body: &Value) -> Option<PresetMatch> {
 }
 
 fn score(preset: &'static Preset, body: &Value) -> PresetMatch {
-    let thin = preset.map.thin_payload.is_some()
-        && classify::thin_payload(&preset.map, body).is_some();
+    let thin =
+        preset.map.thin_payload.is_some() && classify::thin_payload(&preset.map, body).is_some();
     if thin {
         return PresetMatch {
             id: preset.id,
@@ -88,7 +91,11 @@ fn score(preset: &'static Preset, body: &Value) -> PresetMatch {
     let (found, total) = rule_hits(&preset.map, body);
     PresetMatch {
         id: preset.id,
-        score: if total == 0 { 0.0 } else { found as f32 / total as f32 },
+        score: if total == 0 {
+            0.0
+        } else {
+            found as f32 / total as f32
+        },
         thin_payload: false,
     }
 }
