@@ -277,3 +277,90 @@ fn unreadable_date_names_field_value_and_fix() {
     assert_eq!(error.value.as_deref(), Some("soon"));
     assert!(error.fix.contains("date-time"));
 }
+
+#[test]
+fn codes_come_from_the_catalogue() {
+    let map = map(json!({
+        "version": 1,
+        "fields": {
+            "order.source": {"value": "shop"},
+            "order.number": {"value": "7"},
+            "shipment.carrier": {"path": "$.carrier"},
+            "shipment.service": {"path": "$.service"},
+            "shipment.package": {"path": "$.package"}
+        }
+    }));
+    let good = json!({"carrier": "FedEx", "service": "fedex_ground", "package": "parcel"});
+    let order = apply_map(&map, &good, &ApplyContext::default())
+        .unwrap()
+        .order;
+    assert_eq!(order.shipment.carrier.as_deref(), Some("fedex"));
+    assert_eq!(order.shipment.service.as_deref(), Some("fedex_ground"));
+    assert_eq!(order.shipment.package.as_deref(), Some("parcel"));
+
+    let unknown = json!({"carrier": "Pigeon Post", "service": "ups_ground", "package": "usps_pak"});
+    let error = apply_map(&map, &unknown, &ApplyContext::default()).unwrap_err();
+    let fields: Vec<&str> = error
+        .errors()
+        .iter()
+        .map(|error| error.field.as_str())
+        .collect();
+    assert_eq!(fields, ["shipment.carrier", "shipment.package"]);
+    assert!(
+        error
+            .errors()
+            .iter()
+            .all(|error| error.code == ErrorCode::UnknownCode)
+    );
+
+    let mismatch = json!({"carrier": "usps", "service": "ups_ground"});
+    let error = apply_map(&map, &mismatch, &ApplyContext::default()).unwrap_err();
+    assert_eq!(error.errors()[0].field, "shipment.service");
+    assert!(
+        error.errors()[0]
+            .message
+            .contains("not a code of the carrier usps")
+    );
+}
+
+#[test]
+fn all_errors_of_an_order_come_together() {
+    let map = &presets::get("woocommerce").unwrap().map;
+    let body = json!({
+        "number": "0",
+        "total": "-5.00",
+        "shipping": {"country": "Narnia", "first_name": "Jane"},
+        "line_items": [
+            {"name": "", "quantity": 1},
+            {"name": "Mug", "quantity": "2.5"},
+            {"name": "Cup", "quantity": 0}
+        ]
+    });
+    let error = apply_map(map, &body, &ApplyContext::default()).unwrap_err();
+    let found: Vec<(&str, Option<usize>, ErrorCode)> = error
+        .errors()
+        .iter()
+        .map(|error| (error.field.as_str(), error.line, error.code))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("order.number", None, ErrorCode::Placeholder),
+            ("ship_to.country", None, ErrorCode::UnknownCountry),
+            ("items.name", Some(0), ErrorCode::Missing),
+            ("items.quantity", Some(1), ErrorCode::NotWhole),
+            ("items.quantity", Some(2), ErrorCode::NotWhole),
+            ("charges.total", None, ErrorCode::Negative),
+        ]
+    );
+    for error in error.errors() {
+        assert!(error.path.is_some(), "{error}");
+        assert!(!error.fix.is_empty(), "{error}");
+    }
+    assert!(
+        error
+            .warnings()
+            .iter()
+            .any(|warning| warning.value.as_deref() == Some("Narnia"))
+    );
+}

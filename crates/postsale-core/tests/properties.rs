@@ -82,8 +82,8 @@ proptest! {
     #[test]
     fn suggest_and_preview_never_panic(body in json()) {
         let suggestion = suggest_map(&body);
-        let shown = preview(&suggestion.map, &body, &ApplyContext::default());
-        prop_assert!(shown.importable == shown.errors.is_empty() || shown.thin_payload.is_some());
+        let previewed = preview(&suggestion.map, &body, &ApplyContext::default());
+        prop_assert!(previewed.importable == previewed.errors.is_empty() || previewed.thin_payload.is_some());
     }
 
     #[test]

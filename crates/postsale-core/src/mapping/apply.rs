@@ -16,7 +16,7 @@ use super::path::JsonPath;
 use super::validate;
 use crate::order::{Line, Order};
 
-/// What the caller knows about the store that the body does not say.
+/// Store settings that the request body does not carry.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApplyContext {
     /// The store's time zone, for date-times sent without an offset. Defaults to UTC, never the
@@ -31,7 +31,7 @@ impl Default for ApplyContext {
 }
 
 impl ApplyContext {
-    /// A context for a store in the given IANA time zone or fixed offset.
+    /// Creates a context for a store in the given IANA time zone or fixed offset.
     pub fn with_time_zone(name: &str) -> Result<Self, String> {
         Ok(ApplyContext {
             zone: datetime::parse_zone(name)?,
@@ -102,7 +102,7 @@ struct Builder<'a> {
     warnings: Vec<FieldWarning>,
 }
 
-/// Where a rule sits: order level, or one entry of the items array.
+/// The position of a rule: order level, or one entry of the items array.
 #[derive(Clone, Copy)]
 struct Place<'a> {
     current: &'a Value,

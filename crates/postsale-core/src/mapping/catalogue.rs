@@ -18,7 +18,7 @@ pub enum Category {
     Shipment,
 }
 
-/// Which address an address field belongs to.
+/// The address that an address field belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AddressRole {
     ShipTo,
@@ -211,12 +211,12 @@ pub struct UnknownField {
     hint: String,
 }
 
-/// Every field, by category in screen order.
+/// Returns every field, by category in screen order.
 pub fn catalogue() -> &'static [FieldDef] {
     super::catalogue_table::CATALOGUE
 }
 
-/// The fields of one category, in screen order.
+/// Returns the fields of one category, in screen order.
 pub fn fields_of(category: Category) -> impl Iterator<Item = &'static FieldDef> {
     catalogue()
         .iter()
@@ -226,10 +226,11 @@ pub fn fields_of(category: Category) -> impl Iterator<Item = &'static FieldDef> 
 impl FieldKey {
     /// Returns the catalogue row of this key.
     pub fn def(self) -> &'static FieldDef {
-        catalogue()
-            .iter()
-            .find(|def| def.key == self)
-            .expect("every field key has a catalogue row")
+        let rows = catalogue();
+        let index = rows
+            .binary_search_by_key(&self, |def| def.key)
+            .expect("every field key has a catalogue row, sorted by key");
+        &rows[index]
     }
 
     pub fn as_str(self) -> &'static str {
@@ -322,6 +323,14 @@ mod tests {
         let keys: HashSet<_> = catalogue().iter().map(|def| def.key).collect();
         assert_eq!(names.len(), catalogue().len());
         assert_eq!(keys.len(), catalogue().len());
+    }
+
+    #[test]
+    fn rows_are_sorted_by_key() {
+        let keys: Vec<FieldKey> = catalogue().iter().map(|def| def.key).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
     }
 
     #[test]

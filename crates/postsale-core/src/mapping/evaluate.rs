@@ -11,7 +11,7 @@ use super::map::{Map, Rule, Source};
 use super::path::{JsonPath, Segment};
 use super::template::TemplatePart;
 
-/// The most characters of a value that error messages repeat.
+/// The maximum number of characters of a value that error messages repeat.
 const MAX_DISPLAY_CHARS: usize = 120;
 
 /// Reads rule sources from one body.
@@ -123,7 +123,7 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// The path up to its first wildcard: the array a sum runs over.
+/// Returns the path up to its first wildcard: the array a sum runs over.
 fn wildcard_parent(path: &JsonPath) -> Option<JsonPath> {
     let position = path
         .segments()
@@ -241,7 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn sum_of_empty_array_is_zero_and_of_missing_array_none() {
+    fn sum_of_empty_or_missing_array() {
         let body = json!({"s": [], "n": null});
         let zone = Zone::utc();
         let evaluator = Evaluator::new(&body);

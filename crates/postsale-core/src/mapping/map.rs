@@ -24,7 +24,7 @@ pub struct Map {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// How amounts are written unless a rule says otherwise.
+    /// The amount format of every money rule that sets none.
     #[serde(default, skip_serializing_if = "is_plain")]
     pub money_format: MoneyFormat,
     /// A boolean rule that marks a request as a test the channel sent.
@@ -41,7 +41,7 @@ pub struct Map {
     pub items: Option<ItemsRule>,
 }
 
-/// Where a field's value comes from (exactly one source) and how it is converted.
+/// The rule of one field: exactly one source, and the settings that convert its value.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
@@ -74,7 +74,7 @@ pub struct Rule {
     /// Splits text into a list at this separator (list fields only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split: Option<String>,
-    /// How the amount is written, overriding the map's `money_format`.
+    /// The amount format of this rule, overriding the map's `money_format`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub money_format: Option<MoneyFormat>,
     /// Decimal places of an amount sent in minor units, such as 2 for cents.
@@ -110,7 +110,7 @@ pub enum Source<'a> {
     Sum(&'a JsonPath),
 }
 
-/// The items section: which array holds the lines and how each entry fills a line.
+/// The items section: the array that contains the lines, and how each entry fills a line.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ItemsRule {
@@ -228,7 +228,7 @@ impl Map {
         }
     }
 
-    /// The required order-level fields that have no rule, so the webhook cannot import yet.
+    /// Returns the required fields that have no rule, so the webhook cannot import yet.
     pub fn missing_required(&self) -> Vec<FieldKey> {
         let mut missing: Vec<FieldKey> = super::catalogue::catalogue()
             .iter()
@@ -247,7 +247,7 @@ impl Map {
         missing
     }
 
-    /// The rule of a field, at order level or in the items section.
+    /// Returns the rule of a field, at order level or in the items section.
     pub fn rule(&self, key: FieldKey) -> Option<&Rule> {
         if key.category() == Category::Items {
             self.items.as_ref()?.fields.get(&key)
@@ -268,7 +268,7 @@ fn check_top_level_field(key: FieldKey, rule: &Rule, problems: &mut Vec<String>)
 }
 
 impl Rule {
-    /// A rule reading one element.
+    /// Builds a rule that reads one element.
     pub fn path(path: JsonPath) -> Rule {
         Rule {
             path: Some(path),
@@ -276,7 +276,7 @@ impl Rule {
         }
     }
 
-    /// A rule with a fixed value.
+    /// Builds a rule with a fixed value.
     pub fn fixed(value: Value) -> Rule {
         Rule {
             value: Some(value),
@@ -302,7 +302,7 @@ impl Rule {
         }
     }
 
-    /// Every element path the rule reads.
+    /// Returns every element path the rule reads.
     pub fn paths(&self) -> Vec<&JsonPath> {
         let mut paths: Vec<&JsonPath> = Vec::new();
         paths.extend(self.path.as_ref());
@@ -331,7 +331,7 @@ impl Rule {
 }
 
 impl ItemsRule {
-    /// The array that holds the lines: the items path without its trailing `[*]`.
+    /// Returns the array that contains the lines: the items path without its trailing `[*]`.
     pub fn array_path(&self) -> Option<JsonPath> {
         match self.path.split_last()? {
             (parent, Segment::Wildcard) => Some(parent),

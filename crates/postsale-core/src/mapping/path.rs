@@ -45,7 +45,7 @@ impl JsonPath {
         Parser::new(text).parse()
     }
 
-    /// The root path `$`.
+    /// Returns the root path `$`.
     pub fn root() -> Self {
         JsonPath {
             relative: false,
@@ -53,7 +53,7 @@ impl JsonPath {
         }
     }
 
-    /// Whether the path starts at the current item (`@`) instead of the body (`$`).
+    /// Returns whether the path starts at the current item (`@`) instead of the body (`$`).
     pub fn is_relative(&self) -> bool {
         self.relative
     }
@@ -62,7 +62,7 @@ impl JsonPath {
         &self.segments
     }
 
-    /// Whether the path can select more than one node.
+    /// Returns whether the path can select more than one node.
     pub fn has_wildcard(&self) -> bool {
         self.segments.contains(&Segment::Wildcard)
     }
@@ -212,7 +212,7 @@ fn is_shorthand_name(name: &str) -> bool {
 }
 
 impl Default for JsonPath {
-    /// The root path `$`.
+    /// Returns the root path `$`.
     fn default() -> Self {
         JsonPath::root()
     }

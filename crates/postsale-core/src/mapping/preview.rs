@@ -11,7 +11,8 @@ use super::evaluate::used_elements;
 use super::map::Map;
 use crate::order::Order;
 
-/// What applying a map to a sample gives.
+/// The result of applying a map to a sample: the order, its errors and warnings, and which
+/// elements the map reads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preview {
     /// The order the sample becomes, as far as the map fills it; `None` for a thin payload.
@@ -30,7 +31,7 @@ pub struct Preview {
     pub used_elements: Vec<String>,
     /// Scalar elements of the sample the map does not read.
     pub unused_elements: Vec<String>,
-    /// Where element discovery stopped early on a large body.
+    /// Sentences naming the places where element discovery stopped early on a large body.
     pub truncated: Vec<String>,
 }
 

@@ -313,7 +313,7 @@ fn address_role(parent: &str) -> Option<AddressRole> {
     }
 }
 
-/// Whether the example value has the shape the field needs (a date, an amount, an email).
+/// Checks that the example value has the shape the field needs (a date, an amount, an email).
 fn fits_shape(key: FieldKey, element: &Element) -> bool {
     let Some(example) = &element.example else {
         return false;

@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
-use super::catalogue::{FieldKey, ItemField, OrderField, catalogue};
+use super::catalogue::{FieldKey, ItemField, OrderField, ShipmentField, catalogue};
 use super::classify::is_placeholder;
+use super::codes::{self, PACKAGES, SERVICES};
 use super::convert::country::is_alpha2;
 use super::error::{ErrorCode, FieldError};
 use super::map::{Map, Source};
@@ -15,6 +16,8 @@ const NUMBER: FieldKey = FieldKey::Order(OrderField::Number);
 const ITEM_NAME: FieldKey = FieldKey::Item(ItemField::Name);
 const ITEM_QUANTITY: FieldKey = FieldKey::Item(ItemField::Quantity);
 const ITEM_ORIGIN: FieldKey = FieldKey::Item(ItemField::CountryOfOrigin);
+const SERVICE: FieldKey = FieldKey::Shipment(ShipmentField::Service);
+const PACKAGE: FieldKey = FieldKey::Shipment(ShipmentField::Package);
 
 /// Checks a mapped order; `existing` are the conversion errors already found, so a field that
 /// failed to convert is not reported twice. `entries` holds each line's position in the array.
@@ -58,7 +61,37 @@ pub(crate) fn validate(
     }
     check_address(map, order.ship_to.as_ref(), "ship_to.country", &mut push);
     check_address(map, order.bill_to.as_ref(), "bill_to.country", &mut push);
+    check_carrier_codes(map, order, &mut push);
     errors
+}
+
+/// Checks that the service and package codes belong to the carrier, when a carrier is set.
+fn check_carrier_codes(map: &Map, order: &Order, push: &mut impl FnMut(FieldError)) {
+    let shipment = &order.shipment;
+    let Some(carrier) = shipment.carrier.as_deref() else {
+        return;
+    };
+    let checks = [
+        (SERVICE, SERVICES, shipment.service.as_deref()),
+        (PACKAGE, PACKAGES, shipment.package.as_deref()),
+    ];
+    for (key, list, code) in checks {
+        let Some(code) = code else {
+            continue;
+        };
+        let owner = codes::lookup(list, code).and_then(|entry| entry.carrier);
+        if owner.is_some_and(|owner| owner != carrier) {
+            push(FieldError {
+                field: key.as_str().to_owned(),
+                line: None,
+                path: describe(map, key),
+                value: Some(code.to_owned()),
+                code: ErrorCode::UnknownCode,
+                message: format!("{code} is not a code of the carrier {carrier}"),
+                fix: format!("map a code of {carrier}, or change the carrier"),
+            });
+        }
+    }
 }
 
 fn check_number(map: &Map, number: &str, push: &mut impl FnMut(FieldError)) {

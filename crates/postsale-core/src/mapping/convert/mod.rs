@@ -48,7 +48,7 @@ pub enum Converted {
     Status(OrderStatus),
 }
 
-/// Why a value could not be converted.
+/// The reason a value could not be converted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     pub code: ErrorCode,

@@ -16,7 +16,7 @@ pub struct Preset {
     pub map: Map,
 }
 
-/// How well a preset fits a body.
+/// The fit of a preset to a body.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct PresetMatch {
     pub id: &'static str,
@@ -53,12 +53,12 @@ pub fn all() -> &'static [Preset] {
     &PRESETS
 }
 
-/// The preset with this id.
+/// Returns the preset with this id.
 pub fn get(id: &str) -> Option<&'static Preset> {
     all().iter().find(|preset| preset.id == id)
 }
 
-/// The raw JSON text of a preset, as shipped.
+/// Returns the raw JSON text of a preset, as shipped.
 pub fn source(id: &str) -> Option<&'static str> {
     SOURCES
         .iter()
