@@ -360,6 +360,32 @@ fn huge_declared_png_is_rejected_from_header() {
 }
 
 #[test]
+fn huge_declared_jpeg_is_rejected_from_header() {
+    let mut jpeg = jpeg_bytes(&DynamicImage::ImageRgb8(noise_image(16, 16)));
+    let sof = jpeg
+        .windows(2)
+        .position(|pair| pair == [0xff, 0xc0])
+        .expect("a baseline SOF0");
+    jpeg[sof + 5..sof + 7].copy_from_slice(&60_000u16.to_be_bytes());
+    jpeg[sof + 7..sof + 9].copy_from_slice(&60_000u16.to_be_bytes());
+
+    let err = reject("60000x60000 jpeg", &jpeg);
+
+    assert!(
+        matches!(
+            err,
+            LogoError::TooManyPixels {
+                width: 60_000,
+                height: 60_000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.http_status(), 413);
+}
+
+#[test]
 fn long_thin_png_is_rejected_from_header() {
     let err = reject("30000x10 png", &png_declaring(30_000, 10));
 

@@ -6,7 +6,7 @@ mod model;
 mod money;
 mod pdf;
 
-pub use html::{render_invoice_html, render_packing_slip_html};
+pub use html::{html_content_security_policy, render_invoice_html, render_packing_slip_html};
 pub use model::{Address, DocumentOrder, Line, LogoImage, StoreHeader, format_order_date};
 pub use money::format_amount;
 pub use pdf::{
