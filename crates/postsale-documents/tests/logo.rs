@@ -230,6 +230,37 @@ fn large_noise_jpeg_is_reduced_to_limit() {
 }
 
 #[test]
+fn sixteen_bit_png_drops_to_eight_bits_first() {
+    let noise = noise_image(1000, 700);
+    let wide = image::ImageBuffer::from_fn(1000, 700, |x, y| {
+        let [r, g, b] = noise.get_pixel(x, y).0;
+        image::Rgba([
+            u16::from(r) * 257,
+            u16::from(g) * 257,
+            u16::from(b) * 257,
+            65535,
+        ])
+    });
+    let upload = png_bytes(&DynamicImage::ImageRgba16(wide));
+    assert!(
+        upload.len() > 3 * 1024 * 1024,
+        "upload is only {} bytes",
+        upload.len()
+    );
+
+    let logo = process_logo(&upload, None, &LogoLimits::default()).unwrap();
+
+    assert!(
+        logo.bytes.len() <= 3 * 1024 * 1024,
+        "{} bytes",
+        logo.bytes.len()
+    );
+    assert_eq!((logo.width, logo.height), (1000, 700));
+    let decoded = image::load_from_memory(&logo.bytes).unwrap();
+    assert_eq!(decoded.color(), image::ColorType::Rgba8);
+}
+
+#[test]
 fn small_logo_keeps_size_and_gets_etag() {
     let upload = png_bytes(&DynamicImage::ImageRgb8(noise_image(40, 30)));
 

@@ -115,6 +115,8 @@ fn encode_full_size(
 
 /// Encodes without any metadata: neither encoder is given EXIF, XMP or an ICC profile.
 /// `jpeg_quality` is ignored for PNG.
+// NOTE: dropping the ICC profile shifts the colours of a logo saved in a wide-gamut profile such
+// as Display P3, because viewers then assume sRGB.
 fn encode(
     image: &DynamicImage,
     format: LogoFormat,

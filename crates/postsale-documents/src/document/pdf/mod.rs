@@ -22,8 +22,8 @@ use text::FaceSet;
 pub struct PdfDocument {
     pub bytes: Vec<u8>,
     pub page_count: usize,
-    /// Characters that no configured font could print, each with where it was. They print as
-    /// the placeholder glyph; the caller should log them, and they are logged here at `warn`.
+    /// Characters that no configured font could print, each with the place it was printed at.
+    /// They print as the placeholder glyph. One `warn` line already lists them by code point.
     pub missing_glyphs: Vec<MissingGlyph>,
 }
 
@@ -70,19 +70,34 @@ fn render_pdf(
     let title = format!("{} {}", kind.title(), order.order_number);
     let bytes = draw::draw(&laid.pages, &faces, logo.as_ref(), &title)?;
 
-    for missing in &laid.missing {
-        tracing::warn!(
-            order.number = %order.order_number,
-            character = %missing.character.escape_unicode(),
-            place = %missing.place,
-            "no configured font has a glyph for a character; it prints as a placeholder box"
-        );
-    }
+    log_missing_glyphs(&order.order_number, &laid.missing);
     Ok(PdfDocument {
         bytes,
         page_count: laid.pages.len(),
         missing_glyphs: laid.missing,
     })
+}
+
+/// Logs one line for all missing glyphs of a document, with each character once, so that a
+/// long order in an uncovered script does not flood the log.
+fn log_missing_glyphs(order_number: &str, missing: &[MissingGlyph]) {
+    if missing.is_empty() {
+        return;
+    }
+    let mut characters: Vec<char> = missing.iter().map(|glyph| glyph.character).collect();
+    characters.sort_unstable();
+    characters.dedup();
+
+    let codes: Vec<String> = characters
+        .iter()
+        .map(|c| format!("U+{:04X}", u32::from(*c)))
+        .collect();
+    tracing::warn!(
+        order.number = %order_number,
+        characters = %codes.join(" "),
+        places = missing.len(),
+        "no configured font has glyphs for these characters; they print as placeholder boxes"
+    );
 }
 
 /// Loads the logo for krilla when it is a PNG or JPEG of its declared type. A logo that fails
