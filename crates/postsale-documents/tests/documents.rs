@@ -357,3 +357,22 @@ fn hostile_pdf_renders_and_stays_on_one_page() {
     assert_eq!(pdf.page_count, 1);
     assert_eq!(pdf.missing_glyphs, []);
 }
+
+#[test]
+fn empty_order_renders_without_optional_parts() {
+    let order = DocumentOrder {
+        order_number: "1001".into(),
+        ..DocumentOrder::default()
+    };
+
+    let html = render_invoice_html(&order);
+    let pdf = render_invoice_pdf(&order, &Fonts::embedded()).unwrap();
+
+    assert!(!html.contains("class=\"totals\""), "totals without amounts");
+    assert!(!html.contains("class=\"notes\""), "notes without notes");
+    assert!(!html.contains("<img"), "logo without a logo");
+    assert_eq!(pdf.page_count, 1);
+    let (_, texts) = pdf_text(&pdf.bytes);
+    assert!(texts[0].contains("No lines."), "{}", texts[0]);
+    assert!(!texts[0].contains("Subtotal"), "{}", texts[0]);
+}

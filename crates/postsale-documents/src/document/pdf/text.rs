@@ -81,6 +81,9 @@ impl<'a> FaceSet<'a> {
     }
 
     /// Splits `text` into runs of one face each, with glyph ids and advances for krilla.
+    // NOTE: each character maps to one glyph without shaping (no kerning, ligatures or
+    // contextual forms), so Arabic prints in isolated forms and right-to-left text prints left
+    // to right.
     pub fn runs<'s>(&self, text: &'s str, style: Style) -> Vec<Run<'s>> {
         let mut runs: Vec<Run<'s>> = Vec::new();
         let mut current: Option<(usize, usize)> = None;
