@@ -9,16 +9,19 @@ use anyhow::Context;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use postsale_store::Database;
+use postsale_store::ingest::Ingest;
 use tokio::net::TcpListener;
 
-use crate::config::ServeConfig;
+use crate::config::{IngressConfig, ServeConfig};
 use crate::http::ApiError;
 use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
+use crate::sealing::SealingKey;
 
-/// What every handler can reach. Cloning is cheap.
+/// State shared by every handler. Cloning is cheap.
 #[derive(Clone, Debug)]
 pub struct AppState {
     inner: Arc<Inner>,
@@ -28,14 +31,42 @@ pub struct AppState {
 struct Inner {
     db: Database,
     metrics: Arc<Metrics>,
+    ingest: Ingest,
+    settings: Settings,
+    rate_limiter: RateLimiter,
+}
+
+/// Settings the handlers read, taken from the command line at start.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub ingress: IngressConfig,
+    /// Base URL of webhook URLs, without a trailing slash.
+    pub public_url: String,
+    pub sealing_key: SealingKey,
+}
+
+impl Settings {
+    /// Settings for tests: default limits and a fixed sealing key.
+    pub fn for_tests(public_url: &str) -> Settings {
+        Settings {
+            ingress: IngressConfig::default(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            sealing_key: SealingKey::from_bytes(&[42; 32]),
+        }
+    }
 }
 
 impl AppState {
-    pub fn new(db: Database) -> AppState {
+    /// Builds the state and starts the ingest writer task on the current runtime.
+    pub fn new(db: Database, settings: Settings) -> AppState {
+        let (ingest, _writer) = Ingest::start(db.clone());
         AppState {
             inner: Arc::new(Inner {
                 db,
                 metrics: Metrics::new(),
+                ingest,
+                settings,
+                rate_limiter: RateLimiter::default(),
             }),
         }
     }
@@ -47,6 +78,23 @@ impl AppState {
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
     }
+
+    pub fn ingest(&self) -> &Ingest {
+        &self.inner.ingest
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.inner.rate_limiter
+    }
+
+    /// Builds the URL a sales channel posts to for this token.
+    pub fn webhook_url(&self, token: &str) -> String {
+        format!("{}/hooks/{token}", self.inner.settings.public_url)
+    }
 }
 
 /// Builds the router with every route and the request span around each.
@@ -56,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/api/openapi.json", get(openapi))
+        .route("/hooks/{token}", post(crate::ingress::receive))
         .nest("/api/v1", crate::api::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
@@ -91,7 +140,24 @@ pub async fn serve_from_config(config: ServeConfig) -> anyhow::Result<()> {
     })?;
     tracing::info!(address = %config.listen, "http listening");
 
-    let state = AppState::new(db.clone());
+    let sealing_key = SealingKey::load(config.secret_key.as_deref(), &config.database.data_dir)
+        .context("cannot load the key that encrypts webhook secrets")?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen));
+    let settings = Settings {
+        ingress: config.ingress.clone(),
+        public_url: public_url.trim_end_matches('/').to_owned(),
+        sealing_key,
+    };
+    tracing::info!(
+        max_body_bytes = settings.ingress.max_body_bytes,
+        trusted_proxies = settings.ingress.trusted_proxies.len(),
+        public_url = %settings.public_url,
+        "webhook ingress ready"
+    );
+    let state = AppState::new(db.clone(), settings);
     let shutdown = Shutdown::on_signal();
     let grace = Duration::from_secs(config.shutdown_timeout);
     let mut server = tokio::spawn(serve(state, listener, shutdown.clone().wait()));
@@ -118,7 +184,7 @@ pub struct Shutdown {
 }
 
 impl Shutdown {
-    /// A flag that is raised by the first SIGINT or SIGTERM.
+    /// Creates a flag that the first SIGINT or SIGTERM raises.
     pub fn on_signal() -> Shutdown {
         let (sender, receiver) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
@@ -128,7 +194,7 @@ impl Shutdown {
         Shutdown { receiver }
     }
 
-    /// A flag raised by the returned sender, for tests.
+    /// Creates a flag that the returned sender raises, for tests.
     pub fn manual() -> (tokio::sync::watch::Sender<bool>, Shutdown) {
         let (sender, receiver) = tokio::sync::watch::channel(false);
         (sender, Shutdown { receiver })

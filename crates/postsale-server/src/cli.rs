@@ -33,7 +33,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the HTTP service: webhook ingress, REST API, web UI and the import worker.
+    /// Run the HTTP service: webhook ingress and the REST API.
     Serve(ServeConfig),
     /// Manage accounts.
     #[command(subcommand)]
@@ -43,6 +43,8 @@ pub enum Command {
     ApiKey(ApiKeyCommand),
     /// Print the OpenAPI document of the REST API.
     Openapi,
+    /// Sign a body file as a sales channel would and post it to a webhook URL.
+    SendTest(crate::send_test::SendTestArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -102,6 +104,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
             println!("{}", crate::api::openapi_json());
             Ok(())
         }
+        Command::SendTest(args) => crate::send_test::run(args).await,
     }
 }
 

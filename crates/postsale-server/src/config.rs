@@ -31,4 +31,60 @@ pub struct ServeConfig {
     /// Seconds to wait for requests in flight after SIGINT or SIGTERM before exiting anyway.
     #[arg(long, env = "POSTSALE_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+
+    #[command(flatten)]
+    pub ingress: IngressConfig,
+
+    /// Key that encrypts webhook secrets at rest: 32 bytes as 64 hex characters or base64.
+    /// Default: the file `secret.key` in `--data-dir`, created on first start. Instances that
+    /// share a PostgreSQL database need the same key.
+    #[arg(long, env = "POSTSALE_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// The base URL that sales channels use to reach this service, used to print webhook URLs,
+    /// such as `https://hooks.example.com`. Default: `http://` and the `--listen` address.
+    #[arg(long, env = "POSTSALE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// Limits and network settings of `POST /hooks/{token}`.
+#[derive(Args, Clone, Debug)]
+pub struct IngressConfig {
+    /// Largest accepted request body in bytes, before and after `Content-Encoding` is undone.
+    /// Larger bodies are answered 413.
+    #[arg(long, env = "POSTSALE_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Address or CIDR range of a reverse proxy whose `X-Forwarded-For` is trusted; repeat
+    /// the flag or separate values with commas. Without it the client address is the TCP peer.
+    #[arg(
+        long = "trusted-proxy",
+        env = "POSTSALE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<postsale_core::verify::IpRange>,
+
+    /// Requests per minute accepted for one webhook unless the webhook sets its own limit;
+    /// more are answered 429 with `Retry-After`. 0 turns the default limit off.
+    #[arg(long, env = "POSTSALE_RATE_LIMIT_PER_MINUTE", default_value_t = 12_000)]
+    pub rate_limit_per_minute: u32,
+
+    /// Short records of rejected requests kept per webhook; older ones are deleted.
+    #[arg(
+        long,
+        env = "POSTSALE_REJECTED_RECORDS_PER_WEBHOOK",
+        default_value_t = 1_000
+    )]
+    pub rejected_records_per_webhook: u32,
+}
+
+impl Default for IngressConfig {
+    fn default() -> Self {
+        IngressConfig {
+            max_body_bytes: 10 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
+            rate_limit_per_minute: 12_000,
+            rejected_records_per_webhook: 1_000,
+        }
+    }
 }

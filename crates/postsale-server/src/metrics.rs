@@ -17,6 +17,11 @@ struct HttpLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     route: String,
 }
@@ -27,6 +32,7 @@ pub struct Metrics {
     registry: Registry,
     http_requests: Family<HttpLabels, Counter>,
     http_duration: Family<RouteLabels, Histogram>,
+    webhook_requests: Family<OutcomeLabels, Counter>,
 }
 
 impl Metrics {
@@ -46,10 +52,18 @@ impl Metrics {
             "Time from receiving a request to answering it, by route template",
             http_duration.clone(),
         );
+        let webhook_requests = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_requests",
+            "Requests received at webhook URLs, by outcome: accepted, not_importable, or the \
+             reason they were rejected",
+            webhook_requests.clone(),
+        );
         Arc::new(Metrics {
             registry,
             http_requests,
             http_duration,
+            webhook_requests,
         })
     }
 
@@ -66,6 +80,15 @@ impl Metrics {
                 route: route.to_owned(),
             })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts one request at a webhook URL by its outcome.
+    pub fn observe_webhook(&self, outcome: &str) {
+        self.webhook_requests
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
     }
 
     /// Renders every metric in the Prometheus text format.

@@ -1,9 +1,11 @@
 //! The REST API under `/api/v1` and its OpenAPI document at `/api/openapi.json`.
 
 pub mod account;
+pub mod requests;
+pub mod stores;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use utoipa::OpenApi;
 
 use crate::app::AppState;
@@ -18,7 +20,20 @@ use crate::http::problem::Problem;
                        needs `Authorization: Bearer <api key>`; errors are RFC 9457 problem \
                        details."
     ),
-    paths(account::get_account),
+    paths(
+        account::get_account,
+        stores::create_store,
+        stores::list_stores,
+        stores::get_store,
+        stores::update_store,
+        stores::delete_store,
+        stores::get_webhook,
+        stores::update_webhook,
+        stores::regenerate_url,
+        requests::list_requests,
+        requests::get_request,
+        requests::get_request_body,
+    ),
     components(schemas(Problem, account::AccountOut)),
     modifiers(&BearerAuth)
 )]
@@ -46,5 +61,27 @@ pub fn openapi_json() -> String {
 
 /// The routes under `/api/v1`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/account", get(account::get_account))
+    Router::new()
+        .route("/account", get(account::get_account))
+        .route(
+            "/stores",
+            get(stores::list_stores).post(stores::create_store),
+        )
+        .route(
+            "/stores/{id}",
+            get(stores::get_store)
+                .patch(stores::update_store)
+                .delete(stores::delete_store),
+        )
+        .route(
+            "/stores/{id}/webhook",
+            get(stores::get_webhook).patch(stores::update_webhook),
+        )
+        .route(
+            "/stores/{id}/webhook/regenerate-url",
+            post(stores::regenerate_url),
+        )
+        .route("/stores/{id}/requests", get(requests::list_requests))
+        .route("/requests/{id}", get(requests::get_request))
+        .route("/requests/{id}/body", get(requests::get_request_body))
 }

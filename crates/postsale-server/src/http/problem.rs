@@ -13,11 +13,17 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// a plain message while the cause goes to the log.
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub detail: String,
+    // Boxed so that `Result<T, ApiError>` stays small on the success path.
+    inner: Box<ErrorParts>,
+}
+
+#[derive(Debug)]
+struct ErrorParts {
+    status: StatusCode,
+    detail: String,
     /// Extra members of the problem object, such as the list of field errors.
-    pub extensions: serde_json::Map<String, serde_json::Value>,
-    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+    extensions: serde_json::Map<String, serde_json::Value>,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
 /// The body of an error answer (RFC 9457).
@@ -36,10 +42,12 @@ pub struct Problem {
 impl ApiError {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         ApiError {
-            status,
-            detail: detail.into(),
-            extensions: serde_json::Map::new(),
-            headers: Vec::new(),
+            inner: Box::new(ErrorParts {
+                status,
+                detail: detail.into(),
+                extensions: serde_json::Map::new(),
+                headers: Vec::new(),
+            }),
         }
     }
 
@@ -75,13 +83,19 @@ impl ApiError {
         )
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.inner.status
+    }
+
     pub fn with_extension(mut self, key: &str, value: serde_json::Value) -> Self {
-        self.extensions.insert(key.to_owned(), value);
+        self.inner.extensions.insert(key.to_owned(), value);
         self
     }
 
     pub fn with_header(mut self, name: header::HeaderName, value: &'static str) -> Self {
-        self.headers.push((name, HeaderValue::from_static(value)));
+        self.inner
+            .headers
+            .push((name, HeaderValue::from_static(value)));
         self
     }
 }
@@ -102,18 +116,19 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let parts = *self.inner;
         let mut body = serde_json::Map::new();
         body.insert("type".into(), "about:blank".into());
-        let title = self.status.canonical_reason().unwrap_or("Error");
+        let title = parts.status.canonical_reason().unwrap_or("Error");
         body.insert("title".into(), title.into());
-        body.insert("status".into(), self.status.as_u16().into());
-        body.insert("detail".into(), self.detail.into());
-        body.extend(self.extensions);
+        body.insert("status".into(), parts.status.as_u16().into());
+        body.insert("detail".into(), parts.detail.into());
+        body.extend(parts.extensions);
 
-        let mut response = (self.status, axum::Json(body)).into_response();
+        let mut response = (parts.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        for (name, value) in self.headers {
+        for (name, value) in parts.headers {
             headers.insert(name, value);
         }
         response

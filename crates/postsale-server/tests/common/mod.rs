@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use postsale_core::Plan;
-use postsale_server::app::{AppState, Shutdown, serve};
+use postsale_server::app::{AppState, Settings, Shutdown, serve};
 use postsale_store::accounts::{self, Account, NewAccount};
 use postsale_store::api_keys;
 use postsale_store::testing::TestDatabase;
@@ -25,15 +25,26 @@ pub struct TestAccount {
 
 impl TestServer {
     pub async fn start(test_db: TestDatabase) -> TestServer {
+        TestServer::start_with(test_db, |_| {}).await
+    }
+
+    /// Starts a server whose settings `adjust` changes from the test defaults.
+    pub async fn start_with(
+        test_db: TestDatabase,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a free port");
         let address = listener.local_addr().expect("read the bound address");
         let (stop, shutdown) = Shutdown::manual();
-        let state = AppState::new(test_db.db.clone());
+        let base_url = format!("http://{address}");
+        let mut settings = Settings::for_tests(&base_url);
+        adjust(&mut settings);
+        let state = AppState::new(test_db.db.clone(), settings);
         tokio::spawn(serve(state, listener, shutdown.wait()));
         TestServer {
-            base_url: format!("http://{address}"),
+            base_url,
             client: reqwest::Client::new(),
             test_db,
             stop,
@@ -68,6 +79,63 @@ impl TestServer {
         }
         request.send().await.expect("send the request")
     }
+}
+
+impl TestServer {
+    /// Creates a store through the API and returns its JSON.
+    pub async fn create_store(&self, key: &str, body: serde_json::Value) -> serde_json::Value {
+        let response = self
+            .client
+            .post(self.url("/api/v1/stores"))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .expect("send the request");
+        assert_eq!(response.status(), 201, "store creation failed");
+        response.json().await.expect("store JSON")
+    }
+
+    /// Lists a store's kept requests, newest first.
+    pub async fn kept_requests(
+        &self,
+        key: &str,
+        store_id: i64,
+        status: &str,
+    ) -> Vec<serde_json::Value> {
+        let path = format!("/api/v1/stores/{store_id}/requests?status={status}&limit=500");
+        let page: serde_json::Value = self.get(&path, Some(key)).await.json().await.unwrap();
+        page["items"].as_array().expect("items array").clone()
+    }
+}
+
+/// The folder of the shared payloads and cases: `POSTSALE_SHARED_DIR`, or `shared` beside the
+/// repository.
+pub fn shared_dir() -> std::path::PathBuf {
+    let path = std::env::var_os("POSTSALE_SHARED_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        std::path::PathBuf::from,
+    );
+    assert!(
+        path.is_dir(),
+        "the shared payloads folder {} is missing: set POSTSALE_SHARED_DIR",
+        path.display()
+    );
+    path
+}
+
+/// Reads a shared case file as JSON.
+pub fn shared_case(name: &str) -> serde_json::Value {
+    let path = shared_dir().join("cases").join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    serde_json::from_str(&text).expect("case JSON")
+}
+
+/// Reads a shared payload's exact bytes.
+pub fn shared_payload(name: &str) -> Vec<u8> {
+    let path = shared_dir().join("payloads").join(name);
+    std::fs::read(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
 }
 
 impl Drop for TestServer {

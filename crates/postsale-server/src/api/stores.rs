@@ -1,0 +1,510 @@
+//! Stores and their webhook: `/api/v1/stores`, `/stores/{id}`, `/stores/{id}/webhook`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use postsale_core::verify::SecurityConfig;
+use postsale_core::{OrderStatus, StoreId, WebhookState};
+use postsale_store::stores::{self, Automation, NewStore, Store, StorePatch};
+use postsale_store::webhooks::{self, NewWebhook, Webhook, WebhookPatch};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::http::problem::Problem;
+use crate::http::{ApiCaller, ApiError};
+
+/// The grace period of an old webhook URL after it is regenerated, unless the request says.
+const DEFAULT_GRACE_HOURS: u32 = 24;
+/// The longest grace period a request may ask for: 30 days.
+const MAX_GRACE_HOURS: u32 = 720;
+
+/// A new store with its webhook's security settings.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StoreIn {
+    pub name: String,
+    /// One or more checks that every request must pass. Secrets are stored encrypted and only
+    /// ever shown masked.
+    #[schema(value_type = Object)]
+    pub security: SecurityConfig,
+    /// IANA time zone or offset in which dates without an offset are read. Default `UTC`.
+    pub time_zone: Option<String>,
+    pub automation: Option<AutomationBody>,
+    /// The store address (the Ship From address when chosen), as a JSON object.
+    #[schema(value_type = Option<Object>)]
+    pub address: Option<serde_json::Value>,
+    pub ship_from_store_address: Option<bool>,
+    /// A header that identifies a delivery, beside the ones postsale knows for each channel.
+    pub delivery_id_header: Option<String>,
+    /// Requests per minute this webhook accepts; default: the server's limit.
+    pub rate_limit_per_minute: Option<i64>,
+}
+
+/// Changes to a store; absent members stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StorePatchIn {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub automation: Option<AutomationBody>,
+    /// `null` removes the address.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Object>)]
+    pub address: Option<Option<serde_json::Value>>,
+    pub ship_from_store_address: Option<bool>,
+}
+
+/// Status automation of a store.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutomationBody {
+    /// Status set when an order is first imported; `null` leaves it blank.
+    #[schema(value_type = Option<String>, example = "awaiting_shipment")]
+    pub status_on_import: Option<OrderStatus>,
+    /// Set the order to `shipped` when a shipment is processed.
+    pub set_shipped: bool,
+    /// Set the order to `voided` when a shipment is voided.
+    pub set_voided: bool,
+}
+
+/// A store as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoreOut {
+    pub id: i64,
+    pub name: String,
+    pub time_zone: String,
+    pub automation: AutomationBody,
+    #[schema(value_type = Option<Object>)]
+    pub address: Option<serde_json::Value>,
+    pub ship_from_store_address: bool,
+    pub has_logo: bool,
+    pub webhook: WebhookOut,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A store's webhook as the API shows it: secrets masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookOut {
+    pub id: i64,
+    /// The URL to give the sales channel.
+    pub url: String,
+    #[schema(value_type = String, example = "capturing")]
+    pub state: WebhookState,
+    #[schema(value_type = Object)]
+    pub security: serde_json::Value,
+    pub delivery_id_header: Option<String>,
+    pub rate_limit_per_minute: Option<i64>,
+    /// The previous URL, which keeps working until `previous_url_valid_until`.
+    pub previous_url: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub previous_url_valid_until: Option<OffsetDateTime>,
+}
+
+/// Changes to a webhook; absent members stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookPatchIn {
+    #[schema(value_type = Option<Object>)]
+    pub security: Option<SecurityConfig>,
+    #[schema(value_type = Option<String>, example = "active")]
+    pub state: Option<WebhookState>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub delivery_id_header: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub rate_limit_per_minute: Option<Option<i64>>,
+}
+
+/// How long the old URL keeps working after a new one is made.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegenerateIn {
+    /// Hours the old URL stays valid, 0 to 720. Default 24.
+    pub grace_hours: Option<u32>,
+}
+
+/// Creates a store and its webhook. Needs the `soar` plan.
+#[utoipa::path(post, path = "/api/v1/stores", tag = "stores", security(("api_key" = [])),
+    request_body = StoreIn,
+    responses(
+        (status = 201, body = StoreOut),
+        (status = 402, description = "The account's plan does not include webhooks", body = Problem),
+        (status = 422, description = "A value is invalid; `detail` names it", body = Problem),
+    ))]
+pub async fn create_store(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    body: Result<Json<StoreIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<StoreOut>), ApiError> {
+    let Json(input) = body.map_err(json_error)?;
+    if !caller.account.plan.allows_webhooks() {
+        return Err(ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            format!(
+                "webhooks need the soar plan, and this account is on the {} plan: upgrade to \
+                 soar to add a webhook",
+                caller.account.plan
+            ),
+        )
+        .with_extension("required_plan", "soar".into()));
+    }
+
+    let new_store = NewStore {
+        name: valid_name(&input.name)?,
+        address: input.address.as_ref().map(valid_address).transpose()?,
+        time_zone: valid_time_zone(input.time_zone.as_deref().unwrap_or("UTC"))?,
+        automation: input.automation.map(automation_from).unwrap_or_default(),
+        ship_from_store_address: input.ship_from_store_address.unwrap_or(false),
+    };
+    let new_webhook = NewWebhook {
+        token: webhooks::new_token(),
+        security: seal_security(&state, &input.security)?,
+        state: WebhookState::Capturing,
+        delivery_id_header: valid_header_name(input.delivery_id_header)?,
+        rate_limit_per_minute: valid_rate_limit(input.rate_limit_per_minute)?,
+    };
+
+    let (store, webhook) =
+        stores::create(state.db(), caller.account.id, &new_store, &new_webhook).await?;
+    tracing::info!(store.id = store.id.get(), "store created");
+    Ok((
+        StatusCode::CREATED,
+        Json(store_out(&state, store, &webhook)?),
+    ))
+}
+
+/// Lists the account's stores.
+#[utoipa::path(get, path = "/api/v1/stores", tag = "stores", security(("api_key" = [])),
+    responses((status = 200, body = [StoreOut])))]
+pub async fn list_stores(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Vec<StoreOut>>, ApiError> {
+    let mut listed = Vec::new();
+    for store in stores::list(state.db(), caller.account.id).await? {
+        let webhook = load_webhook(&state, &caller, store.id).await?;
+        listed.push(store_out(&state, store, &webhook)?);
+    }
+    Ok(Json(listed))
+}
+
+/// Reads one store with its webhook.
+#[utoipa::path(get, path = "/api/v1/stores/{id}", tag = "stores", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Store id")),
+    responses((status = 200, body = StoreOut), (status = 404, body = Problem)))]
+pub async fn get_store(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<StoreOut>, ApiError> {
+    let store = load_store(&state, &caller, StoreId(id)).await?;
+    let webhook = load_webhook(&state, &caller, store.id).await?;
+    Ok(Json(store_out(&state, store, &webhook)?))
+}
+
+/// Changes a store's name, time zone, automation or address.
+#[utoipa::path(patch, path = "/api/v1/stores/{id}", tag = "stores", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Store id")),
+    request_body = StorePatchIn,
+    responses((status = 200, body = StoreOut), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn update_store(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    body: Result<Json<StorePatchIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<StoreOut>, ApiError> {
+    let Json(input) = body.map_err(json_error)?;
+    let patch = StorePatch {
+        name: input.name.as_deref().map(valid_name).transpose()?,
+        address: match input.address {
+            Some(Some(address)) => Some(Some(valid_address(&address)?)),
+            Some(None) => Some(None),
+            None => None,
+        },
+        time_zone: input
+            .time_zone
+            .as_deref()
+            .map(valid_time_zone)
+            .transpose()?,
+        automation: input.automation.map(automation_from),
+        ship_from_store_address: input.ship_from_store_address,
+    };
+    let store = stores::update(state.db(), caller.account.id, StoreId(id), &patch)
+        .await?
+        .ok_or_else(|| ApiError::not_found("store", id))?;
+    let webhook = load_webhook(&state, &caller, store.id).await?;
+    Ok(Json(store_out(&state, store, &webhook)?))
+}
+
+/// Deletes a store, its webhook and its kept requests. Its orders stay.
+#[utoipa::path(delete, path = "/api/v1/stores/{id}", tag = "stores", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Store id")),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_store(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    if !stores::delete(state.db(), caller.account.id, StoreId(id)).await? {
+        return Err(ApiError::not_found("store", id));
+    }
+    tracing::info!(store.id = id, "store deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Reads a store's webhook: URL, state and masked security settings.
+#[utoipa::path(get, path = "/api/v1/stores/{id}/webhook", tag = "stores",
+    security(("api_key" = [])), params(("id" = i64, Path, description = "Store id")),
+    responses((status = 200, body = WebhookOut), (status = 404, body = Problem)))]
+pub async fn get_webhook(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<WebhookOut>, ApiError> {
+    let webhook = load_webhook(&state, &caller, StoreId(id)).await?;
+    Ok(Json(webhook_out(&state, &webhook)?))
+}
+
+/// Changes a webhook's security settings, state, delivery id header or rate limit.
+#[utoipa::path(patch, path = "/api/v1/stores/{id}/webhook", tag = "stores",
+    security(("api_key" = [])), params(("id" = i64, Path, description = "Store id")),
+    request_body = WebhookPatchIn,
+    responses((status = 200, body = WebhookOut), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn update_webhook(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    body: Result<Json<WebhookPatchIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<WebhookOut>, ApiError> {
+    let Json(input) = body.map_err(json_error)?;
+    let patch = WebhookPatch {
+        security: input
+            .security
+            .as_ref()
+            .map(|security| seal_security(&state, security))
+            .transpose()?,
+        state: input.state,
+        delivery_id_header: input
+            .delivery_id_header
+            .map(valid_header_name)
+            .transpose()?,
+        rate_limit_per_minute: input
+            .rate_limit_per_minute
+            .map(valid_rate_limit)
+            .transpose()?,
+    };
+    let webhook = webhooks::update(state.db(), caller.account.id, StoreId(id), &patch)
+        .await?
+        .ok_or_else(|| ApiError::not_found("store", id))?;
+    tracing::info!(store.id = id, state = %webhook.state, "webhook updated");
+    Ok(Json(webhook_out(&state, &webhook)?))
+}
+
+/// Gives the webhook a new URL. The old URL keeps working for the grace period.
+#[utoipa::path(post, path = "/api/v1/stores/{id}/webhook/regenerate-url", tag = "stores",
+    security(("api_key" = [])), params(("id" = i64, Path, description = "Store id")),
+    request_body = RegenerateIn,
+    responses((status = 200, body = WebhookOut), (status = 404, body = Problem)))]
+pub async fn regenerate_url(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    body: Option<Json<RegenerateIn>>,
+) -> Result<Json<WebhookOut>, ApiError> {
+    let grace_hours = body
+        .and_then(|Json(input)| input.grace_hours)
+        .unwrap_or(DEFAULT_GRACE_HOURS);
+    if grace_hours > MAX_GRACE_HOURS {
+        return Err(ApiError::unprocessable(format!(
+            "invalid grace_hours {grace_hours}: use 0 to {MAX_GRACE_HOURS}"
+        )));
+    }
+    let valid_until = OffsetDateTime::now_utc() + time::Duration::hours(i64::from(grace_hours));
+    let token = webhooks::new_token();
+    let webhook = webhooks::rotate_token(
+        state.db(),
+        caller.account.id,
+        StoreId(id),
+        &token,
+        valid_until,
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("store", id))?;
+    tracing::info!(store.id = id, grace_hours, "webhook URL regenerated");
+    Ok(Json(webhook_out(&state, &webhook)?))
+}
+
+async fn load_store(state: &AppState, caller: &ApiCaller, id: StoreId) -> Result<Store, ApiError> {
+    stores::get(state.db(), caller.account.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("store", id))
+}
+
+async fn load_webhook(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: StoreId,
+) -> Result<Webhook, ApiError> {
+    webhooks::get_for_store(state.db(), caller.account.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("store", id))
+}
+
+fn store_out(state: &AppState, store: Store, webhook: &Webhook) -> Result<StoreOut, ApiError> {
+    let address = store
+        .address
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|error| ApiError::internal(&error))?;
+    Ok(StoreOut {
+        id: store.id.get(),
+        name: store.name,
+        time_zone: store.time_zone,
+        automation: AutomationBody {
+            status_on_import: store.automation.status_on_import,
+            set_shipped: store.automation.set_shipped,
+            set_voided: store.automation.set_voided,
+        },
+        address,
+        ship_from_store_address: store.ship_from_store_address,
+        has_logo: store.logo_etag.is_some(),
+        webhook: webhook_out(state, webhook)?,
+        created_at: store.created_at,
+        updated_at: store.updated_at,
+    })
+}
+
+fn webhook_out(state: &AppState, webhook: &Webhook) -> Result<WebhookOut, ApiError> {
+    let security = open_security(state, webhook)?;
+    let grace_open = webhook
+        .previous_token_expires_at
+        .filter(|until| *until > OffsetDateTime::now_utc());
+    Ok(WebhookOut {
+        id: webhook.id.get(),
+        url: state.webhook_url(&webhook.token),
+        state: webhook.state,
+        security: security.masked(),
+        delivery_id_header: webhook.delivery_id_header.clone(),
+        rate_limit_per_minute: webhook.rate_limit_per_minute,
+        previous_url: grace_open
+            .and(webhook.previous_token.as_deref())
+            .map(|token| state.webhook_url(token)),
+        previous_url_valid_until: grace_open,
+    })
+}
+
+/// Opens a webhook's sealed security settings.
+pub fn open_security(state: &AppState, webhook: &Webhook) -> Result<SecurityConfig, ApiError> {
+    let json = state
+        .settings()
+        .sealing_key
+        .open(&webhook.security)
+        .map_err(|error| ApiError::internal(&error))?;
+    serde_json::from_str(&json).map_err(|error| ApiError::internal(&error))
+}
+
+fn seal_security(state: &AppState, security: &SecurityConfig) -> Result<String, ApiError> {
+    security.validate().map_err(|error| {
+        ApiError::unprocessable(format!(
+            "invalid security.{}: {}",
+            error.field, error.problem
+        ))
+        .with_extension("field", format!("security.{}", error.field).into())
+    })?;
+    let json = serde_json::to_string(security).map_err(|error| ApiError::internal(&error))?;
+    Ok(state.settings().sealing_key.seal(&json))
+}
+
+fn automation_from(body: AutomationBody) -> Automation {
+    Automation {
+        status_on_import: body.status_on_import,
+        set_shipped: body.set_shipped,
+        set_voided: body.set_voided,
+    }
+}
+
+fn valid_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::unprocessable(format!(
+            "invalid name {name:?}: give a store name of 1 to 200 characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+fn valid_time_zone(zone: &str) -> Result<String, ApiError> {
+    let zone = zone.trim();
+    let looks_valid = !zone.is_empty()
+        && zone.len() <= 64
+        && zone
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+' | ':'));
+    if !looks_valid {
+        return Err(ApiError::unprocessable(format!(
+            "invalid time_zone {zone:?}: use an IANA name such as America/Chicago or an offset \
+             such as +02:00"
+        )));
+    }
+    Ok(zone.to_owned())
+}
+
+fn valid_address(address: &serde_json::Value) -> Result<String, ApiError> {
+    if !address.is_object() {
+        return Err(ApiError::unprocessable(
+            "invalid address: send a JSON object with name, street1, city, postal_code, country",
+        ));
+    }
+    serde_json::to_string(address).map_err(|error| ApiError::internal(&error))
+}
+
+fn valid_header_name(header: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(header) = header
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+    else {
+        return Ok(None);
+    };
+    if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+        return Err(ApiError::unprocessable(format!(
+            "invalid delivery_id_header {header:?}: use an HTTP header name such as X-Event-Id"
+        )));
+    }
+    Ok(Some(header))
+}
+
+fn valid_rate_limit(limit: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match limit {
+        Some(limit) if limit < 0 => Err(ApiError::unprocessable(format!(
+            "invalid rate_limit_per_minute {limit}: use 0 for no limit or a positive number"
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// Turns a JSON body that does not parse into a 422 (or 400, 415) that names the problem.
+pub fn json_error(rejection: axum::extract::rejection::JsonRejection) -> ApiError {
+    ApiError::new(
+        rejection.status(),
+        format!("invalid JSON body: {}", rejection.body_text()),
+    )
+}
+
+/// Deserialises a member that may be absent (`None`), `null` (`Some(None)`) or a value.
+fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,425 @@
+//! `POST /hooks/{token}`: the webhook endpoint that sales channels post orders to.
+//!
+//! The steps run in a fixed order: find the webhook, check the plan and state, apply the rate
+//! limit, read the body within the size limit, undo `Content-Encoding`, accept WooCommerce's
+//! unsigned ping, run the security checks on the raw bytes, and commit the request before
+//! answering 200. A rejected request leaves a short record without its body.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use postsale_core::ingress::{self, BodyKind};
+use postsale_core::verify::{self, SecurityConfig, VerifyInput};
+use postsale_store::requests::{self, ImportState, NewRequest};
+use postsale_store::webhooks::{self, IngressTarget};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::app::AppState;
+use crate::http::ApiError;
+use crate::http::problem::error_chain;
+
+/// What ingress knows about a request before it decides to keep or reject it.
+struct Received {
+    target: IngressTarget,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    peer: SocketAddr,
+    received_at: OffsetDateTime,
+}
+
+/// A rejection to record and answer.
+struct Rejected {
+    status: StatusCode,
+    reason: &'static str,
+    diagnosis: String,
+    body_size: usize,
+    body_sha256: String,
+    www_authenticate: Option<&'static str>,
+}
+
+/// Handles one request at a webhook URL.
+pub async fn receive(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let received_at = OffsetDateTime::now_utc();
+    let target = match webhooks::find_by_token(state.db(), &token, received_at).await {
+        Ok(Some(target)) => target,
+        Ok(None) => {
+            state.metrics().observe_webhook("unknown_token");
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        Err(error) => return unavailable(&state, &error),
+    };
+    let span = tracing::Span::current();
+    span.record("account.id", target.webhook.account_id.get());
+    tracing::debug!(store.id = target.webhook.store_id.get(), "webhook request");
+
+    let received = Received {
+        target,
+        method,
+        uri,
+        headers,
+        peer,
+        received_at,
+    };
+    match check_and_keep(&state, &received, body).await {
+        Ok(response) => response,
+        Err(rejected) => reject(&state, &received, rejected).await,
+    }
+}
+
+async fn check_and_keep(
+    state: &AppState,
+    received: &Received,
+    body: Body,
+) -> Result<Response, Rejected> {
+    let webhook = &received.target.webhook;
+    if !received.target.plan.allows_webhooks() {
+        return Err(rejected_without_body(
+            StatusCode::PAYMENT_REQUIRED,
+            "plan_required",
+            format!(
+                "webhooks need the soar plan, and this account is on the {} plan: upgrade the \
+                 account to soar",
+                received.target.plan
+            ),
+        ));
+    }
+    if webhook.state == postsale_core::WebhookState::Disabled {
+        return Err(rejected_without_body(
+            StatusCode::LOCKED,
+            "webhook_disabled",
+            "this webhook is disabled: enable it in the store settings to receive requests".into(),
+        ));
+    }
+    if let Some(response) = rate_limited(state, received) {
+        return Ok(response);
+    }
+
+    let max = state.settings().ingress.max_body_bytes;
+    let raw = read_body(body, &received.headers, max).await?;
+    let content_encoding = header_text(&received.headers, header::CONTENT_ENCODING);
+    let decoded =
+        ingress::decode_body(content_encoding.as_deref(), &raw, max).map_err(|error| Rejected {
+            status: error.status(),
+            reason: "undecodable_body",
+            diagnosis: format!("{error}"),
+            body_size: raw.len(),
+            body_sha256: sha256_hex(&raw),
+            www_authenticate: None,
+        })?;
+
+    if ingress::is_unsigned_ping(&received.headers, &decoded) {
+        let config = SecurityConfig { checks: Vec::new() };
+        return keep(state, received, &raw, &decoded, &config).await;
+    }
+
+    let config = open_security(state, received)?;
+    let input = VerifyInput {
+        headers: &received.headers,
+        raw_body: &raw,
+        decoded_body: &decoded,
+        peer: received.peer.ip(),
+        trusted_proxies: &state.settings().ingress.trusted_proxies,
+        now: received.received_at,
+    };
+    match verify::verify_request(&config, &input) {
+        Ok(verified) => {
+            tracing::debug!(
+                client.address = %verified.client_address,
+                secret.index = ?verified.secret_index,
+                "security checks passed"
+            );
+            keep(state, received, &raw, &decoded, &config).await
+        }
+        Err(rejection) => Err(Rejected {
+            status: rejection.status,
+            reason: rejection.reason.as_str(),
+            www_authenticate: rejection.www_authenticate(),
+            diagnosis: format!(
+                "{} check failed: {}",
+                rejection.check.as_str(),
+                rejection.diagnosis
+            ),
+            body_size: raw.len(),
+            body_sha256: sha256_hex(&raw),
+        }),
+    }
+}
+
+fn rate_limited(state: &AppState, received: &Received) -> Option<Response> {
+    let webhook = &received.target.webhook;
+    let per_minute = webhook
+        .rate_limit_per_minute
+        .map_or(state.settings().ingress.rate_limit_per_minute, |limit| {
+            u32::try_from(limit.max(0)).unwrap_or(u32::MAX)
+        });
+    let wait = state
+        .rate_limiter()
+        .check(webhook.id, per_minute, Instant::now())
+        .err()?;
+    state.metrics().observe_webhook("rate_limited");
+    let seconds = wait.as_secs().max(1);
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("this webhook accepts {per_minute} requests per minute: retry after {seconds} s"),
+    )
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Some(response)
+}
+
+/// Reads the whole body, answering 413 as soon as it passes `max` bytes.
+async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Bytes, Rejected> {
+    let declared =
+        header_text(headers, header::CONTENT_LENGTH).and_then(|text| text.parse::<u64>().ok());
+    let too_large = |size: usize| Rejected {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        reason: "body_too_large",
+        diagnosis: format!(
+            "the body is larger than the limit of {max} bytes: send smaller requests"
+        ),
+        body_size: size,
+        body_sha256: String::new(),
+        www_authenticate: None,
+    };
+    if declared.is_some_and(|length| length > max as u64) {
+        let size = declared.map_or(max, |length| usize::try_from(length).unwrap_or(usize::MAX));
+        return Err(too_large(size));
+    }
+    axum::body::to_bytes(body, max).await.map_err(|error| {
+        let source = error_chain(&error);
+        if source.contains("length limit exceeded") {
+            too_large(max + 1)
+        } else {
+            Rejected {
+                status: StatusCode::BAD_REQUEST,
+                reason: "body_unreadable",
+                diagnosis: format!("the request body could not be read: {source}"),
+                body_size: 0,
+                body_sha256: String::new(),
+                www_authenticate: None,
+            }
+        }
+    })
+}
+
+fn open_security(state: &AppState, received: &Received) -> Result<SecurityConfig, Rejected> {
+    let webhook = &received.target.webhook;
+    let opened = state
+        .settings()
+        .sealing_key
+        .open(&webhook.security)
+        .map_err(|error| error.to_string())
+        .and_then(|json| serde_json::from_str::<SecurityConfig>(&json).map_err(|e| e.to_string()));
+    opened.map_err(|error| {
+        tracing::error!(webhook.id = webhook.id.get(), %error, "cannot open the webhook's security settings");
+        Rejected {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            reason: "security_unavailable",
+            diagnosis: "the webhook's security settings cannot be read on this server; the \
+                        request was not kept, retry later"
+                .into(),
+            body_size: 0,
+            body_sha256: String::new(),
+            www_authenticate: None,
+        }
+    })
+}
+
+/// Commits an accepted request and answers 200 with its id, or 503 when the commit fails.
+async fn keep(
+    state: &AppState,
+    received: &Received,
+    raw: &[u8],
+    decoded: &[u8],
+    config: &SecurityConfig,
+) -> Result<Response, Rejected> {
+    let content_type = header_text(&received.headers, header::CONTENT_TYPE);
+    let kind = ingress::classify_body(content_type.as_deref(), decoded);
+    let import_state = match kind {
+        BodyKind::Json => ImportState::Pending,
+        _ => ImportState::NotImportable,
+    };
+    let diagnosis = match &kind {
+        BodyKind::MalformedJson { error } => Some(format!("the body is not valid JSON: {error}")),
+        BodyKind::Ping { webhook_id } => {
+            Some(format!("WooCommerce webhook #{webhook_id} connected"))
+        }
+        _ => None,
+    };
+    let webhook = &received.target.webhook;
+    let request = NewRequest {
+        diagnosis,
+        delivery_id: ingress::delivery_id(&received.headers, webhook.delivery_id_header.as_deref()),
+        import_state,
+        body_kind: body_kind_name(&kind).to_owned(),
+        status_code: 200,
+        reason_code: None,
+        body: Some(raw.to_vec()),
+        ..record(received, config, raw.len(), sha256_hex(raw))
+    };
+
+    match state.ingest().submit(request).await {
+        Ok(id) => {
+            let outcome = if import_state == ImportState::Pending {
+                "accepted"
+            } else {
+                "not_importable"
+            };
+            state.metrics().observe_webhook(outcome);
+            tracing::info!(
+                request.id = id.get(),
+                store.id = webhook.store_id.get(),
+                kind = body_kind_name(&kind),
+                "request kept"
+            );
+            Ok((
+                StatusCode::OK,
+                axum::Json(serde_json::json!({ "request_id": id.get() })),
+            )
+                .into_response())
+        }
+        Err(error) => {
+            tracing::error!(store.id = webhook.store_id.get(), error = %error_chain(&error), "request not kept");
+            state.metrics().observe_webhook("commit_failed");
+            Ok(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the request could not be stored: retry later",
+            )
+            .with_header(header::RETRY_AFTER, "5")
+            .into_response())
+        }
+    }
+}
+
+/// Keeps a short record of a rejection and answers with its status and diagnosis.
+async fn reject(state: &AppState, received: &Received, rejected: Rejected) -> Response {
+    let webhook = &received.target.webhook;
+    state.metrics().observe_webhook(rejected.reason);
+    tracing::info!(
+        store.id = webhook.store_id.get(),
+        status = rejected.status.as_u16(),
+        reason = rejected.reason,
+        "request rejected"
+    );
+    let config = SecurityConfig { checks: Vec::new() };
+    let record = NewRequest {
+        status_code: rejected.status.as_u16(),
+        reason_code: Some(rejected.reason.to_owned()),
+        diagnosis: Some(rejected.diagnosis.clone()),
+        ..record(
+            received,
+            &config,
+            rejected.body_size,
+            rejected.body_sha256.clone(),
+        )
+    };
+    let keep = i64::from(state.settings().ingress.rejected_records_per_webhook);
+    if let Err(error) = requests::insert_rejected(state.db(), &record, keep).await {
+        tracing::warn!(store.id = webhook.store_id.get(), error = %error_chain(&error), "cannot record a rejected request");
+    }
+
+    let mut error = ApiError::new(rejected.status, rejected.diagnosis)
+        .with_extension("reason", serde_json::Value::from(rejected.reason));
+    if let Some(challenge) = rejected.www_authenticate {
+        error = error.with_header(header::WWW_AUTHENTICATE, challenge);
+    }
+    if rejected.status == StatusCode::SERVICE_UNAVAILABLE {
+        error = error.with_header(header::RETRY_AFTER, "30");
+    }
+    error.into_response()
+}
+
+/// The fields of a kept request shared by accepted and rejected ones. Headers are masked with
+/// the webhook's own security settings when they are known, and with the standard list always.
+fn record(
+    received: &Received,
+    config: &SecurityConfig,
+    body_size: usize,
+    body_sha256: String,
+) -> NewRequest {
+    let webhook = &received.target.webhook;
+    let headers = ingress::mask_headers(&received.headers, config);
+    NewRequest {
+        account_id: webhook.account_id,
+        store_id: webhook.store_id,
+        webhook_id: webhook.id,
+        received_at: received.received_at,
+        method: received.method.to_string(),
+        path: received.uri.path().to_owned(),
+        query: received.uri.query().map(str::to_owned),
+        headers: serde_json::to_string(&headers).unwrap_or_else(|_| "[]".to_owned()),
+        remote_addr: received.peer.ip().to_string(),
+        content_type: header_text(&received.headers, header::CONTENT_TYPE),
+        body: None,
+        body_size: i64::try_from(body_size).unwrap_or(i64::MAX),
+        body_sha256,
+        body_kind: "none".to_owned(),
+        delivery_id: None,
+        status_code: 0,
+        reason_code: None,
+        diagnosis: None,
+        import_state: ImportState::Rejected,
+    }
+}
+
+fn rejected_without_body(status: StatusCode, reason: &'static str, diagnosis: String) -> Rejected {
+    Rejected {
+        status,
+        reason,
+        diagnosis,
+        body_size: 0,
+        body_sha256: String::new(),
+        www_authenticate: None,
+    }
+}
+
+fn unavailable(state: &AppState, error: &postsale_store::StoreError) -> Response {
+    tracing::error!(error = %error_chain(error), "webhook lookup failed");
+    state.metrics().observe_webhook("lookup_failed");
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the service cannot reach its database: retry later",
+    )
+    .with_header(header::RETRY_AFTER, "5")
+    .into_response()
+}
+
+/// The name of a body kind as stored and shown.
+pub fn body_kind_name(kind: &BodyKind) -> &'static str {
+    match kind {
+        BodyKind::Json => "json",
+        BodyKind::MalformedJson { .. } => "malformed_json",
+        BodyKind::Ping { .. } => "ping",
+        BodyKind::Empty => "empty",
+        BodyKind::Form => "form",
+        BodyKind::Text => "text",
+        BodyKind::Other => "other",
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
