@@ -46,6 +46,7 @@ pub struct Dimensions {
 pub struct UnknownUnit(pub String);
 
 impl WeightUnit {
+    /// Returns the unit as written in maps and orders, such as `kg`.
     pub fn as_str(self) -> &'static str {
         match self {
             WeightUnit::G => "g",
@@ -67,6 +68,7 @@ impl WeightUnit {
 }
 
 impl LengthUnit {
+    /// Returns the unit as written in maps and orders, such as `cm`.
     pub fn as_str(self) -> &'static str {
         match self {
             LengthUnit::Cm => "cm",

@@ -233,14 +233,17 @@ impl FieldKey {
         &rows[index]
     }
 
+    /// Returns the key as written in maps, such as `ship_to.postal_code`.
     pub fn as_str(self) -> &'static str {
         self.def().name
     }
 
+    /// Returns what the field holds, which decides its conversion.
     pub fn kind(self) -> FieldKind {
         self.def().kind
     }
 
+    /// Returns the category the mapping screen shows the field in.
     pub fn category(self) -> Category {
         match self {
             FieldKey::Order(_) => Category::Order,

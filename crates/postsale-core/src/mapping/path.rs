@@ -58,6 +58,7 @@ impl JsonPath {
         self.relative
     }
 
+    /// Returns the steps after `$` or `@`.
     pub fn segments(&self) -> &[Segment] {
         &self.segments
     }

@@ -92,6 +92,7 @@ impl Template {
         })
     }
 
+    /// Returns the literal text and elements, in order.
     pub fn parts(&self) -> &[TemplatePart] {
         &self.parts
     }

@@ -27,6 +27,7 @@ impl Zone {
         }
     }
 
+    /// Returns the IANA name, `UTC`, or the fixed offset written `+05:30`.
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -54,6 +54,7 @@ impl Scalar<'_> {
         }
     }
 
+    /// Returns whether the scalar is no value.
     pub fn is_empty(&self) -> bool {
         matches!(self, Scalar::Empty)
     }
