@@ -11,6 +11,7 @@ mod clock;
 mod database;
 mod error;
 pub mod ingest;
+pub mod maps;
 pub mod requests;
 pub mod stores;
 #[cfg(feature = "test-support")]

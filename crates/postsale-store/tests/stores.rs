@@ -359,3 +359,45 @@ storage_tests!(
     ingest_commits_concurrent_requests,
     deleting_store_removes_requests,
 );
+
+mod maps_suite {
+    use postsale_store::maps;
+
+    use super::*;
+
+    async fn map_versions_increase(db: &Database) {
+        let acme = account(db, "acme").await;
+        let other = account(db, "other").await;
+        let (store, _) = stores::create(db, acme.id, &new_store("Main"), &new_webhook())
+            .await
+            .unwrap();
+
+        assert!(maps::latest(db, acme.id, store.id).await.unwrap().is_none());
+        let first = maps::save(db, acme.id, store.id, "{\"version\":1}")
+            .await
+            .unwrap();
+        let second = maps::save(db, acme.id, store.id, "{\"version\":2}")
+            .await
+            .unwrap();
+
+        assert_eq!(first.version, 1);
+        assert_eq!(second.version, 2);
+        let latest = maps::latest(db, acme.id, store.id).await.unwrap().unwrap();
+        assert_eq!(latest.document, "{\"version\":2}");
+        let versions = maps::list_versions(db, acme.id, store.id).await.unwrap();
+        assert_eq!(versions.len(), 2);
+        let old = maps::get_version(db, acme.id, store.id, 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(old.document, "{\"version\":1}");
+        assert!(
+            maps::latest(db, other.id, store.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    storage_tests!(map_versions_increase);
+}
