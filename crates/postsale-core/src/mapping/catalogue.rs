@@ -257,6 +257,21 @@ impl FieldKey {
     }
 }
 
+impl Serialize for FieldDef {
+    /// Writes the row as the mapping screen reads it: key, label, category, kind and required.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+
+        let mut row = serializer.serialize_struct("FieldDef", 5)?;
+        row.serialize_field("key", self.name)?;
+        row.serialize_field("label", self.label)?;
+        row.serialize_field("category", &self.key.category())?;
+        row.serialize_field("kind", &self.kind)?;
+        row.serialize_field("required", &self.required)?;
+        row.end()
+    }
+}
+
 impl fmt::Display for FieldKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -362,6 +377,22 @@ mod tests {
                 "items.quantity"
             ]
         );
+    }
+
+    #[test]
+    fn rows_serialize_for_the_mapping_screen() {
+        let row = serde_json::to_value(FieldKey::Order(OrderField::Number).def()).unwrap();
+        let expected = serde_json::json!({
+            "key": "order.number",
+            "label": "Order number",
+            "category": "order",
+            "kind": "id",
+            "required": true
+        });
+        assert_eq!(row, expected);
+        let contents = FieldKey::Shipment(ShipmentField::Contents).def();
+        let kind = serde_json::to_value(contents).unwrap()["kind"].clone();
+        assert_eq!(kind["code"][0], "merchandise");
     }
 
     #[test]
