@@ -268,6 +268,13 @@ fn empty_date_is_no_date() {
 }
 
 #[test]
+fn zero_date_is_no_date() {
+    let map = date_map("$.when", json!({}));
+    let body = json!({"when": "0000-00-00 00:00:00"});
+    assert_eq!(read_date(body, &map, &ApplyContext::default()), None);
+}
+
+#[test]
 fn unreadable_date_names_field_value_and_fix() {
     let map = date_map("$.when", json!({}));
     let error = apply_map(&map, &json!({"when": "soon"}), &ApplyContext::default()).unwrap_err();

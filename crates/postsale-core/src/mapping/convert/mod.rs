@@ -256,6 +256,7 @@ fn convert_scalar(
             })?;
             Converted::Bool(flag)
         }
+        FieldKind::DateTime if is_zero_date(&text) => return Ok(Outcome::none()),
         FieldKind::DateTime => convert_datetime(value, &text, rule, settings)?,
         FieldKind::Currency => convert_currency(&text)?,
         FieldKind::Country => return Ok(convert_country(&text)),
@@ -303,6 +304,16 @@ fn convert_datetime(
     datetime::parse_datetime(text, is_number, rule.datetime_format.as_deref(), zone)
         .map(Converted::Time)
         .map_err(|error| Failure::invalid(error, "map a date-time element"))
+}
+
+/// Whether the text is a zero date such as `0000-00-00 00:00:00`, which databases write for
+/// "no date".
+fn is_zero_date(text: &str) -> bool {
+    text.contains('-')
+        && text
+            .chars()
+            .filter(char::is_ascii_digit)
+            .all(|digit| digit == '0')
 }
 
 fn convert_currency(text: &str) -> Result<Converted, Failure> {
