@@ -53,8 +53,8 @@ fn json() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
+    // 256 cases unless PROPTEST_CASES says otherwise.
     #![proptest_config(ProptestConfig {
-        cases: 256,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
