@@ -8,7 +8,7 @@ use super::path::JsonPath;
 use crate::status::OrderStatus;
 use crate::units::{LengthUnit, WeightUnit};
 
-/// The most decimal places a `minor_units` setting may name.
+/// The maximum number of decimal places a `minor_units` setting may name.
 const MAX_MINOR_UNITS: u32 = 8;
 
 /// Appends every problem of one rule to `problems`, each starting with the field name.

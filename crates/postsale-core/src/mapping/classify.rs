@@ -93,13 +93,14 @@ fn count_scalars(value: &Value, depth: usize) -> usize {
     }
 }
 
-/// The id text, unless it is blank or a placeholder such as `0` or `-1`.
+/// Returns the id text, unless it is blank or a placeholder such as `0` or `-1`.
 fn real_id(value: &Value) -> Option<String> {
     let text = scalar(value).as_text().map(Cow::into_owned)?;
     (!is_placeholder(&text)).then_some(text)
 }
 
-/// Whether an order number or id is a placeholder that would merge unrelated orders.
+/// Returns whether an order number or id is a placeholder that would merge unrelated
+/// orders.
 pub(crate) fn is_placeholder(text: &str) -> bool {
     let trimmed = text.trim().trim_start_matches('#');
     trimmed.is_empty()
@@ -109,7 +110,7 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
         || trimmed.eq_ignore_ascii_case("undefined")
 }
 
-/// Whether an items entry passes the section's `keep_if` and `skip_if` conditions.
+/// Returns whether an items entry passes the section's `keep_if` and `skip_if` conditions.
 pub(crate) fn keeps_entry(items: &ItemsRule, body: &Value, entry: &Value) -> bool {
     let keep = items
         .keep_if

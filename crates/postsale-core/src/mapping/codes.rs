@@ -134,7 +134,7 @@ pub static CONFIRMATIONS: &[&str] = &[
     "direct_signature",
 ];
 
-/// What an international shipment contains.
+/// The contents types of an international shipment.
 pub static CONTENTS: &[&str] = &[
     "merchandise",
     "gift",
@@ -143,10 +143,10 @@ pub static CONTENTS: &[&str] = &[
     "returned_goods",
 ];
 
-/// What the carrier does when an international shipment cannot be delivered.
+/// The instructions for an international shipment that cannot be delivered.
 pub static NON_DELIVERY: &[&str] = &["return_to_sender", "treat_as_abandoned"];
 
-/// Who pays duties on an international shipment.
+/// The parties that can pay duties on an international shipment.
 pub static DUTIES_PAID_BY: &[&str] = &["sender", "recipient", "third_party"];
 
 /// Finds a code in `list` by its code or, ignoring case, by its label.

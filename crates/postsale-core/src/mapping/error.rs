@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// What kind of problem a field error is.
+/// The kind of problem of a field error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -36,9 +36,9 @@ pub struct FieldError {
     /// The offending value as sent; `None` when there was no value.
     pub value: Option<String>,
     pub code: ErrorCode,
-    /// What is wrong.
+    /// The problem, in one sentence.
     pub message: String,
-    /// What to do about it.
+    /// The fix, in one sentence.
     pub fix: String,
 }
 
@@ -52,7 +52,7 @@ pub struct FieldWarning {
     pub message: String,
 }
 
-/// Why applying a map produced no order.
+/// The reason applying a map produced no order.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MappingError {
@@ -77,7 +77,7 @@ pub enum MappingError {
     },
 }
 
-/// Why a map document was rejected.
+/// The reason a map document was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
     /// The JSON does not match the map format; serde's message names an unknown key.
@@ -93,7 +93,7 @@ fn first_message(errors: &[FieldError]) -> String {
 }
 
 impl MappingError {
-    /// Every field error, empty for a thin payload.
+    /// Returns every field error, none for a thin payload.
     pub fn errors(&self) -> &[FieldError] {
         match self {
             MappingError::ThinPayload { .. } => &[],
@@ -103,7 +103,7 @@ impl MappingError {
         }
     }
 
-    /// Every warning, empty for a thin payload.
+    /// Returns every warning, none for a thin payload.
     pub fn warnings(&self) -> &[FieldWarning] {
         match self {
             MappingError::ThinPayload { .. } => &[],

@@ -97,7 +97,7 @@ impl Template {
         &self.parts
     }
 
-    /// The elements the template reads.
+    /// Returns the elements the template reads.
     pub fn elements(&self) -> impl Iterator<Item = &JsonPath> {
         self.parts.iter().filter_map(|part| match part {
             TemplatePart::Element(path) => Some(path),

@@ -20,7 +20,7 @@ const SERVICE: FieldKey = FieldKey::Shipment(ShipmentField::Service);
 const PACKAGE: FieldKey = FieldKey::Shipment(ShipmentField::Package);
 
 /// Checks a mapped order; `existing` are the conversion errors already found, so a field that
-/// failed to convert is not reported twice. `entries` holds each line's position in the array.
+/// failed to convert is not reported twice. `entries` contains each line's position in the array.
 pub(crate) fn validate(
     map: &Map,
     order: &Order,
@@ -186,7 +186,7 @@ fn describe(map: &Map, key: FieldKey) -> Option<String> {
     }
 }
 
-/// Whether an error says the order number could not be mapped.
+/// Returns whether an error reports that the order number could not be mapped.
 pub(crate) fn is_number_error(error: &FieldError) -> bool {
     error.field == NUMBER.as_str()
 }

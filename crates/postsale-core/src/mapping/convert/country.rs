@@ -36,7 +36,7 @@ pub fn country_code(text: &str) -> Option<&'static str> {
     NAMES.get(&normalize(text)).copied()
 }
 
-/// Whether `code` is an ISO 3166-1 alpha-2 code, in upper case.
+/// Returns whether `code` is an ISO 3166-1 alpha-2 code, in upper case.
 pub fn is_alpha2(code: &str) -> bool {
     COUNTRIES.iter().any(|(alpha2, _, _)| *alpha2 == code)
 }

@@ -87,7 +87,7 @@ pub fn check_format(format: &str) -> Result<(), String> {
         })
 }
 
-/// Reads a date-time. `is_number` tells that `text` is a JSON number token.
+/// Reads a date-time. `is_number` is true when `text` is a JSON number token.
 pub fn parse_datetime(
     text: &str,
     is_number: bool,

@@ -306,7 +306,7 @@ fn convert_datetime(
         .map_err(|error| Failure::invalid(error, "map a date-time element"))
 }
 
-/// Whether the text is a zero date such as `0000-00-00 00:00:00`, which databases write for
+/// Returns whether the text is a zero date such as `0000-00-00 00:00:00`, which databases write for
 /// "no date".
 fn is_zero_date(text: &str) -> bool {
     text.contains('-')

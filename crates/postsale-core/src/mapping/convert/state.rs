@@ -11,7 +11,7 @@ pub enum StateValue {
     Raw(String),
 }
 
-/// Whether postsale has a code list for the country.
+/// Returns whether postsale has a code list for the country.
 pub fn has_codes(country: &str) -> bool {
     STATES
         .iter()
@@ -24,10 +24,10 @@ pub fn state_code(country: Option<&str>, text: &str) -> StateValue {
     let Some(country) = country.filter(|country| has_codes(country)) else {
         return StateValue::Raw(text.to_owned());
     };
-    let wanted = normalize(text);
-    let stripped = wanted
+    let normalized = normalize(text);
+    let stripped = normalized
         .strip_prefix(&format!("{}-", country.to_lowercase()))
-        .unwrap_or(&wanted);
+        .unwrap_or(&normalized);
 
     let by_row = STATES.iter().find(|(row_country, code, name)| {
         *row_country == country

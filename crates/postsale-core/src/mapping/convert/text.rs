@@ -44,7 +44,7 @@ pub fn text_scalar(text: &str) -> Scalar<'_> {
 }
 
 impl Scalar<'_> {
-    /// The text of a scalar; `None` for no value and for containers.
+    /// Returns the text of a scalar, or `None` for no value and for containers.
     pub fn as_text(&self) -> Option<Cow<'_, str>> {
         match self {
             Scalar::Empty | Scalar::Container(_) => None,
