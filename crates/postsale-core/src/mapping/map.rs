@@ -67,8 +67,8 @@ pub struct Rule {
     /// as `0` for a guest's customer id or `0000-00-00` for a date.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub empty_values: Vec<String>,
-    /// Replaces a value by another, matching keys without regard to case; a `*` key catches
-    /// every value no other key matched.
+    /// Replaces a value by another, matching keys without regard to case. A key ending in `*`
+    /// matches values that start with the rest, and a `*` key catches every other value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_map: Option<BTreeMap<String, String>>,
     /// Splits text into a list at this separator (list fields only).
