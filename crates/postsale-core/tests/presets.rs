@@ -90,7 +90,11 @@ fn shopify_updated_thirty_lines() {
         "this order was placed with Shopify's test gateway"
     );
     assert_eq!(order.number, "1024");
-    assert_eq!(order.status, Some(OrderStatus::Shipped), "paid and fulfilled");
+    assert_eq!(
+        order.status,
+        Some(OrderStatus::Shipped),
+        "paid and fulfilled"
+    );
     assert_eq!(order.currency.as_deref(), Some("INR"));
     assert_time(
         &order.order_date,

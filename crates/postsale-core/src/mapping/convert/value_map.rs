@@ -12,7 +12,9 @@ pub fn lookup<'a>(map: &'a BTreeMap<String, String>, text: &str) -> Option<&'a s
         return Some(found);
     }
     let lowered = text.trim().to_lowercase();
-    let folded = map.iter().find(|(key, _)| key.trim().to_lowercase() == lowered);
+    let folded = map
+        .iter()
+        .find(|(key, _)| key.trim().to_lowercase() == lowered);
     if let Some((_, value)) = folded {
         return Some(value);
     }
