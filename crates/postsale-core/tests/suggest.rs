@@ -114,6 +114,20 @@ fn suggestions_import_the_sample_payloads() {
 }
 
 #[test]
+fn customer_name_joins_billing_names() {
+    let body = payload("woocommerce-order-created.json");
+    let suggestion = suggest_map(&body);
+    assert_eq!(
+        source_of(&suggestion, "order.customer_name"),
+        Some("template {$.billing.first_name} {$.billing.last_name}")
+    );
+    let order = apply_map(&suggestion.map, &body, &ApplyContext::default())
+        .unwrap()
+        .order;
+    assert_eq!(order.customer.name.as_deref(), Some("Jane Example"));
+}
+
+#[test]
 fn shipping_lines_become_a_sum() {
     let suggestion = suggest_map(&payload("shopify-orders-create.json"));
     assert_eq!(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::catalogue::{AddressRole, ChargeField, FieldKey, FieldKind, OrderField};
+use super::catalogue::{AddressField, AddressRole, ChargeField, FieldKey, FieldKind, OrderField};
 use super::convert::datetime::{Zone, parse_datetime};
 use super::convert::number::parse_money;
 use super::convert::text::scalar;
@@ -16,6 +16,7 @@ use super::path::{JsonPath, Segment};
 use super::suggest_rules::{
     ADDRESS_NAMES, BILL_TO_PARENTS, ITEM_NAMES, ORDER_NAMES, QUANTITY_NAMES, SHIP_TO_PARENTS,
 };
+use super::template::Template;
 use crate::money::MoneyFormat;
 
 /// The confidence of a fixed order source, which the merchant should name.
@@ -26,6 +27,9 @@ const SHIPPING_SUM_CONFIDENCE: f32 = 0.6;
 
 /// Amount names inside a shipping line.
 const SHIPPING_LINE_AMOUNTS: [&str; 4] = ["price", "total", "amount", "cost"];
+
+/// How much less sure a customer name joined from two address elements is than its parts.
+const NAME_TEMPLATE_FACTOR: f32 = 0.9;
 
 /// The confidence of an order number taken from the order's id when nothing better exists.
 const ID_AS_NUMBER_CONFIDENCE: f32 = 0.5;
@@ -85,7 +89,40 @@ pub fn suggest_map(body: &Value) -> Suggestion {
         }
     }
     number_from_id(&mut picks);
-    build(picks, items_path)
+    let mut suggestion = build(&picks, items_path);
+    add_customer_name(&picks, &mut suggestion);
+    suggestion.fields.sort_by_key(|suggested| suggested.field);
+    suggestion
+}
+
+/// Suggests the customer name as the bill-to (else ship-to) first and last names joined.
+fn add_customer_name(picks: &BTreeMap<FieldKey, Pick>, suggestion: &mut Suggestion) {
+    let key = FieldKey::Order(OrderField::CustomerName);
+    if picks.contains_key(&key) {
+        return;
+    }
+    for role in [AddressRole::BillTo, AddressRole::ShipTo] {
+        let first = picks.get(&FieldKey::Address(role, AddressField::FirstName));
+        let last = picks.get(&FieldKey::Address(role, AddressField::LastName));
+        let (Some(first), Some(last)) = (first, last) else {
+            continue;
+        };
+        let text = format!("{{{}}} {{{}}}", first.path, last.path);
+        let Ok(template) = Template::parse(&text) else {
+            continue;
+        };
+        let rule = Rule {
+            template: Some(template),
+            ..Rule::default()
+        };
+        suggestion.fields.push(SuggestedField {
+            field: key,
+            source: rule.describe(),
+            confidence: first.confidence.min(last.confidence) * NAME_TEMPLATE_FACTOR,
+        });
+        suggestion.map.fields.insert(key, rule);
+        return;
+    }
 }
 
 /// Uses the order's id as its number when no element looks like an order number.
@@ -104,7 +141,7 @@ fn number_from_id(picks: &mut BTreeMap<FieldKey, Pick>) {
     }
 }
 
-fn build(picks: BTreeMap<FieldKey, Pick>, items_path: Option<JsonPath>) -> Suggestion {
+fn build(picks: &BTreeMap<FieldKey, Pick>, items_path: Option<JsonPath>) -> Suggestion {
     let mut map = Map {
         version: MAP_VERSION,
         name: Some("Suggested".into()),
@@ -121,8 +158,8 @@ fn build(picks: BTreeMap<FieldKey, Pick>, items_path: Option<JsonPath>) -> Sugge
     );
 
     let mut item_rules = BTreeMap::new();
-    for (key, pick) in picks {
-        let rule = rule_for(key, pick.path, pick.sum);
+    for (&key, pick) in picks {
+        let rule = rule_for(key, pick.path.clone(), pick.sum);
         fields.push(SuggestedField {
             field: key,
             source: rule.describe(),
