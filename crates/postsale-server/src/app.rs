@@ -14,12 +14,14 @@ use axum::{Json, Router, middleware};
 use postsale_store::Database;
 use postsale_store::ingest::Ingest;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 use crate::config::{IngressConfig, ServeConfig};
 use crate::http::ApiError;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::sealing::SealingKey;
+use crate::worker::WorkerSettings;
 
 /// State shared by every handler. Cloning is cheap.
 #[derive(Clone, Debug)]
@@ -34,6 +36,8 @@ struct Inner {
     ingest: Ingest,
     settings: Settings,
     rate_limiter: RateLimiter,
+    /// Wakes the import worker when ingress keeps an importable request.
+    worker_wake: Arc<Notify>,
 }
 
 /// Settings the handlers read, taken from the command line at start.
@@ -67,6 +71,7 @@ impl AppState {
                 ingest,
                 settings,
                 rate_limiter: RateLimiter::default(),
+                worker_wake: Arc::new(Notify::new()),
             }),
         }
     }
@@ -89,6 +94,25 @@ impl AppState {
 
     pub fn rate_limiter(&self) -> &RateLimiter {
         &self.inner.rate_limiter
+    }
+
+    /// Wakes the import worker of this process.
+    pub fn wake_worker(&self) {
+        self.inner.worker_wake.notify_one();
+    }
+
+    /// Starts the import worker on the current runtime; it stops when `shutdown` is raised.
+    pub fn spawn_worker(&self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
+        let settings = WorkerSettings {
+            name: format!("{}-{}", hostname(), std::process::id()),
+            max_body_bytes: self.inner.settings.ingress.max_body_bytes,
+        };
+        tokio::spawn(crate::worker::run(
+            self.inner.db.clone(),
+            settings,
+            self.inner.worker_wake.clone(),
+            shutdown,
+        ))
     }
 
     /// Builds the URL a sales channel posts to for this token.
@@ -160,6 +184,7 @@ pub async fn serve_from_config(config: ServeConfig) -> anyhow::Result<()> {
     let state = AppState::new(db.clone(), settings);
     let shutdown = Shutdown::on_signal();
     let grace = Duration::from_secs(config.shutdown_timeout);
+    let worker = state.spawn_worker(shutdown.clone());
     let mut server = tokio::spawn(serve(state, listener, shutdown.clone().wait()));
 
     let result = tokio::select! {
@@ -172,6 +197,9 @@ pub async fn serve_from_config(config: ServeConfig) -> anyhow::Result<()> {
             }
         },
     };
+    if tokio::time::timeout(grace, worker).await.is_err() {
+        tracing::warn!("the import worker did not stop within the grace period");
+    }
     db.close().await;
     tracing::info!("stopped");
     result
@@ -198,6 +226,11 @@ impl Shutdown {
     pub fn manual() -> (tokio::sync::watch::Sender<bool>, Shutdown) {
         let (sender, receiver) = tokio::sync::watch::channel(false);
         (sender, Shutdown { receiver })
+    }
+
+    /// Whether the flag is raised.
+    pub fn is_raised(&self) -> bool {
+        *self.receiver.borrow()
     }
 
     /// Completes once the flag is raised, or its sender is gone.
@@ -233,6 +266,13 @@ pub async fn shutdown_signal() {
         () = interrupt => tracing::info!("SIGINT received, shutting down"),
         () = terminate => tracing::info!("SIGTERM received, shutting down"),
     }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "postsale".to_owned())
 }
 
 async fn healthz() -> Json<serde_json::Value> {

@@ -282,6 +282,9 @@ async fn keep(
                 "not_importable"
             };
             state.metrics().observe_webhook(outcome);
+            if import_state == ImportState::Pending {
+                state.wake_worker();
+            }
             tracing::info!(
                 request.id = id.get(),
                 store.id = webhook.store_id.get(),

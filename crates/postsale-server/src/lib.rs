@@ -14,3 +14,4 @@ pub mod rate_limit;
 pub mod sealing;
 pub mod send_test;
 pub mod telemetry;
+pub mod worker;

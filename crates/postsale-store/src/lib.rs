@@ -10,8 +10,10 @@ pub mod api_keys;
 mod clock;
 mod database;
 mod error;
+pub mod imports;
 pub mod ingest;
 pub mod maps;
+pub mod orders;
 pub mod requests;
 pub mod stores;
 #[cfg(feature = "test-support")]

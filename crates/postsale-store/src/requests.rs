@@ -277,3 +277,53 @@ fn request_from_row(row: &AnyRow) -> Result<KeptRequest> {
             .map(from_millis),
     })
 }
+
+/// Lists the requests that touched an order, oldest first: its import history.
+pub async fn for_order(
+    db: &Database,
+    account_id: AccountId,
+    order_id: OrderId,
+) -> Result<Vec<KeptRequest>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM requests WHERE account_id = $1 AND order_id = $2 ORDER BY id"
+    ))
+    .bind(account_id.get())
+    .bind(order_id.get())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(request_from_row).collect()
+}
+
+/// Which kept requests of a store a replay takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplaySelection {
+    /// Every request whose last import failed.
+    Failed,
+    /// Every importable request received at or after this instant.
+    Since(OffsetDateTime),
+}
+
+/// Lists the ids of a store's importable requests that a replay takes, oldest first.
+pub async fn ids_for_replay(
+    db: &Database,
+    account_id: AccountId,
+    store_id: StoreId,
+    selection: ReplaySelection,
+) -> Result<Vec<RequestId>> {
+    let (condition, since) = match selection {
+        ReplaySelection::Failed => ("outcome = 'failed'", 0),
+        ReplaySelection::Since(instant) => ("received_at >= $3", to_millis(instant)),
+    };
+    let sql = format!(
+        "SELECT id FROM requests WHERE account_id = $1 AND store_id = $2 AND accepted = 1 \
+           AND body_kind = 'json' AND {condition} ORDER BY id"
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(&sql)
+        .bind(account_id.get())
+        .bind(store_id.get());
+    if matches!(selection, ReplaySelection::Since(_)) {
+        query = query.bind(since);
+    }
+    let ids = query.fetch_all(db.pool()).await?;
+    Ok(ids.into_iter().map(RequestId).collect())
+}

@@ -1,6 +1,8 @@
 //! The REST API under `/api/v1` and its OpenAPI document at `/api/openapi.json`.
 
 pub mod account;
+pub mod orders;
+pub mod maps;
 pub mod requests;
 pub mod stores;
 
@@ -33,6 +35,20 @@ use crate::http::problem::Problem;
         requests::list_requests,
         requests::get_request,
         requests::get_request_body,
+        orders::list_orders,
+        orders::get_order,
+        orders::set_order_status,
+        orders::replay_request,
+        orders::replay_store,
+        maps::elements::list_elements,
+        maps::get_map,
+        maps::put_map,
+        maps::list_map_versions,
+        maps::get_map_version,
+        maps::preview::preview_map,
+        maps::preview::suggest,
+        maps::presets::list_presets,
+        maps::presets::get_preset,
     ),
     components(schemas(Problem, account::AccountOut)),
     modifiers(&BearerAuth)
@@ -84,4 +100,20 @@ pub fn router() -> Router<AppState> {
         .route("/stores/{id}/requests", get(requests::list_requests))
         .route("/requests/{id}", get(requests::get_request))
         .route("/requests/{id}/body", get(requests::get_request_body))
+        .route("/requests/{id}/replay", post(orders::replay_request))
+        .route("/stores/{id}/replay", post(orders::replay_store))
+        .route("/orders", get(orders::list_orders))
+        .route("/orders/{id}", get(orders::get_order))
+        .route("/orders/{id}/status", axum::routing::put(orders::set_order_status))
+        .route("/requests/{id}/elements", get(maps::elements::list_elements))
+        .route("/stores/{id}/map", get(maps::get_map).put(maps::put_map))
+        .route("/stores/{id}/map/versions", get(maps::list_map_versions))
+        .route(
+            "/stores/{id}/map/versions/{version}",
+            get(maps::get_map_version),
+        )
+        .route("/stores/{id}/map/preview", post(maps::preview::preview_map))
+        .route("/stores/{id}/map/suggest", post(maps::preview::suggest))
+        .route("/presets", get(maps::presets::list_presets))
+        .route("/presets/{name}", get(maps::presets::get_preset))
 }

@@ -42,6 +42,7 @@ impl TestServer {
         let mut settings = Settings::for_tests(&base_url);
         adjust(&mut settings);
         let state = AppState::new(test_db.db.clone(), settings);
+        state.spawn_worker(shutdown.clone());
         tokio::spawn(serve(state, listener, shutdown.wait()));
         TestServer {
             base_url,

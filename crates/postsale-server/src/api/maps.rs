@@ -1,0 +1,280 @@
+//! A store's map and its versions: `/api/v1/stores/{id}/map`, `/map/versions`. The mapping
+//! screen's other routes (elements, preview, suggestions, presets) are in the submodules.
+
+pub mod elements;
+pub mod presets;
+pub mod preview;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use postsale_core::mapping::catalogue::OrderField;
+use postsale_core::mapping::{FieldKey, Map, MapError};
+use postsale_core::{StoreId, WebhookState};
+use postsale_store::maps::{self, StoredMap};
+use postsale_store::stores::{self, Store};
+use postsale_store::webhooks::{self, WebhookPatch};
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::http::problem::Problem;
+use crate::http::{ApiCaller, ApiError};
+
+/// The fields a webhook cannot import without, as the mapping screen states them.
+const IMPORT_FIELDS: [FieldKey; 2] = [
+    FieldKey::Order(OrderField::Source),
+    FieldKey::Order(OrderField::Number),
+];
+
+/// One saved version of a store's map.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapOut {
+    pub store_id: i64,
+    /// Starts at 1 and grows by one with each save.
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    /// The map document, as `PUT /stores/{id}/map` takes it.
+    #[schema(value_type = Object)]
+    pub map: serde_json::Value,
+    /// Whether the map sets order source and order number, so that the webhook can import.
+    pub can_import: bool,
+    /// Required fields with no rule, such as `order.number`. Item fields are listed only when
+    /// the map has an items section; without them every order with lines fails to import.
+    pub missing: Vec<String>,
+}
+
+/// A map just saved, and the webhook's state after the save.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedMapOut {
+    #[serde(flatten)]
+    pub saved: MapOut,
+    /// `active` once the map sets order source and number, `capturing` before, and
+    /// `disabled` when the webhook was disabled (saving a map never enables it).
+    #[schema(value_type = String, example = "active")]
+    pub webhook_state: WebhookState,
+}
+
+/// A saved version without its document, for listings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapVersionOut {
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+/// Reads a store's current map: its newest saved version.
+#[utoipa::path(get, path = "/api/v1/stores/{id}/map", tag = "maps", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Store id")),
+    responses((status = 200, body = MapOut),
+              (status = 404, description = "No such store, or the store has no map yet",
+               body = Problem)))]
+pub async fn get_map(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<MapOut>, ApiError> {
+    let store = load_store(&state, &caller, id).await?;
+    let stored = maps::latest(state.db(), caller.account.id, store.id)
+        .await?
+        .ok_or_else(|| no_map_yet(store.id))?;
+    Ok(Json(map_out(stored)?))
+}
+
+/// Saves a new version of a store's map. The body is the map document; unknown keys and
+/// invalid rules are rejected, and the map needs at least one field. Once the map sets order
+/// source and order number, a `capturing` webhook becomes `active`.
+#[utoipa::path(put, path = "/api/v1/stores/{id}/map", tag = "maps", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Store id")),
+    request_body(content = Object, description = "The map document, such as a preset from \
+                                                  `GET /api/v1/presets/{name}`"),
+    responses((status = 200, body = SavedMapOut),
+              (status = 400, description = "The body is not JSON", body = Problem),
+              (status = 404, body = Problem),
+              (status = 422, description = "The map is invalid; `detail` names each problem",
+               body = Problem)))]
+pub async fn put_map(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<SavedMapOut>, ApiError> {
+    let store = load_store(&state, &caller, id).await?;
+    let map = Map::from_json(&body).map_err(map_error)?;
+
+    let document = serde_json::to_string(&map).map_err(|error| ApiError::internal(&error))?;
+    let stored = maps::save(state.db(), caller.account.id, store.id, &document).await?;
+    tracing::info!(store.id = id, map.version = stored.version, "map saved");
+
+    let webhook_state = activate_webhook(&state, &caller, store.id, &map).await?;
+    Ok(Json(SavedMapOut {
+        saved: map_out(stored)?,
+        webhook_state,
+    }))
+}
+
+/// Lists every saved version of a store's map, newest first.
+#[utoipa::path(get, path = "/api/v1/stores/{id}/map/versions", tag = "maps",
+    security(("api_key" = [])), params(("id" = i64, Path, description = "Store id")),
+    responses((status = 200, body = [MapVersionOut]), (status = 404, body = Problem)))]
+pub async fn list_map_versions(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<MapVersionOut>>, ApiError> {
+    let store = load_store(&state, &caller, id).await?;
+    let versions = maps::list_versions(state.db(), caller.account.id, store.id).await?;
+    let listed = versions
+        .into_iter()
+        .map(|stored| MapVersionOut {
+            version: stored.version,
+            created_at: stored.created_at,
+        })
+        .collect();
+    Ok(Json(listed))
+}
+
+/// Reads one saved version of a store's map.
+#[utoipa::path(get, path = "/api/v1/stores/{id}/map/versions/{version}", tag = "maps",
+    security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Store id"),
+           ("version" = i64, Path, description = "Map version, from 1")),
+    responses((status = 200, body = MapOut), (status = 404, body = Problem)))]
+pub async fn get_map_version(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, version)): Path<(i64, i64)>,
+) -> Result<Json<MapOut>, ApiError> {
+    let store = load_store(&state, &caller, id).await?;
+    let stored = maps::get_version(state.db(), caller.account.id, store.id, version)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "map version {version} of store {id} not found: list the saved versions \
+                     with GET /api/v1/stores/{id}/map/versions"
+                ),
+            )
+        })?;
+    Ok(Json(map_out(stored)?))
+}
+
+/// Sets a `capturing` webhook `active` when `map` sets order source and number, and returns
+/// the webhook's state.
+async fn activate_webhook(
+    state: &AppState,
+    caller: &ApiCaller,
+    store_id: StoreId,
+    map: &Map,
+) -> Result<WebhookState, ApiError> {
+    let webhook = webhooks::get_for_store(state.db(), caller.account.id, store_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("store", store_id))?;
+    if webhook.state != WebhookState::Capturing || !can_import(map) {
+        return Ok(webhook.state);
+    }
+
+    // NOTE: `webhooks::update` reads and then writes, so a webhook disabled between the read
+    // above and this write ends up active.
+    let patch = WebhookPatch {
+        state: Some(WebhookState::Active),
+        ..WebhookPatch::default()
+    };
+    let webhook = webhooks::update(state.db(), caller.account.id, store_id, &patch)
+        .await?
+        .ok_or_else(|| ApiError::not_found("store", store_id))?;
+    tracing::info!(
+        store.id = store_id.get(),
+        "webhook active: its map sets order source and number"
+    );
+    Ok(webhook.state)
+}
+
+/// Checks that `map` sets every order-level field an import cannot do without.
+fn can_import(map: &Map) -> bool {
+    IMPORT_FIELDS.iter().all(|key| map.fields.contains_key(key))
+}
+
+fn map_out(stored: StoredMap) -> Result<MapOut, ApiError> {
+    let map =
+        Map::from_json(stored.document.as_bytes()).map_err(|error| ApiError::internal(&error))?;
+    let document =
+        serde_json::from_str(&stored.document).map_err(|error| ApiError::internal(&error))?;
+    Ok(MapOut {
+        store_id: stored.store_id.get(),
+        version: stored.version,
+        created_at: stored.created_at,
+        map: document,
+        can_import: can_import(&map),
+        missing: missing_fields(&map),
+    })
+}
+
+/// Lists the required fields `map` has no rule for, as field keys.
+pub(crate) fn missing_fields(map: &Map) -> Vec<String> {
+    map.missing_required()
+        .into_iter()
+        .map(|key| key.as_str().to_owned())
+        .collect()
+}
+
+/// Reads a store of the caller's account; another account's store is not found.
+pub(crate) async fn load_store(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: i64,
+) -> Result<Store, ApiError> {
+    stores::get(state.db(), caller.account.id, StoreId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("store", id))
+}
+
+/// Reads the current map of a store, if it has one.
+pub(crate) async fn current_map(
+    state: &AppState,
+    caller: &ApiCaller,
+    store_id: StoreId,
+) -> Result<Option<(i64, Map)>, ApiError> {
+    let Some(stored) = maps::latest(state.db(), caller.account.id, store_id).await? else {
+        return Ok(None);
+    };
+    let map =
+        Map::from_json(stored.document.as_bytes()).map_err(|error| ApiError::internal(&error))?;
+    Ok(Some((stored.version, map)))
+}
+
+/// Builds the 404 problem for a store that has no saved map.
+pub(crate) fn no_map_yet(store_id: StoreId) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!(
+            "store {store_id} has no map yet: save one with PUT /api/v1/stores/{store_id}/map, \
+             starting from a preset (GET /api/v1/presets) or a suggestion (POST \
+             /api/v1/stores/{store_id}/map/suggest)"
+        ),
+    )
+}
+
+/// Turns a rejected map document into a problem: 400 for JSON that does not parse, 422 for a
+/// document that does not match the map format or has invalid rules.
+pub(crate) fn map_error(error: MapError) -> ApiError {
+    match error {
+        MapError::Parse(error) if error.is_syntax() || error.is_eof() => ApiError::bad_request(
+            format!("invalid JSON in the map document: {error}; send the map as a JSON object"),
+        ),
+        MapError::Parse(error) => ApiError::unprocessable(format!(
+            "invalid map: {error}; fix the member it names, and compare with a complete map \
+             from GET /api/v1/presets/shopify"
+        )),
+        MapError::Invalid(problems) => {
+            ApiError::unprocessable(format!("invalid map: {}", problems.join("; ")))
+                .with_extension("problems", problems.into())
+        }
+    }
+}

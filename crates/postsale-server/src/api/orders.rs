@@ -1,0 +1,428 @@
+//! Orders and replays: `/api/v1/orders`, `/orders/{id}`, `/orders/{id}/status`,
+//! `/requests/{id}/replay`, `/stores/{id}/replay`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use postsale_core::order::Order;
+use postsale_core::{OrderId, OrderStatus, RequestId, StoreId};
+use postsale_store::imports;
+use postsale_store::orders::{self, OrderFilter, OrderSort, StoredOrder};
+use postsale_store::requests::{self, ReplaySelection};
+use postsale_store::stores;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::requests::{RequestOut, request_out};
+use crate::api::stores::json_error;
+use crate::app::AppState;
+use crate::http::problem::Problem;
+use crate::http::{ApiCaller, ApiError};
+use crate::worker::{Outcome, import_batch};
+
+const DEFAULT_PAGE: i64 = 50;
+const MAX_PAGE: i64 = 500;
+/// Requests replayed in one transaction.
+const REPLAY_BATCH: usize = 64;
+/// The most requests one replay call takes; larger replays are split by `since`.
+const MAX_REPLAY: usize = 10_000;
+
+/// Filters, sort and cursor of an order listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    pub store_id: Option<i64>,
+    /// A status, or `blank` for orders without one.
+    pub status: Option<String>,
+    pub source: Option<String>,
+    pub number: Option<String>,
+    /// Orders created at or after this RFC 3339 instant.
+    pub created_from: Option<String>,
+    /// Orders created before this RFC 3339 instant.
+    pub created_to: Option<String>,
+    /// Text in the order number, customer name or customer email.
+    pub q: Option<String>,
+    /// `newest` (default) or `oldest`.
+    pub sort: Option<String>,
+    pub cursor: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// An order in a listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderSummary {
+    pub id: i64,
+    pub store_id: Option<i64>,
+    pub source: String,
+    pub number: String,
+    /// The local status; `null` is blank.
+    #[schema(value_type = Option<String>)]
+    pub status: Option<OrderStatus>,
+    pub channel_status: Option<String>,
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
+    pub currency: Option<String>,
+    /// The order total as a decimal string.
+    pub total: Option<String>,
+    pub line_count: usize,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+/// One page of orders.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderPage {
+    pub items: Vec<OrderSummary>,
+    pub next_cursor: Option<i64>,
+}
+
+/// An order with its addresses, lines, charges and import history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderOut {
+    #[serde(flatten)]
+    pub summary: OrderSummary,
+    /// The normalised order: addresses, lines, charges, notes, payment and shipment fields.
+    #[schema(value_type = Object)]
+    pub order: Order,
+    /// Each request that touched the order, oldest first, with its outcome.
+    pub history: Vec<RequestOut>,
+}
+
+/// A manual status change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusIn {
+    /// The new status, or `null` for blank.
+    #[schema(value_type = Option<String>)]
+    pub status: Option<OrderStatus>,
+}
+
+/// Which requests of a store to replay through its current map.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayIn {
+    /// These requests.
+    pub request_ids: Option<Vec<i64>>,
+    /// Every request whose last import failed.
+    #[serde(default)]
+    pub failed: bool,
+    /// Every request received at or after this RFC 3339 instant.
+    pub since: Option<String>,
+}
+
+/// The outcome of one replayed request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplayedRequest {
+    pub request_id: i64,
+    pub outcome: String,
+    pub order_id: Option<i64>,
+}
+
+/// What a replay did.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ReplayReport {
+    pub replayed: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub requests: Vec<ReplayedRequest>,
+}
+
+/// Lists the account's orders.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("api_key" = [])),
+    params(OrderQuery), responses((status = 200, body = OrderPage), (status = 400, body = Problem)))]
+pub async fn list_orders(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    query: Result<Query<OrderQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<OrderPage>, ApiError> {
+    let Query(query) = query.map_err(|error| ApiError::bad_request(error.body_text()))?;
+    let filter = OrderFilter {
+        store_id: query.store_id.map(StoreId),
+        status: query
+            .status
+            .as_deref()
+            .map(parse_status_filter)
+            .transpose()?,
+        source: query.source,
+        number: query.number,
+        created_from: query
+            .created_from
+            .as_deref()
+            .map(|text| parse_instant("created_from", text))
+            .transpose()?,
+        created_to: query
+            .created_to
+            .as_deref()
+            .map(|text| parse_instant("created_to", text))
+            .transpose()?,
+        text: query.q.filter(|text| !text.trim().is_empty()),
+    };
+    let sort = match query.sort.as_deref() {
+        None | Some("newest") => OrderSort::Newest,
+        Some("oldest") => OrderSort::Oldest,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "invalid sort {other:?}: use newest or oldest"
+            )));
+        }
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "invalid limit {limit}: use 1 to {MAX_PAGE}"
+        )));
+    }
+
+    let found = orders::list(
+        state.db(),
+        caller.account.id,
+        &filter,
+        sort,
+        query.cursor.map(OrderId),
+        limit,
+    )
+    .await?;
+    let next_cursor = if found.len() as i64 == limit {
+        found.last().map(|order| order.id.get())
+    } else {
+        None
+    };
+    Ok(Json(OrderPage {
+        items: found.iter().map(summary).collect(),
+        next_cursor,
+    }))
+}
+
+/// Reads one order with its import history.
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Order id")),
+    responses((status = 200, body = OrderOut), (status = 404, body = Problem)))]
+pub async fn get_order(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<OrderOut>, ApiError> {
+    let order = orders::get(state.db(), caller.account.id, OrderId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("order", id))?;
+    let history = requests::for_order(state.db(), caller.account.id, order.id).await?;
+    Ok(Json(OrderOut {
+        summary: summary(&order),
+        history: history.into_iter().map(request_out).collect(),
+        order: order.order,
+    }))
+}
+
+/// Changes an order's local status by hand. A shipped, cancelled or voided order can only be
+/// reopened to `awaiting_shipment`; `shipped` and `voided` are set by shipments.
+#[utoipa::path(put, path = "/api/v1/orders/{id}/status", tag = "orders", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Order id")), request_body = StatusIn,
+    responses((status = 200, body = OrderSummary), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn set_order_status(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    body: Result<Json<StatusIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<OrderSummary>, ApiError> {
+    let Json(input) = body.map_err(json_error)?;
+    let order = orders::get(state.db(), caller.account.id, OrderId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("order", id))?;
+    check_transition(order.status, input.status)?;
+    let updated = orders::set_status(state.db(), caller.account.id, order.id, input.status)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order", id))?;
+    tracing::info!(order.id = id, status = ?input.status, "order status changed by hand");
+    Ok(Json(summary(&updated)))
+}
+
+/// Replays one request through its store's current map.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/replay", tag = "requests", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Request id")),
+    responses((status = 200, body = ReplayReport), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn replay_request(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<ReplayReport>, ApiError> {
+    let request = requests::get(state.db(), caller.account.id, RequestId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("request", id))?;
+    if !request.accepted || request.body_kind != "json" {
+        return Err(ApiError::unprocessable(format!(
+            "request {id} cannot be imported: it was {} with a {} body",
+            if request.accepted {
+                "accepted"
+            } else {
+                "rejected"
+            },
+            request.body_kind
+        )));
+    }
+    Ok(Json(replay(&state, &caller, &[request.id]).await?))
+}
+
+/// Replays a store's requests: a list, every failed one, or every one since an instant.
+#[utoipa::path(post, path = "/api/v1/stores/{id}/replay", tag = "stores", security(("api_key" = [])),
+    params(("id" = i64, Path, description = "Store id")), request_body = ReplayIn,
+    responses((status = 200, body = ReplayReport), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn replay_store(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    body: Result<Json<ReplayIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ReplayReport>, ApiError> {
+    let Json(input) = body.map_err(json_error)?;
+    let store_id = StoreId(id);
+    if stores::get(state.db(), caller.account.id, store_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("store", id));
+    }
+    let chosen = [
+        input.request_ids.is_some(),
+        input.failed,
+        input.since.is_some(),
+    ];
+    if chosen.iter().filter(|set| **set).count() != 1 {
+        return Err(ApiError::unprocessable(
+            "choose exactly one of request_ids, failed: true, or since",
+        ));
+    }
+    let ids = if let Some(ids) = input.request_ids {
+        ids.into_iter().map(RequestId).collect()
+    } else if input.failed {
+        requests::ids_for_replay(
+            state.db(),
+            caller.account.id,
+            store_id,
+            ReplaySelection::Failed,
+        )
+        .await?
+    } else {
+        let since = parse_instant("since", input.since.as_deref().unwrap_or_default())?;
+        requests::ids_for_replay(
+            state.db(),
+            caller.account.id,
+            store_id,
+            ReplaySelection::Since(since),
+        )
+        .await?
+    };
+    if ids.len() > MAX_REPLAY {
+        return Err(ApiError::unprocessable(format!(
+            "{} requests match, more than the {MAX_REPLAY} one replay takes: narrow it with since",
+            ids.len()
+        )));
+    }
+    Ok(Json(replay(&state, &caller, &ids).await?))
+}
+
+async fn replay(
+    state: &AppState,
+    caller: &ApiCaller,
+    ids: &[RequestId],
+) -> Result<ReplayReport, ApiError> {
+    let mut report = ReplayReport::default();
+    let worker = format!("replay-{}", caller.key.id);
+    for chunk in ids.chunks(REPLAY_BATCH) {
+        let batch =
+            imports::claim_for_replay(state.db(), caller.account.id, chunk, &worker).await?;
+        let outcomes = import_batch(batch, state.settings().ingress.max_body_bytes).await?;
+        for (request, outcome) in outcomes {
+            count(&mut report, &outcome);
+            report.requests.push(ReplayedRequest {
+                request_id: request.get(),
+                outcome: outcome.name().to_owned(),
+                order_id: outcome.order_id().map(|id| id.get()),
+            });
+        }
+    }
+    tracing::info!(
+        replayed = report.replayed,
+        created = report.created,
+        updated = report.updated,
+        failed = report.failed,
+        "replay finished"
+    );
+    Ok(report)
+}
+
+fn count(report: &mut ReplayReport, outcome: &Outcome) {
+    report.replayed += 1;
+    match outcome {
+        Outcome::Created(_) => report.created += 1,
+        Outcome::Updated(_) => report.updated += 1,
+        Outcome::Unchanged(_) => report.unchanged += 1,
+        Outcome::Skipped { .. } => report.skipped += 1,
+        Outcome::Failed { .. } => report.failed += 1,
+    }
+}
+
+/// Rejects manual changes that shipments or imports own.
+fn check_transition(from: Option<OrderStatus>, to: Option<OrderStatus>) -> Result<(), ApiError> {
+    use OrderStatus::{AwaitingShipment, Cancelled, Shipped, Voided};
+    let allowed = match (from, to) {
+        (_, Some(Shipped)) | (_, Some(Voided)) => false,
+        (Some(Shipped | Cancelled | Voided), Some(AwaitingShipment)) => true,
+        (Some(Shipped), _) => false,
+        _ => true,
+    };
+    if allowed {
+        return Ok(());
+    }
+    let name = |status: Option<OrderStatus>| status.map_or("blank", OrderStatus::as_str);
+    Err(ApiError::new(
+        axum::http::StatusCode::CONFLICT,
+        format!(
+            "cannot change the status from {} to {}: shipped and voided are set by creating and \
+             voiding shipments, and a shipped order can only be reopened to awaiting_shipment",
+            name(from),
+            name(to)
+        ),
+    ))
+}
+
+fn summary(order: &StoredOrder) -> OrderSummary {
+    OrderSummary {
+        id: order.id.get(),
+        store_id: order.store_id.map(StoreId::get),
+        source: order.source.clone(),
+        number: order.number.clone(),
+        status: order.status,
+        channel_status: order.channel_status.clone(),
+        customer_name: order.order.customer.name.clone(),
+        customer_email: order.order.customer.email.clone(),
+        currency: order.order.currency.clone(),
+        total: order.order.charges.total.map(|total| total.to_string()),
+        line_count: order.order.lines.len(),
+        created_at: order.created_at,
+        updated_at: order.updated_at,
+    }
+}
+
+fn parse_status_filter(text: &str) -> Result<Option<OrderStatus>, ApiError> {
+    if text == "blank" {
+        return Ok(None);
+    }
+    text.parse::<OrderStatus>()
+        .map(Some)
+        .map_err(|error| ApiError::bad_request(format!("invalid status: {error}, or blank")))
+}
+
+fn parse_instant(name: &str, text: &str) -> Result<OffsetDateTime, ApiError> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        ApiError::bad_request(format!(
+            "invalid {name} {text:?}: use an RFC 3339 instant such as 2025-01-24T04:10:16Z"
+        ))
+    })
+}

@@ -1,0 +1,109 @@
+//! The import worker: takes kept requests of active webhooks in arrival order and turns them
+//! into orders. It runs inside `postsale serve`; several processes on one PostgreSQL database
+//! share the work without importing a request twice.
+
+mod import;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use postsale_store::imports::{self, ImportBatch};
+use postsale_store::{Database, StoreError};
+use tokio::sync::Notify;
+
+pub use import::{Outcome, import_batch};
+
+use crate::app::Shutdown;
+use crate::http::problem::error_chain;
+
+/// Requests imported in one transaction.
+const BATCH_SIZE: i64 = 64;
+
+/// How long an idle worker waits before looking again. Ingress on this process wakes it at
+/// once; the timer catches requests that other processes kept.
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+/// The wait after a database failure before the next attempt.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(2);
+
+/// Settings of the worker.
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    /// A name for this worker, stored on the requests it claims.
+    pub name: String,
+    /// Largest decoded body, as at ingress.
+    pub max_body_bytes: usize,
+}
+
+/// Runs until `shutdown` is raised, finishing the batch in progress first.
+pub async fn run(db: Database, settings: WorkerSettings, wake: Arc<Notify>, shutdown: Shutdown) {
+    tracing::info!(worker = %settings.name, "import worker started");
+    let mut careful = false;
+    loop {
+        let limit = if careful { 1 } else { BATCH_SIZE };
+        let claimed = imports::claim_pending(&db, &settings.name, limit).await;
+        let waited = match claimed {
+            Ok(Some(batch)) => {
+                careful = process(&db, &settings, batch, careful).await;
+                None
+            }
+            Ok(None) => Some(IDLE_POLL),
+            Err(error) => {
+                tracing::error!(error = %error_chain(&error), "cannot claim requests to import");
+                Some(RETRY_AFTER_FAILURE)
+            }
+        };
+        if let Some(wait) = waited {
+            tokio::select! {
+                () = shutdown.clone().wait() => break,
+                () = wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+        } else if shutdown.is_raised() {
+            break;
+        }
+    }
+    tracing::info!(worker = %settings.name, "import worker stopped");
+}
+
+/// Imports a batch and commits it. Returns whether the next batch should be taken one request
+/// at a time: after a database failure, so that one bad request cannot stop the others.
+async fn process(
+    db: &Database,
+    settings: &WorkerSettings,
+    batch: ImportBatch,
+    careful: bool,
+) -> bool {
+    let first = batch.requests().first().map(|request| request.id);
+    match import_batch(batch, settings.max_body_bytes).await {
+        Ok(outcomes) => {
+            for (request, outcome) in &outcomes {
+                tracing::info!(request.id = request.get(), outcome = outcome.name(), order.id = ?outcome.order_id().map(|id| id.get()), "request imported");
+            }
+            false
+        }
+        Err(error) if careful => {
+            tracing::error!(request.id = ?first.map(|id| id.get()), error = %error_chain(&error), "import failed on its own; marking the request failed");
+            if let Some(request) = first {
+                mark_failed(db, request, &error).await;
+            }
+            false
+        }
+        Err(error) => {
+            tracing::warn!(error = %error_chain(&error), "import batch failed; retrying one request at a time");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            true
+        }
+    }
+}
+
+async fn mark_failed(db: &Database, request: postsale_core::RequestId, error: &StoreError) {
+    let detail = serde_json::json!({
+        "reason": "database_error",
+        "errors": [{"message": format!("the import failed in the database: {}", error_chain(error)),
+                    "fix": "replay the request; report the problem if it fails again"}],
+    });
+    if let Err(error) = imports::fail_alone(db, request, &detail.to_string()).await {
+        tracing::error!(request.id = request.get(), error = %error_chain(&error), "cannot mark the request failed");
+    }
+}
