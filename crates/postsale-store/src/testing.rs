@@ -183,3 +183,12 @@ mod tests {
         );
     }
 }
+
+/// Runs a `SELECT COUNT(*)` query with one id parameter, for assertions in tests.
+pub async fn count(db: &Database, sql: &str, id: i64) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .expect("run the count query")
+}
