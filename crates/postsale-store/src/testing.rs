@@ -166,6 +166,15 @@ macro_rules! storage_tests {
     };
 }
 
+/// Runs a `SELECT COUNT(*)` query with one id parameter, for assertions in tests.
+pub async fn count(db: &Database, sql: &str, id: i64) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .expect("run the count query")
+}
+
 #[cfg(test)]
 mod tests {
     use super::database_url;
@@ -182,13 +191,4 @@ mod tests {
             "postgres://u@h/t1?sslmode=disable"
         );
     }
-}
-
-/// Runs a `SELECT COUNT(*)` query with one id parameter, for assertions in tests.
-pub async fn count(db: &Database, sql: &str, id: i64) -> i64 {
-    sqlx::query_scalar(sql)
-        .bind(id)
-        .fetch_one(db.pool())
-        .await
-        .expect("run the count query")
 }
