@@ -62,6 +62,30 @@ pub async fn set_plan(db: &Database, account_id: AccountId, plan: Plan) -> Resul
     Ok(result.rows_affected() == 1)
 }
 
+/// Reads the account's default Ship From address (a JSON document), if it has one.
+pub async fn ship_from_address(db: &Database, account_id: AccountId) -> Result<Option<String>> {
+    let address: Option<Option<String>> =
+        sqlx::query_scalar("SELECT ship_from_address FROM accounts WHERE id = $1")
+            .bind(account_id.get())
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(address.flatten())
+}
+
+/// Sets or clears the account's default Ship From address (a JSON document).
+pub async fn set_ship_from_address(
+    db: &Database,
+    account_id: AccountId,
+    address: Option<&str>,
+) -> Result<bool> {
+    let result = sqlx::query("UPDATE accounts SET ship_from_address = $1 WHERE id = $2")
+        .bind(address)
+        .bind(account_id.get())
+        .execute(db.pool())
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 pub(crate) fn account_from_row(row: &AnyRow) -> Result<Account> {
     let plan: String = row.try_get("plan")?;
     Ok(Account {

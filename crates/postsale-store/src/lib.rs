@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod maps;
 pub mod orders;
 pub mod requests;
+pub mod shipments;
 pub mod stores;
 #[cfg(feature = "test-support")]
 pub mod testing;

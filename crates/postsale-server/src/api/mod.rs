@@ -4,6 +4,7 @@ pub mod account;
 pub mod orders;
 pub mod maps;
 pub mod requests;
+pub mod shipments;
 pub mod stores;
 
 use axum::Router;
@@ -40,6 +41,9 @@ use crate::http::problem::Problem;
         orders::set_order_status,
         orders::replay_request,
         orders::replay_store,
+        shipments::create_shipment,
+        shipments::list_shipments,
+        shipments::void_shipment,
         maps::elements::list_elements,
         maps::get_map,
         maps::put_map,
@@ -104,6 +108,11 @@ pub fn router() -> Router<AppState> {
         .route("/stores/{id}/replay", post(orders::replay_store))
         .route("/orders", get(orders::list_orders))
         .route("/orders/{id}", get(orders::get_order))
+        .route(
+            "/orders/{id}/shipments",
+            get(shipments::list_shipments).post(shipments::create_shipment),
+        )
+        .route("/shipments/{id}/void", post(shipments::void_shipment))
         .route("/orders/{id}/status", axum::routing::put(orders::set_order_status))
         .route("/requests/{id}/elements", get(maps::elements::list_elements))
         .route("/stores/{id}/map", get(maps::get_map).put(maps::put_map))

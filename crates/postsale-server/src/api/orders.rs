@@ -8,6 +8,7 @@ use postsale_core::{OrderId, OrderStatus, RequestId, StoreId};
 use postsale_store::imports;
 use postsale_store::orders::{self, OrderFilter, OrderSort, StoredOrder};
 use postsale_store::requests::{self, ReplaySelection};
+use postsale_store::shipments;
 use postsale_store::stores;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -15,6 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::requests::{RequestOut, request_out};
+use crate::api::shipments::{ShipmentOut, shipment_out};
 use crate::api::stores::json_error;
 use crate::app::AppState;
 use crate::http::problem::Problem;
@@ -89,6 +91,8 @@ pub struct OrderOut {
     /// The normalised order: addresses, lines, charges, notes, payment and shipment fields.
     #[schema(value_type = Object)]
     pub order: Order,
+    /// The order's shipments, oldest first, voided ones included.
+    pub shipments: Vec<ShipmentOut>,
     /// Each request that touched the order, oldest first, with its outcome.
     pub history: Vec<RequestOut>,
 }
@@ -214,8 +218,13 @@ pub async fn get_order(
         .await?
         .ok_or_else(|| ApiError::not_found("order", id))?;
     let history = requests::for_order(state.db(), caller.account.id, order.id).await?;
+    let shipments = shipments::for_order(state.db(), caller.account.id, order.id).await?;
     Ok(Json(OrderOut {
         summary: summary(&order),
+        shipments: shipments
+            .into_iter()
+            .map(|shipment| shipment_out(shipment, order.status))
+            .collect(),
         history: history.into_iter().map(request_out).collect(),
         order: order.order,
     }))

@@ -1,0 +1,348 @@
+//! Shipments: `POST /api/v1/orders/{id}/shipments`, `GET` of the same, and
+//! `POST /shipments/{id}/void`.
+
+use std::str::FromStr;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use postsale_core::mapping::codes::{self, CARRIERS, PACKAGES, SERVICES};
+use postsale_core::{OrderId, OrderStatus, ShipmentId};
+use postsale_store::accounts;
+use postsale_store::orders::{self, StoredOrder};
+use postsale_store::shipments::{self, NewShipment, Shipment, VoidOutcome};
+use postsale_store::stores;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::api::stores::json_error;
+use crate::app::AppState;
+use crate::http::problem::Problem;
+use crate::http::{ApiCaller, ApiError};
+
+const WEIGHT_UNITS: [&str; 4] = ["g", "kg", "oz", "lb"];
+const LENGTH_UNITS: [&str; 2] = ["cm", "in"];
+
+/// A label created for an order.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipmentIn {
+    /// A carrier code such as `usps`, `ups`, `fedex`, `dhl_express`.
+    pub carrier: String,
+    /// A service code of that carrier, such as `usps_priority_mail`.
+    pub service: String,
+    /// A package code such as `parcel`.
+    pub package: Option<String>,
+    pub tracking_number: Option<String>,
+    /// `YYYY-MM-DD`; default today (UTC).
+    pub ship_date: Option<String>,
+    /// The label cost as a decimal string, such as `"7.45"`.
+    pub cost: Option<String>,
+    /// `{"value": "12.5", "unit": "oz"}`
+    #[schema(value_type = Option<Object>)]
+    pub weight: Option<Value>,
+    /// `{"length": "10", "width": "8", "height": "4", "unit": "in"}`
+    #[schema(value_type = Option<Object>)]
+    pub dimensions: Option<Value>,
+    /// The Ship From address; default the store address (when the store is set to use it) or
+    /// the account's address.
+    #[schema(value_type = Option<Object>)]
+    pub ship_from: Option<Value>,
+}
+
+/// A shipment as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShipmentOut {
+    pub id: i64,
+    pub order_id: i64,
+    pub carrier: String,
+    pub service: String,
+    pub package: Option<String>,
+    pub tracking_number: Option<String>,
+    pub ship_date: Option<String>,
+    pub cost: Option<String>,
+    #[schema(value_type = Object)]
+    pub details: Value,
+    pub voided: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub voided_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    /// The order's status after this call.
+    #[schema(value_type = Option<String>)]
+    pub order_status: Option<OrderStatus>,
+}
+
+/// Records a shipment; with the store's "set Shipped" automation the order becomes `shipped`.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/shipments", tag = "shipments",
+    security(("api_key" = [])), params(("id" = i64, Path, description = "Order id")),
+    request_body = ShipmentIn,
+    responses((status = 201, body = ShipmentOut), (status = 404, body = Problem),
+              (status = 409, description = "The order's status forbids a shipment", body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn create_shipment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    body: Result<Json<ShipmentIn>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<ShipmentOut>), ApiError> {
+    let Json(input) = body.map_err(json_error)?;
+    let order = load_order(&state, &caller, OrderId(id)).await?;
+    if let Some(status @ (OrderStatus::Cancelled | OrderStatus::AwaitingPayment)) = order.status {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "order {id} is {status}: a shipment needs an order that is paid and not cancelled"
+            ),
+        ));
+    }
+    let (automation, ship_from) = store_defaults(&state, &caller, &order).await?;
+    let new = validate(input, ship_from)?;
+
+    let status = automation.then_some(OrderStatus::Shipped);
+    let shipment = shipments::create(state.db(), caller.account.id, order.id, &new, status).await?;
+    tracing::info!(
+        order.id = id,
+        shipment.id = shipment.id.get(),
+        "shipment created"
+    );
+    let order_status = status.or(order.status);
+    Ok((
+        StatusCode::CREATED,
+        Json(shipment_out(shipment, order_status)),
+    ))
+}
+
+/// Lists an order's shipments.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/shipments", tag = "shipments",
+    security(("api_key" = [])), params(("id" = i64, Path, description = "Order id")),
+    responses((status = 200, body = [ShipmentOut]), (status = 404, body = Problem)))]
+pub async fn list_shipments(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ShipmentOut>>, ApiError> {
+    let order = load_order(&state, &caller, OrderId(id)).await?;
+    let found = shipments::for_order(state.db(), caller.account.id, order.id).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|s| shipment_out(s, order.status))
+            .collect(),
+    ))
+}
+
+/// Voids a shipment; with the store's "set Voided" automation the order becomes `voided`.
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/void", tag = "shipments",
+    security(("api_key" = [])), params(("id" = i64, Path, description = "Shipment id")),
+    responses((status = 200, body = ShipmentOut), (status = 404, body = Problem),
+              (status = 409, description = "Already voided", body = Problem)))]
+pub async fn void_shipment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<ShipmentOut>, ApiError> {
+    let existing = shipments::get(state.db(), caller.account.id, ShipmentId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("shipment", id))?;
+    let order = load_order(&state, &caller, existing.order_id).await?;
+    let set_voided = match order.store_id {
+        Some(store) => stores::get(state.db(), caller.account.id, store)
+            .await?
+            .is_some_and(|store| store.automation.set_voided),
+        None => false,
+    };
+    let status = set_voided.then_some(OrderStatus::Voided);
+
+    match shipments::void(state.db(), caller.account.id, ShipmentId(id), status).await? {
+        VoidOutcome::Voided(shipment) => {
+            tracing::info!(
+                shipment.id = id,
+                order.id = order.id.get(),
+                "shipment voided"
+            );
+            Ok(Json(shipment_out(shipment, status.or(order.status))))
+        }
+        VoidOutcome::AlreadyVoided(_) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("shipment {id} is already voided: a shipment can be voided once"),
+        )),
+        VoidOutcome::NotFound => Err(ApiError::not_found("shipment", id)),
+    }
+}
+
+async fn load_order(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: OrderId,
+) -> Result<StoredOrder, ApiError> {
+    orders::get(state.db(), caller.account.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order", id))
+}
+
+/// Returns whether the store sets `shipped` on a shipment, and the default Ship From address.
+async fn store_defaults(
+    state: &AppState,
+    caller: &ApiCaller,
+    order: &StoredOrder,
+) -> Result<(bool, Option<Value>), ApiError> {
+    let store = match order.store_id {
+        Some(id) => stores::get(state.db(), caller.account.id, id).await?,
+        None => None,
+    };
+    let set_shipped = store
+        .as_ref()
+        .is_some_and(|store| store.automation.set_shipped);
+    let store_address = store
+        .filter(|store| store.ship_from_store_address)
+        .and_then(|store| store.address);
+    let address = match store_address {
+        Some(address) => Some(address),
+        None => accounts::ship_from_address(state.db(), caller.account.id).await?,
+    };
+    let address = address.and_then(|text| serde_json::from_str(&text).ok());
+    Ok((set_shipped, address))
+}
+
+fn validate(input: ShipmentIn, default_ship_from: Option<Value>) -> Result<NewShipment, ApiError> {
+    let carrier = codes::lookup(CARRIERS, &input.carrier)
+        .filter(|code| code.code == input.carrier)
+        .ok_or_else(|| unknown_code("carrier", &input.carrier, CARRIERS, None))?;
+    let service = SERVICES
+        .iter()
+        .find(|code| code.code == input.service && code.carrier == Some(carrier.code))
+        .ok_or_else(|| unknown_code("service", &input.service, SERVICES, Some(carrier.code)))?;
+    if let Some(package) = &input.package {
+        PACKAGES
+            .iter()
+            .find(|code| code.code == package && code.carrier.is_none_or(|c| c == carrier.code))
+            .ok_or_else(|| unknown_code("package", package, PACKAGES, Some(carrier.code)))?;
+    }
+    let cost = input
+        .cost
+        .as_deref()
+        .map(|text| decimal("cost", text))
+        .transpose()?;
+    let ship_date = match input.ship_date {
+        Some(date) => Some(valid_date(&date)?),
+        None => Some(OffsetDateTime::now_utc().date().to_string()),
+    };
+    let weight = input
+        .weight
+        .map(|weight| measure("weight", weight, &["value"], &WEIGHT_UNITS))
+        .transpose()?;
+    let dimensions = input
+        .dimensions
+        .map(|dims| {
+            measure(
+                "dimensions",
+                dims,
+                &["length", "width", "height"],
+                &LENGTH_UNITS,
+            )
+        })
+        .transpose()?;
+    let ship_from = match input.ship_from {
+        Some(address) if !address.is_object() => {
+            return Err(ApiError::unprocessable(
+                "invalid ship_from: send a JSON object",
+            ));
+        }
+        Some(address) => Some(address),
+        None => default_ship_from,
+    };
+
+    Ok(NewShipment {
+        carrier: carrier.code.to_owned(),
+        service: service.code.to_owned(),
+        package: input.package,
+        tracking_number: input
+            .tracking_number
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty()),
+        ship_date,
+        cost: cost.map(|cost| cost.to_string()),
+        document: json!({"weight": weight, "dimensions": dimensions, "ship_from": ship_from})
+            .to_string(),
+    })
+}
+
+fn unknown_code(field: &str, value: &str, list: &[codes::Code], carrier: Option<&str>) -> ApiError {
+    let known: Vec<&str> = list
+        .iter()
+        .filter(|code| carrier.is_none() || code.carrier.is_none() || code.carrier == carrier)
+        .map(|code| code.code)
+        .collect();
+    ApiError::unprocessable(format!(
+        "invalid {field} {value:?}: use one of {}",
+        known.join(", ")
+    ))
+}
+
+fn decimal(field: &str, text: &str) -> Result<Decimal, ApiError> {
+    let value = Decimal::from_str(text.trim()).map_err(|_| {
+        ApiError::unprocessable(format!(
+            "invalid {field} {text:?}: send a decimal string such as \"7.45\""
+        ))
+    })?;
+    if value.is_sign_negative() {
+        return Err(ApiError::unprocessable(format!(
+            "invalid {field} {text:?}: it cannot be negative"
+        )));
+    }
+    Ok(value)
+}
+
+fn valid_date(text: &str) -> Result<String, ApiError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, format)
+        .map(|_| text.to_owned())
+        .map_err(|_| ApiError::unprocessable(format!("invalid ship_date {text:?}: use YYYY-MM-DD")))
+}
+
+/// Checks a measure such as `{"value": "12.5", "unit": "oz"}`: positive decimals and a known unit.
+fn measure(field: &str, value: Value, parts: &[&str], units: &[&str]) -> Result<Value, ApiError> {
+    let unit = value["unit"].as_str().unwrap_or_default();
+    if !units.contains(&unit) {
+        return Err(ApiError::unprocessable(format!(
+            "invalid {field}.unit {unit:?}: use one of {}",
+            units.join(", ")
+        )));
+    }
+    let mut checked = serde_json::Map::new();
+    for part in parts {
+        let text = match &value[*part] {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            _ => String::new(),
+        };
+        let amount = decimal(&format!("{field}.{part}"), &text)?;
+        checked.insert((*part).to_owned(), Value::from(amount.to_string()));
+    }
+    checked.insert("unit".to_owned(), Value::from(unit));
+    Ok(Value::Object(checked))
+}
+
+pub(crate) fn shipment_out(shipment: Shipment, order_status: Option<OrderStatus>) -> ShipmentOut {
+    ShipmentOut {
+        id: shipment.id.get(),
+        order_id: shipment.order_id.get(),
+        carrier: shipment.carrier,
+        service: shipment.service,
+        package: shipment.package,
+        tracking_number: shipment.tracking_number,
+        ship_date: shipment.ship_date,
+        cost: shipment.cost,
+        details: serde_json::from_str(&shipment.document).unwrap_or(Value::Null),
+        voided: shipment.voided_at.is_some(),
+        voided_at: shipment.voided_at,
+        created_at: shipment.created_at,
+        order_status,
+    }
+}

@@ -1,0 +1,325 @@
+//! Shipments over HTTP: status automation, validation, voiding once, and tenant isolation.
+
+mod common;
+
+use common::TestServer;
+use postsale_core::{Plan, StoreId, WebhookState};
+use postsale_store::webhooks::{self, WebhookPatch};
+use postsale_store::{maps, orders};
+use serde_json::{Value, json};
+
+const MAP: &str = r#"{
+  "version": 1,
+  "fields": {
+    "order.source": { "value": "cart" },
+    "order.number": { "path": "$.number" },
+    "order.updated_at": { "path": "$.updated_at" },
+    "charges.total": { "path": "$.total" }
+  }
+}"#;
+
+/// Creates a store, imports one order through it, and returns (api key, store id, order id).
+async fn imported_order(server: &TestServer, store_extra: Value) -> (String, i64, i64) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    let mut body = json!({
+        "name": "Cart",
+        "security": {"checks": [{"type": "header_value", "header": "X-Token", "value": "t0ken"}]},
+    });
+    body.as_object_mut()
+        .unwrap()
+        .extend(store_extra.as_object().unwrap().clone());
+    let store = server.create_store(&acme.api_key, body).await;
+    let store_id = store["id"].as_i64().unwrap();
+    let db = &server.test_db.db;
+    maps::save(db, acme.account.id, StoreId(store_id), MAP)
+        .await
+        .unwrap();
+    let active = WebhookPatch {
+        state: Some(WebhookState::Active),
+        ..WebhookPatch::default()
+    };
+    webhooks::update(db, acme.account.id, StoreId(store_id), &active)
+        .await
+        .unwrap();
+
+    let url = store["webhook"]["url"].as_str().unwrap();
+    let answer: Value = server
+        .client
+        .post(url)
+        .header("X-Token", "t0ken")
+        .header("Content-Type", "application/json")
+        .body(r#"{"number":"5001","updated_at":"2025-01-01T00:00:00Z","total":"20.00"}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request_id = answer["request_id"].as_i64().unwrap();
+    for _ in 0..200 {
+        let request: Value = server
+            .get(
+                &format!("/api/v1/requests/{request_id}"),
+                Some(&acme.api_key),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        if let Some(order_id) = request["order_id"].as_i64() {
+            return (acme.api_key, store_id, order_id);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the order was not imported within 5 s");
+}
+
+async fn post_json(server: &TestServer, key: &str, path: &str, body: Value) -> reqwest::Response {
+    server
+        .client
+        .post(server.url(path))
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn label() -> Value {
+    json!({"carrier": "usps", "service": "usps_priority_mail", "package": "parcel",
+           "tracking_number": "9400100000000000000000", "cost": "7.45",
+           "weight": {"value": "12.5", "unit": "oz"}})
+}
+
+async fn shipment_marks_order_shipped(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+
+    let response = post_json(
+        &server,
+        &key,
+        &format!("/api/v1/orders/{order_id}/shipments"),
+        label(),
+    )
+    .await;
+
+    assert_eq!(response.status(), 201);
+    let shipment: Value = response.json().await.unwrap();
+    assert_eq!(shipment["order_status"], "shipped");
+    assert_eq!(shipment["cost"], "7.45");
+    assert_eq!(shipment["details"]["weight"]["unit"], "oz");
+    let order: Value = server
+        .get(&format!("/api/v1/orders/{order_id}"), Some(&key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(order["status"], "shipped");
+    assert_eq!(
+        order["shipments"][0]["tracking_number"],
+        "9400100000000000000000"
+    );
+}
+
+async fn void_marks_order_voided_once(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let shipment: Value = post_json(
+        &server,
+        &key,
+        &format!("/api/v1/orders/{order_id}/shipments"),
+        label(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let void_path = format!("/api/v1/shipments/{}/void", shipment["id"]);
+
+    let first = post_json(&server, &key, &void_path, json!({})).await;
+    let second = post_json(&server, &key, &void_path, json!({})).await;
+
+    assert_eq!(first.status(), 200);
+    let voided: Value = first.json().await.unwrap();
+    assert_eq!(voided["voided"], true);
+    assert_eq!(voided["order_status"], "voided");
+    assert_eq!(second.status(), 409);
+    let problem: Value = second.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already voided")
+    );
+}
+
+async fn automation_off_keeps_status(server: TestServer) {
+    let automation = json!({"automation": {"status_on_import": null, "set_shipped": false, "set_voided": false}});
+    let (key, _, order_id) = imported_order(&server, automation).await;
+
+    let shipment: Value = post_json(
+        &server,
+        &key,
+        &format!("/api/v1/orders/{order_id}/shipments"),
+        label(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+
+    assert!(shipment["order_status"].is_null(), "{shipment}");
+    let order: Value = server
+        .get(&format!("/api/v1/orders/{order_id}"), Some(&key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        order["status"].is_null(),
+        "blank on import and after the shipment"
+    );
+}
+
+async fn unknown_codes_are_rejected(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let path = format!("/api/v1/orders/{order_id}/shipments");
+
+    let bad_carrier = post_json(
+        &server,
+        &key,
+        &path,
+        json!({"carrier": "pigeon", "service": "x"}),
+    )
+    .await;
+    let wrong_service = post_json(
+        &server,
+        &key,
+        &path,
+        json!({"carrier": "ups", "service": "usps_priority_mail"}),
+    )
+    .await;
+    let bad_cost = post_json(
+        &server,
+        &key,
+        &path,
+        json!({"carrier": "usps", "service": "usps_priority_mail", "cost": "-1"}),
+    )
+    .await;
+    let bad_unit = post_json(&server, &key, &path, json!({"carrier": "usps", "service": "usps_priority_mail", "weight": {"value": "1", "unit": "stone"}})).await;
+
+    for (response, needle) in [
+        (bad_carrier, "invalid carrier \"pigeon\""),
+        (wrong_service, "invalid service \"usps_priority_mail\""),
+        (bad_cost, "cannot be negative"),
+        (bad_unit, "invalid weight.unit"),
+    ] {
+        assert_eq!(response.status(), 422);
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["detail"].as_str().unwrap().contains(needle),
+            "{problem}"
+        );
+    }
+}
+
+async fn cancelled_order_gets_no_shipment(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let response = server
+        .client
+        .put(server.url(&format!("/api/v1/orders/{order_id}/status")))
+        .bearer_auth(&key)
+        .json(&json!({"status": "cancelled"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let response = post_json(
+        &server,
+        &key,
+        &format!("/api/v1/orders/{order_id}/shipments"),
+        label(),
+    )
+    .await;
+
+    assert_eq!(response.status(), 409);
+}
+
+async fn ship_from_defaults_to_store_address(server: TestServer) {
+    let address = json!({"name": "Acme Warehouse", "street1": "1 Dock Rd", "city": "Austin",
+                         "state": "TX", "postal_code": "78701", "country": "US"});
+    let (key, _, order_id) = imported_order(
+        &server,
+        json!({"address": address, "ship_from_store_address": true}),
+    )
+    .await;
+
+    let shipment: Value = post_json(
+        &server,
+        &key,
+        &format!("/api/v1/orders/{order_id}/shipments"),
+        label(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+
+    assert_eq!(shipment["details"]["ship_from"]["name"], "Acme Warehouse");
+}
+
+async fn shipments_are_isolated(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let shipment: Value = post_json(
+        &server,
+        &key,
+        &format!("/api/v1/orders/{order_id}/shipments"),
+        label(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let other = server.create_account("other", Plan::Soar).await;
+
+    let create = post_json(
+        &server,
+        &other.api_key,
+        &format!("/api/v1/orders/{order_id}/shipments"),
+        label(),
+    )
+    .await;
+    let void = post_json(
+        &server,
+        &other.api_key,
+        &format!("/api/v1/shipments/{}/void", shipment["id"]),
+        json!({}),
+    )
+    .await;
+    let list = server
+        .get(
+            &format!("/api/v1/orders/{order_id}/shipments"),
+            Some(&other.api_key),
+        )
+        .await;
+
+    assert_eq!(create.status(), 404);
+    assert_eq!(void.status(), 404);
+    assert_eq!(list.status(), 404);
+    let stored = orders::get(
+        &server.test_db.db,
+        postsale_core::AccountId(1),
+        postsale_core::OrderId(order_id),
+    )
+    .await;
+    assert!(stored.unwrap().is_some());
+}
+
+http_tests!(
+    shipment_marks_order_shipped,
+    void_marks_order_voided_once,
+    automation_off_keeps_status,
+    unknown_codes_are_rejected,
+    cancelled_order_gets_no_shipment,
+    ship_from_defaults_to_store_address,
+    shipments_are_isolated,
+);

@@ -1,0 +1,184 @@
+//! Shipments: labels created for an order, which can be voided. Creating or voiding one can
+//! move the order's status in the same transaction.
+
+use postsale_core::{AccountId, OrderId, OrderStatus, ShipmentId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::OffsetDateTime;
+
+use crate::{Database, Result, from_millis, to_millis};
+
+/// A shipment as stored. `document` holds the weight, dimensions and ship-from address as JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shipment {
+    pub id: ShipmentId,
+    pub account_id: AccountId,
+    pub order_id: OrderId,
+    pub carrier: String,
+    pub service: String,
+    pub package: Option<String>,
+    pub tracking_number: Option<String>,
+    /// The ship date as `YYYY-MM-DD`.
+    pub ship_date: Option<String>,
+    /// The label cost as a decimal string.
+    pub cost: Option<String>,
+    pub document: String,
+    pub voided_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+/// The values of a new shipment.
+#[derive(Clone, Debug)]
+pub struct NewShipment {
+    pub carrier: String,
+    pub service: String,
+    pub package: Option<String>,
+    pub tracking_number: Option<String>,
+    pub ship_date: Option<String>,
+    pub cost: Option<String>,
+    pub document: String,
+}
+
+/// What voiding a shipment did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VoidOutcome {
+    Voided(Shipment),
+    AlreadyVoided(Shipment),
+    NotFound,
+}
+
+const COLUMNS: &str = "id, account_id, order_id, carrier, service, package, tracking_number, \
+                       ship_date, cost, document, voided_at, created_at";
+
+/// Records a shipment for an order and, when `status` is given, sets the order's status in the
+/// same transaction.
+pub async fn create(
+    db: &Database,
+    account_id: AccountId,
+    order_id: OrderId,
+    shipment: &NewShipment,
+    status: Option<OrderStatus>,
+) -> Result<Shipment> {
+    let now = to_millis(OffsetDateTime::now_utc());
+    let mut transaction = db.pool().begin().await?;
+    let row = sqlx::query(&format!(
+        "INSERT INTO shipments (account_id, order_id, carrier, service, package, \
+                                tracking_number, ship_date, cost, document, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
+    ))
+    .bind(account_id.get())
+    .bind(order_id.get())
+    .bind(&shipment.carrier)
+    .bind(&shipment.service)
+    .bind(&shipment.package)
+    .bind(&shipment.tracking_number)
+    .bind(&shipment.ship_date)
+    .bind(&shipment.cost)
+    .bind(&shipment.document)
+    .bind(now)
+    .fetch_one(&mut *transaction)
+    .await?;
+    if let Some(status) = status {
+        set_order_status(&mut transaction, account_id, order_id, status, now).await?;
+    }
+    transaction.commit().await?;
+    shipment_from_row(&row)
+}
+
+/// Voids a shipment once. When `status` is given, sets the order's status in the same
+/// transaction.
+pub async fn void(
+    db: &Database,
+    account_id: AccountId,
+    id: ShipmentId,
+    status: Option<OrderStatus>,
+) -> Result<VoidOutcome> {
+    let now = to_millis(OffsetDateTime::now_utc());
+    let mut transaction = db.pool().begin().await?;
+    // The conditional update is the first statement, so on SQLite the transaction holds the
+    // write lock from the start, and on PostgreSQL two voids of one shipment serialise on it.
+    let row = sqlx::query(&format!(
+        "UPDATE shipments SET voided_at = $1 \
+         WHERE account_id = $2 AND id = $3 AND voided_at IS NULL RETURNING {COLUMNS}"
+    ))
+    .bind(now)
+    .bind(account_id.get())
+    .bind(id.get())
+    .fetch_optional(&mut *transaction)
+    .await?;
+    let Some(row) = row else {
+        drop(transaction);
+        return Ok(match get(db, account_id, id).await? {
+            Some(existing) => VoidOutcome::AlreadyVoided(existing),
+            None => VoidOutcome::NotFound,
+        });
+    };
+    let shipment = shipment_from_row(&row)?;
+    if let Some(status) = status {
+        set_order_status(&mut transaction, account_id, shipment.order_id, status, now).await?;
+    }
+    transaction.commit().await?;
+    Ok(VoidOutcome::Voided(shipment))
+}
+
+/// Reads one shipment of an account.
+pub async fn get(db: &Database, account_id: AccountId, id: ShipmentId) -> Result<Option<Shipment>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM shipments WHERE account_id = $1 AND id = $2"
+    ))
+    .bind(account_id.get())
+    .bind(id.get())
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(shipment_from_row).transpose()
+}
+
+/// Lists an order's shipments, oldest first.
+pub async fn for_order(
+    db: &Database,
+    account_id: AccountId,
+    order_id: OrderId,
+) -> Result<Vec<Shipment>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM shipments WHERE account_id = $1 AND order_id = $2 ORDER BY id"
+    ))
+    .bind(account_id.get())
+    .bind(order_id.get())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(shipment_from_row).collect()
+}
+
+async fn set_order_status(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account_id: AccountId,
+    order_id: OrderId,
+    status: OrderStatus,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE account_id = $3 AND id = $4")
+        .bind(status.as_str())
+        .bind(now)
+        .bind(account_id.get())
+        .bind(order_id.get())
+        .execute(&mut **transaction)
+        .await?;
+    Ok(())
+}
+
+fn shipment_from_row(row: &AnyRow) -> Result<Shipment> {
+    Ok(Shipment {
+        id: ShipmentId(row.try_get("id")?),
+        account_id: AccountId(row.try_get("account_id")?),
+        order_id: OrderId(row.try_get("order_id")?),
+        carrier: row.try_get("carrier")?,
+        service: row.try_get("service")?,
+        package: row.try_get("package")?,
+        tracking_number: row.try_get("tracking_number")?,
+        ship_date: row.try_get("ship_date")?,
+        cost: row.try_get("cost")?,
+        document: row.try_get("document")?,
+        voided_at: row.try_get::<Option<i64>, _>("voided_at")?.map(from_millis),
+        created_at: from_millis(row.try_get("created_at")?),
+    })
+}
