@@ -129,11 +129,9 @@ pub async fn run(args: SendTestArgs) -> anyhow::Result<()> {
         .bytes()
         .await
         .context("the connection closed while reading the answer body")?;
+    let answer = String::from_utf8_lossy(&answer);
     println!("{status}");
-    std::io::stdout().write_all(&answer)?;
-    if !answer.ends_with(b"\n") {
-        println!();
-    }
+    println!("{}", answer.trim_end());
 
     if !status.is_success() {
         bail!("the webhook answered {status}, not 2xx: the answer body above says why");

@@ -1,0 +1,466 @@
+//! The webhook ingest benchmark: wrk posts signed 5 KB order bodies to a bare axum server and
+//! to the real `postsale serve` on SQLite, and the kept requests are counted afterwards.
+//!
+//! Run it with `cargo bench -p postsale-server --bench ingest`. It needs `wrk` on the `PATH`.
+//! `POSTSALE_BENCH_SECONDS` and `POSTSALE_BENCH_WARMUP_SECONDS` change the durations.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::routing::post;
+use postsale_core::verify::{HmacConfig, Preset, Secret, sign_request};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+/// wrk connections and threads. Two threads match the two cores of the machine the figures
+/// in BENCHMARKS.md come from.
+const CONNECTIONS: u32 = 64;
+const WRK_THREADS: u32 = 2;
+/// The size the order body is grown to, in bytes.
+const BODY_BYTES: usize = 5 * 1024;
+const SIGNING_SECRET: &str = "bench-shopify-webhook-secret";
+/// The delivery id header that the wrk script fills with a new value for every request.
+const DELIVERY_ID_HEADER: &str = "X-Shopify-Webhook-Id";
+
+/// The wrk script. `BODY_PATH`, `SIGNATURE_HEADERS` and `DELIVERY_ID_HEADER` are replaced
+/// before it is written. Each request gets the delivery id `RUN-THREAD-COUNTER`, where RUN is
+/// the script argument (`warmup` or `measured`). `done` prints the figures as one JSON line.
+const WRK_SCRIPT: &str = r#"
+local body_file = assert(io.open([[BODY_PATH]], "rb"))
+wrk.method = "POST"
+wrk.body = body_file:read("*a")
+body_file:close()
+wrk.headers["Content-Type"] = "application/json"
+SIGNATURE_HEADERS
+local thread_count = 0
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("thread_number", thread_count)
+end
+
+local run_name = "run"
+local sent = 0
+function init(args)
+  run_name = args[1] or "run"
+end
+
+function request()
+  sent = sent + 1
+  wrk.headers["DELIVERY_ID_HEADER"] = run_name .. "-" .. thread_number .. "-" .. sent
+  return wrk.format()
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    'WRK_RESULT {"requests":%d,"duration_us":%d,"status_errors":%d,"socket_errors":%d,' ..
+    '"timeouts":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, errors.status,
+    errors.connect + errors.read + errors.write, errors.timeout,
+    math.floor(latency:percentile(50)), math.floor(latency:percentile(99)),
+    math.floor(latency.max)))
+end
+"#;
+
+/// wrk's figures for one run, as the script's `done` function prints them.
+#[derive(Debug, serde::Deserialize)]
+struct WrkResult {
+    requests: u64,
+    duration_us: u64,
+    status_errors: u64,
+    socket_errors: u64,
+    timeouts: u64,
+    p50_us: u64,
+    p99_us: u64,
+    max_us: u64,
+}
+
+impl WrkResult {
+    /// Responses with a status below 400, which wrk does not count as errors.
+    fn accepted(&self) -> u64 {
+        self.requests - self.status_errors
+    }
+
+    fn accepted_per_second(&self) -> f64 {
+        self.accepted() as f64 / (self.duration_us as f64 / 1e6)
+    }
+}
+
+/// The durations of the warm-up and measured wrk runs.
+struct Durations {
+    warmup: Duration,
+    measured: Duration,
+}
+
+fn main() -> anyhow::Result<()> {
+    if !std::env::args().any(|arg| arg == "--bench") {
+        eprintln!("ingest: skipped; run it with `cargo bench -p postsale-server --bench ingest`");
+        return Ok(());
+    }
+    require_wrk()?;
+    let durations = Durations {
+        warmup: seconds_from_env("POSTSALE_BENCH_WARMUP_SECONDS", 3)?,
+        measured: seconds_from_env("POSTSALE_BENCH_SECONDS", 20)?,
+    };
+
+    let work_dir =
+        std::env::temp_dir().join(format!("postsale-ingest-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir)
+        .with_context(|| format!("cannot create {}", work_dir.display()))?;
+    let script = write_wrk_script(&work_dir)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+
+    let bare_address = runtime.block_on(start_bare_server())?;
+    let bare_url = format!("http://{bare_address}/hooks/bare");
+    let bare = load(&script, &bare_url, &durations)?;
+
+    let server = PostsaleServer::start(&work_dir)?;
+    let (store_id, hook_url) = runtime.block_on(server.create_store())?;
+    let durable = load(&script, &hook_url, &durations)?;
+    std::thread::sleep(Duration::from_secs(1));
+    let kept = runtime.block_on(server.count_kept(store_id))?;
+    server.stop()?;
+
+    print_report(&bare, &durable, &kept);
+    std::fs::remove_dir_all(&work_dir).ok();
+    Ok(())
+}
+
+fn require_wrk() -> anyhow::Result<()> {
+    let found = Command::new("wrk").arg("--version").output().is_ok();
+    ensure!(
+        found,
+        "wrk not found on the PATH: install it, such as with `apt-get install wrk`"
+    );
+    Ok(())
+}
+
+fn seconds_from_env(name: &str, default: u64) -> anyhow::Result<Duration> {
+    let seconds = match std::env::var(name) {
+        Ok(text) => text
+            .parse()
+            .with_context(|| format!("invalid {name} {text:?}: give whole seconds, such as 20"))?,
+        Err(_) => default,
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+/// Starts a server that reads each body and answers 200, the upper bound for ingress.
+async fn start_bare_server() -> anyhow::Result<SocketAddr> {
+    let app = Router::new().route(
+        "/hooks/{token}",
+        post(|_body: Bytes| async { StatusCode::OK }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(address)
+}
+
+/// Grows the example order to [`BODY_BYTES`] by repeating its lines with new line ids, and
+/// returns it as compact JSON, the form carts send.
+fn order_body() -> anyhow::Result<Vec<u8>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/orders/custom-cart-order.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the example order {}", path.display()))?;
+    let mut order: Value = serde_json::from_str(&text)?;
+
+    let lines = order["lines"]
+        .as_array()
+        .cloned()
+        .context("the example order has no lines")?;
+    let mut next_id = lines.len() as u64;
+    while serde_json::to_vec(&order)?.len() < BODY_BYTES {
+        let mut line = lines[next_id as usize % lines.len()].clone();
+        next_id += 1;
+        line["line_id"] = json!(next_id);
+        order["lines"]
+            .as_array_mut()
+            .context("lines is an array")?
+            .push(line);
+    }
+    Ok(serde_json::to_vec(&order)?)
+}
+
+/// Writes the body and a wrk script that posts it with a Shopify signature and a new
+/// delivery id per request, so that the requests are distinct deliveries.
+fn write_wrk_script(work_dir: &Path) -> anyhow::Result<PathBuf> {
+    let body = order_body()?;
+    let body_path = work_dir.join("body.json");
+    std::fs::write(&body_path, &body)?;
+
+    let hmac = HmacConfig::preset(Preset::Shopify, SIGNING_SECRET);
+    let now = OffsetDateTime::now_utc();
+    let secret = Secret::new(SIGNING_SECRET);
+    let mut headers = String::new();
+    for (name, value) in sign_request(&hmac, &secret, &body, now, "set-by-the-script")? {
+        if !name.eq_ignore_ascii_case(DELIVERY_ID_HEADER) {
+            headers.push_str(&format!("wrk.headers[{name:?}] = {value:?}\n"));
+        }
+    }
+
+    let script = WRK_SCRIPT
+        .replace("BODY_PATH", &body_path.display().to_string())
+        .replace("SIGNATURE_HEADERS", &headers)
+        .replace("DELIVERY_ID_HEADER", DELIVERY_ID_HEADER);
+    let script_path = work_dir.join("ingest.lua");
+    std::fs::write(&script_path, script)?;
+    eprintln!(
+        "ingest: body of {} bytes in {}",
+        body.len(),
+        body_path.display()
+    );
+    Ok(script_path)
+}
+
+/// Runs wrk for the warm-up, then for the measured duration, and returns the measured run.
+fn load(script: &Path, url: &str, durations: &Durations) -> anyhow::Result<WrkResult> {
+    run_wrk(script, url, durations.warmup, "warmup")?;
+    run_wrk(script, url, durations.measured, "measured")
+}
+
+fn run_wrk(script: &Path, url: &str, duration: Duration, run: &str) -> anyhow::Result<WrkResult> {
+    let mut command = Command::new("wrk");
+    command
+        .arg(format!("-t{WRK_THREADS}"))
+        .arg(format!("-c{CONNECTIONS}"))
+        .arg(format!("-d{}s", duration.as_secs()))
+        .args(["--latency", "--timeout", "10s", "-s"])
+        .arg(script)
+        .arg(url)
+        .args(["--", run]);
+    eprintln!("ingest: {}", command_line(&command));
+
+    let output = command.output().context("cannot run wrk")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        output.status.success(),
+        "wrk failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("{stdout}");
+
+    let line = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("WRK_RESULT "))
+        .context("wrk printed no WRK_RESULT line: check the script's done function")?;
+    Ok(serde_json::from_str(line)?)
+}
+
+fn command_line(command: &Command) -> String {
+    let mut parts = vec![command.get_program().to_string_lossy().into_owned()];
+    parts.extend(
+        command
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned()),
+    );
+    parts.join(" ")
+}
+
+/// The kept requests of the store, split by the run named in their delivery id.
+#[derive(Debug, Default)]
+struct Kept {
+    warmup: u64,
+    measured: u64,
+    other: u64,
+}
+
+/// A `postsale serve` process on SQLite in a temporary data folder, with a soar account.
+struct PostsaleServer {
+    child: Child,
+    base_url: String,
+    api_key: String,
+    client: reqwest::Client,
+}
+
+impl PostsaleServer {
+    fn start(work_dir: &Path) -> anyhow::Result<PostsaleServer> {
+        let data_dir = work_dir.join("data");
+        let api_key = create_account(&data_dir)?;
+        let port = free_port()?;
+        let log = std::fs::File::create(work_dir.join("serve.log"))?;
+
+        let child = Command::new(env!("CARGO_BIN_EXE_postsale"))
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--rate-limit-per-minute", "0"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("cannot start postsale serve")?;
+        let server = PostsaleServer {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+            api_key,
+            client: reqwest::Client::new(),
+        };
+        server.wait_until_healthy()?;
+        Ok(server)
+    }
+
+    fn wait_until_healthy(&self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        while started.elapsed() < Duration::from_secs(30) {
+            let response =
+                runtime.block_on(self.client.get(format!("{}/healthz", self.base_url)).send());
+            if response.is_ok_and(|response| response.status().is_success()) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!(
+            "postsale serve did not answer /healthz within 30 s: see serve.log in the work folder"
+        )
+    }
+
+    /// Creates a store with the Shopify HMAC preset and returns its id and webhook URL.
+    async fn create_store(&self) -> anyhow::Result<(i64, String)> {
+        let store = json!({
+            "name": "Ingest benchmark",
+            "security": {"checks": [
+                {"type": "hmac", "preset": "shopify", "secrets": [{"value": SIGNING_SECRET}]}
+            ]},
+        });
+        let response = self
+            .client
+            .post(format!("{}/api/v1/stores", self.base_url))
+            .bearer_auth(&self.api_key)
+            .json(&store)
+            .send()
+            .await?;
+        let status = response.status();
+        let created: Value = response.json().await?;
+        ensure!(
+            status == StatusCode::CREATED,
+            "creating the store answered {status}: {created}"
+        );
+
+        let id = created["id"].as_i64().context("the store has no id")?;
+        let url = created["webhook"]["url"]
+            .as_str()
+            .context("the store has no webhook URL")?;
+        Ok((id, url.to_owned()))
+    }
+
+    /// Reads every kept request of the store through the API and counts them by run.
+    async fn count_kept(&self, store_id: i64) -> anyhow::Result<Kept> {
+        let mut kept = Kept::default();
+        let mut cursor: Option<i64> = None;
+        loop {
+            let mut url = format!(
+                "{}/api/v1/stores/{store_id}/requests?status=accepted&limit=500",
+                self.base_url
+            );
+            if let Some(cursor) = cursor {
+                url.push_str(&format!("&cursor={cursor}"));
+            }
+            let page: Value = self
+                .client
+                .get(url)
+                .bearer_auth(&self.api_key)
+                .send()
+                .await?
+                .json()
+                .await?;
+
+            for item in page["items"].as_array().context("the page has no items")? {
+                match item["delivery_id"]
+                    .as_str()
+                    .and_then(|id| id.split('-').next())
+                {
+                    Some("warmup") => kept.warmup += 1,
+                    Some("measured") => kept.measured += 1,
+                    _ => kept.other += 1,
+                }
+            }
+            cursor = page["next_cursor"].as_i64();
+            if cursor.is_none() {
+                return Ok(kept);
+            }
+        }
+    }
+
+    /// Stops the server with SIGTERM, as an operator would, and waits for it to exit.
+    fn stop(mut self) -> anyhow::Result<()> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        ensure!(status.success(), "cannot send SIGTERM to postsale serve");
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+fn create_account(data_dir: &Path) -> anyhow::Result<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_postsale"))
+        .args(["account", "create", "--name", "bench", "--plan", "soar"])
+        .args(["--email", "bench@example.com", "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .context("cannot run postsale account create")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        output.status.success(),
+        "account create failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("api key:"))
+        .map(|key| key.trim().to_owned())
+        .context("account create printed no API key")
+}
+
+/// Returns a port that was free a moment ago, for `--listen`.
+fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn print_report(bare: &WrkResult, durable: &WrkResult, kept: &Kept) {
+    let ratio = durable.accepted_per_second() / bare.accepted_per_second();
+    println!(
+        "| server | accepted | accepted/s | p50 | p99 | max | non-2xx | socket errors | timeouts |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (name, result) in [("bare axum", bare), ("postsale serve", durable)] {
+        println!(
+            "| {name} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} | {} |",
+            result.accepted(),
+            result.accepted_per_second(),
+            result.p50_us as f64 / 1000.0,
+            result.p99_us as f64 / 1000.0,
+            result.max_us as f64 / 1000.0,
+            result.status_errors,
+            result.socket_errors,
+            result.timeouts,
+        );
+    }
+    println!();
+    println!("durable / bare rate: {ratio:.3} (target at least 0.333)");
+    println!(
+        "durable p99: {:.2} ms (target under 25 ms)",
+        durable.p99_us as f64 / 1000.0
+    );
+    println!(
+        "kept by postsale: {} of the measured run (wrk counted {} accepted), {} of the warm-up, \
+         {} other",
+        kept.measured,
+        durable.accepted(),
+        kept.warmup,
+        kept.other
+    );
+}
