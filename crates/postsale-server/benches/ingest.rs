@@ -2,7 +2,8 @@
 //! to the real `postsale serve` on SQLite, and the kept requests are counted afterwards.
 //!
 //! Run it with `cargo bench -p postsale-server --bench ingest`. It needs `wrk` on the `PATH`.
-//! `POSTSALE_BENCH_SECONDS` and `POSTSALE_BENCH_WARMUP_SECONDS` change the durations.
+//! `POSTSALE_BENCH_SECONDS` and `POSTSALE_BENCH_WARMUP_SECONDS` change the durations (20 s and
+//! 3 s), and `POSTSALE_BENCH_WRK_THREADS` the number of wrk threads (2).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,10 +19,8 @@ use postsale_core::verify::{HmacConfig, Preset, Secret, sign_request};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-/// wrk connections and threads. Two threads match the two cores of the machine the figures
-/// in BENCHMARKS.md come from.
+/// Open connections, which are concurrent requests, during both wrk runs.
 const CONNECTIONS: u32 = 64;
-const WRK_THREADS: u32 = 2;
 /// The size the order body is grown to, in bytes.
 const BODY_BYTES: usize = 5 * 1024;
 const SIGNING_SECRET: &str = "bench-shopify-webhook-secret";
@@ -92,10 +91,11 @@ impl WrkResult {
     }
 }
 
-/// The durations of the warm-up and measured wrk runs.
-struct Durations {
+/// The durations of the warm-up and measured wrk runs, and wrk's thread count.
+struct LoadSettings {
     warmup: Duration,
     measured: Duration,
+    wrk_threads: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -104,9 +104,10 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     require_wrk()?;
-    let durations = Durations {
-        warmup: seconds_from_env("POSTSALE_BENCH_WARMUP_SECONDS", 3)?,
-        measured: seconds_from_env("POSTSALE_BENCH_SECONDS", 20)?,
+    let settings = LoadSettings {
+        warmup: Duration::from_secs(number_from_env("POSTSALE_BENCH_WARMUP_SECONDS", 3)?),
+        measured: Duration::from_secs(number_from_env("POSTSALE_BENCH_SECONDS", 20)?),
+        wrk_threads: number_from_env("POSTSALE_BENCH_WRK_THREADS", 2)?,
     };
 
     let work_dir =
@@ -118,11 +119,11 @@ fn main() -> anyhow::Result<()> {
 
     let bare_address = runtime.block_on(start_bare_server())?;
     let bare_url = format!("http://{bare_address}/hooks/bare");
-    let bare = load(&script, &bare_url, &durations)?;
+    let bare = load(&script, &bare_url, &settings)?;
 
     let server = PostsaleServer::start(&work_dir)?;
     let (store_id, hook_url) = runtime.block_on(server.create_store())?;
-    let durable = load(&script, &hook_url, &durations)?;
+    let durable = load(&script, &hook_url, &settings)?;
     std::thread::sleep(Duration::from_secs(1));
     let kept = runtime.block_on(server.count_kept(store_id))?;
     server.stop()?;
@@ -141,17 +142,17 @@ fn require_wrk() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn seconds_from_env(name: &str, default: u64) -> anyhow::Result<Duration> {
-    let seconds = match std::env::var(name) {
+/// Reads a whole number from the environment variable `name`, or returns `default`.
+fn number_from_env(name: &str, default: u64) -> anyhow::Result<u64> {
+    match std::env::var(name) {
         Ok(text) => text
             .parse()
-            .with_context(|| format!("invalid {name} {text:?}: give whole seconds, such as 20"))?,
-        Err(_) => default,
-    };
-    Ok(Duration::from_secs(seconds))
+            .with_context(|| format!("invalid {name} {text:?}: give a whole number, such as 20")),
+        Err(_) => Ok(default),
+    }
 }
 
-/// Starts a server that reads each body and answers 200, the upper bound for ingress.
+/// Starts a server that reads each body and responds 200 OK, the upper bound for ingress.
 async fn start_bare_server() -> anyhow::Result<SocketAddr> {
     let app = Router::new().route(
         "/hooks/{token}",
@@ -221,15 +222,22 @@ fn write_wrk_script(work_dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Runs wrk for the warm-up, then for the measured duration, and returns the measured run.
-fn load(script: &Path, url: &str, durations: &Durations) -> anyhow::Result<WrkResult> {
-    run_wrk(script, url, durations.warmup, "warmup")?;
-    run_wrk(script, url, durations.measured, "measured")
+fn load(script: &Path, url: &str, settings: &LoadSettings) -> anyhow::Result<WrkResult> {
+    let threads = settings.wrk_threads;
+    run_wrk(script, url, threads, settings.warmup, "warmup")?;
+    run_wrk(script, url, threads, settings.measured, "measured")
 }
 
-fn run_wrk(script: &Path, url: &str, duration: Duration, run: &str) -> anyhow::Result<WrkResult> {
+fn run_wrk(
+    script: &Path,
+    url: &str,
+    threads: u64,
+    duration: Duration,
+    run: &str,
+) -> anyhow::Result<WrkResult> {
     let mut command = Command::new("wrk");
     command
-        .arg(format!("-t{WRK_THREADS}"))
+        .arg(format!("-t{threads}"))
         .arg(format!("-c{CONNECTIONS}"))
         .arg(format!("-d{}s", duration.as_secs()))
         .args(["--latency", "--timeout", "10s", "-s"])
@@ -266,7 +274,7 @@ fn command_line(command: &Command) -> String {
 
 /// The kept requests of the store, split by the run named in their delivery id.
 #[derive(Debug, Default)]
-struct Kept {
+struct KeptCounts {
     warmup: u64,
     measured: u64,
     other: u64,
@@ -321,7 +329,7 @@ impl PostsaleServer {
             std::thread::sleep(Duration::from_millis(100));
         }
         bail!(
-            "postsale serve did not answer /healthz within 30 s: see serve.log in the work folder"
+            "postsale serve did not respond to /healthz within 30 s: see serve.log in the work folder"
         )
     }
 
@@ -355,8 +363,8 @@ impl PostsaleServer {
     }
 
     /// Reads every kept request of the store through the API and counts them by run.
-    async fn count_kept(&self, store_id: i64) -> anyhow::Result<Kept> {
-        let mut kept = Kept::default();
+    async fn count_kept(&self, store_id: i64) -> anyhow::Result<KeptCounts> {
+        let mut kept = KeptCounts::default();
         let mut cursor: Option<i64> = None;
         loop {
             let mut url = format!(
@@ -430,7 +438,7 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-fn print_report(bare: &WrkResult, durable: &WrkResult, kept: &Kept) {
+fn print_report(bare: &WrkResult, durable: &WrkResult, kept: &KeptCounts) {
     let ratio = durable.accepted_per_second() / bare.accepted_per_second();
     println!(
         "| server | accepted | accepted/s | p50 | p99 | max | non-2xx | socket errors | timeouts |"

@@ -284,12 +284,12 @@ fn print_request(args: &SendTestArgs, delivery: &TestDelivery) {
     );
 
     for (name, value) in &delivery.headers {
-        let shown = if value.is_sensitive() {
+        let printed_value = if value.is_sensitive() {
             "<hidden>"
         } else {
             value.to_str().unwrap_or("<not ASCII>")
         };
-        eprintln!("{name}: {shown}");
+        eprintln!("{name}: {printed_value}");
     }
 }
 

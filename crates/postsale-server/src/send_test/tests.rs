@@ -39,7 +39,7 @@ fn args(preset: Option<Preset>, secret: Option<&str>) -> SendTestArgs {
     }
 }
 
-/// A secret in the form each preset's channel hands out.
+/// Returns a secret in the form that each preset's channel issues.
 fn secret_for(preset: Preset) -> &'static str {
     match preset {
         Preset::StandardWebhooks => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
