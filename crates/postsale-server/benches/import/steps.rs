@@ -1,0 +1,165 @@
+//! Where the import's time goes: the worker's steps for each batch, run one after another
+//! with a clock around each. The steps repeat `worker::import_batch` for requests that create
+//! or update an order, with the same store calls, so any other outcome stops the benchmark.
+
+use std::time::{Duration, Instant};
+
+use postsale_core::OrderStatus;
+use postsale_core::ingress::decode_body;
+use postsale_core::mapping::{ApplyContext, Map, apply_map};
+use postsale_store::Database;
+use postsale_store::imports::{self, ClaimedRequest, ImportBatch, UpsertOutcome};
+
+/// Time spent in each step over a whole run.
+#[derive(Debug, Default)]
+pub struct Breakdown {
+    pub claim: Duration,
+    pub load_store: Duration,
+    pub duplicate_check: Duration,
+    pub parse: Duration,
+    pub apply_map: Duration,
+    pub upsert: Duration,
+    pub finish: Duration,
+    pub commit: Duration,
+    pub requests: usize,
+    pub wall: Duration,
+}
+
+impl Breakdown {
+    /// Each step with its name, in the order the worker runs them.
+    pub fn steps(&self) -> [(&'static str, Duration); 8] {
+        [
+            ("claim (`claim_pending`)", self.claim),
+            ("store settings and map", self.load_store),
+            ("duplicate check", self.duplicate_check),
+            ("parse body", self.parse),
+            ("`apply_map` with validation", self.apply_map),
+            ("upsert order and lines", self.upsert),
+            ("finish (outcome)", self.finish),
+            ("commit", self.commit),
+        ]
+    }
+}
+
+/// Imports every pending request with timed steps.
+pub async fn run(db: &Database, max_body_bytes: usize, batch_size: i64) -> Breakdown {
+    let mut breakdown = Breakdown::default();
+    let started = Instant::now();
+    loop {
+        let clock = Instant::now();
+        let claimed = imports::claim_pending(db, "bench-steps", batch_size)
+            .await
+            .expect("claim pending requests");
+        breakdown.claim += clock.elapsed();
+        let Some(batch) = claimed else {
+            break;
+        };
+        import_batch(batch, max_body_bytes, &mut breakdown).await;
+    }
+    breakdown.wall = started.elapsed();
+    breakdown
+}
+
+/// Every request of the bench belongs to one store, so the store is read once per batch as
+/// the worker does.
+async fn import_batch(mut batch: ImportBatch, max_body_bytes: usize, breakdown: &mut Breakdown) {
+    let clock = Instant::now();
+    let requests = batch.requests().to_vec();
+    let first = &requests[0];
+    let (first_status, time_zone) = batch
+        .store_settings(first.account_id, first.store_id)
+        .await
+        .expect("read store settings")
+        .expect("the store exists");
+    let apply = ApplyContext::with_time_zone(&time_zone).unwrap_or_default();
+    let (_, document) = batch
+        .current_map(first.account_id, first.store_id)
+        .await
+        .expect("read the current map")
+        .expect("the store has a map");
+    let map: Map = serde_json::from_str(&document).expect("the saved map is valid");
+    breakdown.load_store += clock.elapsed();
+
+    for request in &requests {
+        import_one(
+            &mut batch,
+            request,
+            &map,
+            &apply,
+            first_status,
+            max_body_bytes,
+            breakdown,
+        )
+        .await;
+    }
+
+    let clock = Instant::now();
+    batch.commit().await.expect("commit the batch");
+    breakdown.commit += clock.elapsed();
+}
+
+async fn import_one(
+    batch: &mut ImportBatch,
+    request: &ClaimedRequest,
+    map: &Map,
+    apply: &ApplyContext,
+    automation: Option<OrderStatus>,
+    max_body_bytes: usize,
+    breakdown: &mut Breakdown,
+) {
+    let clock = Instant::now();
+    let duplicate = batch.is_duplicate(request).await.expect("check duplicates");
+    assert!(!duplicate, "request {} is a duplicate", request.id.get());
+    breakdown.duplicate_check += clock.elapsed();
+
+    let clock = Instant::now();
+    let encoding = content_encoding(&request.headers);
+    let decoded =
+        decode_body(encoding.as_deref(), &request.body, max_body_bytes).expect("the body decodes");
+    let body: serde_json::Value = serde_json::from_slice(&decoded).expect("the body is JSON");
+    breakdown.parse += clock.elapsed();
+
+    let clock = Instant::now();
+    let mapped = apply_map(map, &body, apply).expect("the Shopify map applies");
+    assert!(!mapped.test, "request {} is a test", request.id.get());
+    breakdown.apply_map += clock.elapsed();
+
+    let clock = Instant::now();
+    let first_status = match mapped.order.status {
+        Some(OrderStatus::Cancelled) => Some(OrderStatus::Cancelled),
+        _ => automation,
+    };
+    let upsert = batch
+        .upsert_order(
+            request.account_id,
+            request.store_id,
+            &mapped.order,
+            first_status,
+        )
+        .await
+        .expect("upsert the order");
+    let _warnings = serde_json::to_value(&mapped.warnings).unwrap_or_default();
+    breakdown.upsert += clock.elapsed();
+
+    let clock = Instant::now();
+    let (outcome, order_id) = match upsert {
+        UpsertOutcome::Created(id) => ("created", id),
+        UpsertOutcome::Updated(id) => ("updated", id),
+        other => panic!("request {} was not imported: {other:?}", request.id.get()),
+    };
+    let detail = serde_json::json!({}).to_string();
+    batch
+        .finish(request.id, outcome, &detail, Some(order_id))
+        .await
+        .expect("write the outcome");
+    breakdown.finish += clock.elapsed();
+    breakdown.requests += 1;
+}
+
+fn content_encoding(headers: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_json::from_str(headers).ok()?;
+    pairs
+        .into_iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
+        .map(|(_, value)| value)
+}
