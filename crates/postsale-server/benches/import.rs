@@ -27,7 +27,7 @@ use postsale_store::{Database, imports, orders};
 use crate::fixture::Fixture;
 use crate::report::Measurement;
 
-/// Requests per database unless `POSTSALE_BENCH_REQUESTS` says otherwise.
+/// Requests per database unless `POSTSALE_BENCH_REQUESTS` sets another number.
 const DEFAULT_REQUESTS: usize = 20_000;
 
 /// Requests claimed per transaction, as the worker does.

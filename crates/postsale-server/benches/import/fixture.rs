@@ -94,7 +94,8 @@ pub async fn keep_requests(db: &Database, fixture: Fixture, arrivals: &[Arrival]
     body_bytes
 }
 
-/// A request as ingress keeps an accepted Shopify delivery, with a unique webhook id.
+/// Builds the record that ingress keeps for an accepted Shopify delivery, with a unique
+/// delivery id.
 fn pending_request(
     fixture: Fixture,
     arrival: Arrival,

@@ -1,4 +1,4 @@
-//! Where the import's time goes: the worker's steps for each batch, run one after another
+//! The import's time per step: the worker's steps for each batch, run one after another
 //! with a clock around each. The steps repeat `worker::import_batch` for requests that create
 //! or update an order, with the same store calls, so any other outcome stops the benchmark.
 
@@ -26,7 +26,7 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
-    /// Each step with its name, in the order the worker runs them.
+    /// Lists each step with its name, in the order the worker runs them.
     pub fn steps(&self) -> [(&'static str, Duration); 8] {
         [
             ("claim (`claim_pending`)", self.claim),
@@ -60,8 +60,8 @@ pub async fn run(db: &Database, max_body_bytes: usize, batch_size: i64) -> Break
     breakdown
 }
 
-/// Every request of the bench belongs to one store, so the store is read once per batch as
-/// the worker does.
+/// Imports one batch with timed steps. Every request of the bench belongs to one store, so the
+/// store is read once per batch, as the worker does.
 async fn import_batch(mut batch: ImportBatch, max_body_bytes: usize, breakdown: &mut Breakdown) {
     let clock = Instant::now();
     let requests = batch.requests().to_vec();
