@@ -1,6 +1,10 @@
 //! The REST API under `/api/v1` and its OpenAPI document at `/api/openapi.json`.
 
 pub mod account;
+pub mod account_settings;
+pub mod address;
+pub mod documents;
+pub mod logo;
 pub mod orders;
 pub mod maps;
 pub mod requests;
@@ -25,6 +29,8 @@ use crate::http::problem::Problem;
     ),
     paths(
         account::get_account,
+        account_settings::get_ship_from,
+        account_settings::put_ship_from,
         stores::create_store,
         stores::list_stores,
         stores::get_store,
@@ -33,6 +39,9 @@ use crate::http::problem::Problem;
         stores::get_webhook,
         stores::update_webhook,
         stores::regenerate_url,
+        logo::put_logo,
+        logo::get_logo,
+        logo::delete_logo,
         requests::list_requests,
         requests::get_request,
         requests::get_request_body,
@@ -41,6 +50,8 @@ use crate::http::problem::Problem;
         orders::set_order_status,
         orders::replay_request,
         orders::replay_store,
+        documents::get_invoice,
+        documents::get_packing_slip,
         shipments::create_shipment,
         shipments::list_shipments,
         shipments::void_shipment,
@@ -84,6 +95,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account", get(account::get_account))
         .route(
+            "/account/ship-from",
+            get(account_settings::get_ship_from).put(account_settings::put_ship_from),
+        )
+        .route(
             "/stores",
             get(stores::list_stores).post(stores::create_store),
         )
@@ -101,6 +116,7 @@ pub fn router() -> Router<AppState> {
             "/stores/{id}/webhook/regenerate-url",
             post(stores::regenerate_url),
         )
+        .route("/stores/{id}/logo", logo::routes())
         .route("/stores/{id}/requests", get(requests::list_requests))
         .route("/requests/{id}", get(requests::get_request))
         .route("/requests/{id}/body", get(requests::get_request_body))
@@ -108,6 +124,8 @@ pub fn router() -> Router<AppState> {
         .route("/stores/{id}/replay", post(orders::replay_store))
         .route("/orders", get(orders::list_orders))
         .route("/orders/{id}", get(orders::get_order))
+        .route("/orders/{id}/invoice", get(documents::get_invoice))
+        .route("/orders/{id}/packing-slip", get(documents::get_packing_slip))
         .route(
             "/orders/{id}/shipments",
             get(shipments::list_shipments).post(shipments::create_shipment),

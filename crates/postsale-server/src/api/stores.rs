@@ -460,12 +460,7 @@ fn valid_time_zone(zone: &str) -> Result<String, ApiError> {
 }
 
 fn valid_address(address: &serde_json::Value) -> Result<String, ApiError> {
-    if !address.is_object() {
-        return Err(ApiError::unprocessable(
-            "invalid address: send a JSON object with name, street1, city, postal_code, country",
-        ));
-    }
-    serde_json::to_string(address).map_err(|error| ApiError::internal(&error))
+    crate::api::address::validated_address(address)
 }
 
 fn valid_header_name(header: Option<String>) -> Result<Option<String>, ApiError> {

@@ -1,0 +1,220 @@
+//! Validation of the postal addresses that merchants enter: the store address and the account's
+//! default Ship From address.
+
+use postsale_core::mapping::convert::country::country_code;
+use postsale_core::mapping::convert::state::{StateValue, has_codes, state_code};
+use serde_json::{Map, Value};
+
+use crate::http::ApiError;
+
+/// The members an address may have, in the order they are printed.
+pub const ADDRESS_FIELDS: [&str; 11] = [
+    "name",
+    "company",
+    "street1",
+    "street2",
+    "street3",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "phone",
+    "email",
+];
+
+/// The maximum length of one member's value, in characters.
+const MAX_MEMBER_CHARS: usize = 200;
+
+/// Validates an address and returns it as a JSON document ready to store.
+///
+/// Unknown members are rejected by name. Values are trimmed, and blank or `null` members are
+/// left out. The country becomes its ISO 3166-1 alpha-2 code, and the state becomes its code
+/// where postsale has a code list for the country (US, CA, AU, MX).
+pub fn validated_address(address: &Value) -> Result<String, ApiError> {
+    let normalized = normalize_address(address)?;
+    serde_json::to_string(&normalized).map_err(|error| ApiError::internal(&error))
+}
+
+/// Validates an address as [`validated_address`] does and returns the normalized JSON object.
+pub fn normalize_address(address: &Value) -> Result<Map<String, Value>, ApiError> {
+    let Some(members) = address.as_object() else {
+        return Err(invalid(
+            "address",
+            format!(
+                "invalid address {address}: send a JSON object with members among {}",
+                ADDRESS_FIELDS.join(", ")
+            ),
+        ));
+    };
+
+    let mut texts = Map::new();
+    for (key, value) in members {
+        if let Some(text) = member_text(key, value)? {
+            texts.insert(key.clone(), Value::String(text));
+        }
+    }
+
+    let country = match texts.get("country").and_then(Value::as_str) {
+        Some(text) => Some(valid_country(text)?),
+        None => None,
+    };
+    if let Some(state) = texts.get("state").and_then(Value::as_str) {
+        let state = valid_state(country, state)?;
+        texts.insert("state".to_owned(), Value::String(state));
+    }
+    if let Some(country) = country {
+        texts.insert("country".to_owned(), Value::from(country));
+    }
+    if let Some(email) = texts.get("email").and_then(Value::as_str) {
+        valid_email(email)?;
+    }
+
+    let mut ordered = Map::new();
+    for field in ADDRESS_FIELDS {
+        if let Some(value) = texts.remove(field) {
+            ordered.insert(field.to_owned(), value);
+        }
+    }
+    Ok(ordered)
+}
+
+/// Checks one member's name and type, and returns its trimmed text, or `None` when it is blank.
+fn member_text(key: &str, value: &Value) -> Result<Option<String>, ApiError> {
+    if !ADDRESS_FIELDS.contains(&key) {
+        return Err(invalid(
+            key,
+            format!(
+                "unknown address member {key:?}: use only {}",
+                ADDRESS_FIELDS.join(", ")
+            ),
+        ));
+    }
+
+    let text = match value {
+        Value::Null => return Ok(None),
+        Value::String(text) => text.trim(),
+        other => {
+            return Err(invalid(
+                key,
+                format!("invalid address.{key} {other}: send a string or null"),
+            ));
+        }
+    };
+    if text.chars().count() > MAX_MEMBER_CHARS {
+        return Err(invalid(
+            key,
+            format!(
+                "invalid address.{key}: it has {} characters; shorten it to at most \
+                 {MAX_MEMBER_CHARS}",
+                text.chars().count()
+            ),
+        ));
+    }
+    Ok((!text.is_empty()).then(|| text.to_owned()))
+}
+
+fn valid_country(text: &str) -> Result<&'static str, ApiError> {
+    country_code(text).ok_or_else(|| {
+        invalid(
+            "country",
+            format!(
+                "invalid address.country {text:?}: it is not a known country; use an ISO \
+                 3166-1 alpha-2 code such as US or DE, or the country's English name"
+            ),
+        )
+    })
+}
+
+/// Reads the state as a code where the country has a code list; otherwise keeps the text.
+fn valid_state(country: Option<&str>, text: &str) -> Result<String, ApiError> {
+    let Some(country) = country.filter(|country| has_codes(country)) else {
+        return Ok(text.to_owned());
+    };
+    match state_code(Some(country), text) {
+        StateValue::Code(code) => Ok(code.to_owned()),
+        StateValue::Raw(_) => Err(invalid(
+            "state",
+            format!(
+                "invalid address.state {text:?}: it is not a state or province of {country}; \
+                 use its code (such as TX for Texas) or its full name"
+            ),
+        )),
+    }
+}
+
+fn valid_email(email: &str) -> Result<(), ApiError> {
+    let looks_valid = email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+    if !looks_valid {
+        return Err(invalid(
+            "email",
+            format!("invalid address.email {email:?}: use an address such as ops@example.com"),
+        ));
+    }
+    Ok(())
+}
+
+fn invalid(member: &str, detail: String) -> ApiError {
+    let field = if member == "address" {
+        member.to_owned()
+    } else {
+        format!("address.{member}")
+    };
+    ApiError::unprocessable(detail).with_extension("field", field.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn names_become_codes() {
+        let address = json!({"city": " Austin ", "state": "Texas", "country": "United States"});
+        let normalized = normalize_address(&address).unwrap();
+        assert_eq!(normalized["country"], "US");
+        assert_eq!(normalized["state"], "TX");
+        assert_eq!(normalized["city"], "Austin");
+    }
+
+    #[test]
+    fn unknown_country_is_rejected() {
+        let error = normalize_address(&json!({"country": "Atlantis"})).unwrap_err();
+        assert_eq!(error.status(), 422);
+    }
+
+    #[test]
+    fn unknown_state_of_coded_country_is_rejected() {
+        let error = normalize_address(&json!({"state": "Gondor", "country": "CA"})).unwrap_err();
+        assert_eq!(error.status(), 422);
+    }
+
+    #[test]
+    fn state_of_uncoded_country_is_kept() {
+        let address = json!({"state": "Bavaria", "country": "Germany"});
+        let normalized = normalize_address(&address).unwrap();
+        assert_eq!(normalized["state"], "Bavaria");
+        assert_eq!(normalized["country"], "DE");
+    }
+
+    #[test]
+    fn unknown_member_is_rejected() {
+        let error = normalize_address(&json!({"zip": "78701"})).unwrap_err();
+        assert_eq!(error.status(), 422);
+    }
+
+    #[test]
+    fn blank_and_null_members_are_dropped() {
+        let address = json!({"name": "  ", "company": null, "city": "Austin"});
+        let normalized = normalize_address(&address).unwrap();
+        assert_eq!(normalized.len(), 1);
+    }
+
+    #[test]
+    fn non_string_member_is_rejected() {
+        let error = normalize_address(&json!({"postal_code": 78701})).unwrap_err();
+        assert_eq!(error.status(), 422);
+    }
+}
