@@ -43,6 +43,8 @@ pub enum Command {
     ApiKey(ApiKeyCommand),
     /// Print the OpenAPI document of the REST API.
     Openapi,
+    /// Run kept requests of a store through its current map again.
+    Replay(crate::replay_cli::ReplayArgs),
     /// Sign a body file as a sales channel would and post it to a webhook URL.
     SendTest(crate::send_test::SendTestArgs),
 }
@@ -100,6 +102,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(config) => crate::app::serve_from_config(config).await,
         Command::Account(command) => account(command).await,
         Command::ApiKey(command) => api_key(command).await,
+        Command::Replay(args) => crate::replay_cli::run(args).await,
         Command::Openapi => {
             println!("{}", crate::api::openapi_json());
             Ok(())

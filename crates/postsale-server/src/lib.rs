@@ -11,6 +11,7 @@ pub mod http;
 pub mod ingress;
 pub mod metrics;
 pub mod rate_limit;
+pub mod replay_cli;
 pub mod sealing;
 pub mod send_test;
 pub mod telemetry;

@@ -338,3 +338,48 @@ async fn two_processes_postgres() {
     two_processes_import_once(test_db, &dir).await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_command_imports_failed() {
+    let test_db = TestDatabase::sqlite().await;
+    let dir = temp_dir("replay");
+    let db = &test_db.db;
+    let server = ServerProcess::start(&test_db.url, &dir).await;
+    let (_, account, store_id, path) = prepare(db, &server).await;
+    let broken = r#"{"version": 1, "fields": {"order.source": {"value": "cart"}, "order.number": {"path": "$.missing"}}}"#;
+    maps::save(db, account, StoreId(store_id), broken)
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    for index in 0..3 {
+        let url = format!("{}{path}", server.base_url);
+        assert!(post(&client, url, order_body(index, 1)).await.is_some());
+    }
+    wait_for_imports(db, store_id).await;
+    drop(server);
+    maps::save(db, account, StoreId(store_id), MAP)
+        .await
+        .unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_postsale"))
+        .args(["replay", "--failed"])
+        .args([
+            "--account",
+            &account.to_string(),
+            "--store",
+            &store_id.to_string(),
+        ])
+        .args(["--database-url", &test_db.url])
+        .output()
+        .expect("run postsale replay");
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("replayed 3: 3 created"), "{stdout}");
+    assert_eq!(orders::count(db, account).await.unwrap(), 3);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,115 @@
+//! `postsale replay`: runs kept requests of a store through its current map again, from the
+//! command line, with a progress bar.
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use postsale_core::{AccountId, RequestId, StoreId};
+use postsale_store::requests::{self, ReplaySelection};
+use postsale_store::{imports, stores};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::config::DatabaseArgs;
+use crate::worker::{Outcome, import_batch};
+
+/// Requests replayed in one transaction.
+const CHUNK: usize = 64;
+
+/// Options of `postsale replay`. Choose exactly one of `--request`, `--failed` and `--since`.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    #[arg(long)]
+    pub account: AccountId,
+    #[arg(long)]
+    pub store: StoreId,
+    /// A request id to replay; repeat the flag for several.
+    #[arg(long = "request")]
+    pub requests: Vec<RequestId>,
+    /// Replay every request whose last import failed.
+    #[arg(long)]
+    pub failed: bool,
+    /// Replay every request received at or after this RFC 3339 instant.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Largest decoded body in bytes, as `serve --max-body-bytes`.
+    #[arg(long, env = "POSTSALE_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Counts of what a replay did.
+#[derive(Debug, Default)]
+struct Counts {
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+    skipped: usize,
+    failed: usize,
+}
+
+/// Runs the replay and prints the counts.
+pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
+    let chosen = [!args.requests.is_empty(), args.failed, args.since.is_some()];
+    if chosen.iter().filter(|set| **set).count() != 1 {
+        anyhow::bail!("choose exactly one of --request ID, --failed or --since INSTANT");
+    }
+    let db = crate::cli::open_database(&args.database).await?;
+    if stores::get(&db, args.account, args.store).await?.is_none() {
+        anyhow::bail!(
+            "account {} has no store {}: check both ids with the API",
+            args.account,
+            args.store
+        );
+    }
+    let ids = if !args.requests.is_empty() {
+        args.requests.clone()
+    } else if args.failed {
+        requests::ids_for_replay(&db, args.account, args.store, ReplaySelection::Failed).await?
+    } else {
+        let text = args.since.as_deref().unwrap_or_default();
+        let since = OffsetDateTime::parse(text, &Rfc3339).with_context(|| {
+            format!(
+                "invalid --since {text:?}: use an RFC 3339 instant such as 2025-01-24T04:10:16Z"
+            )
+        })?;
+        requests::ids_for_replay(&db, args.account, args.store, ReplaySelection::Since(since))
+            .await?
+    };
+
+    let bar = ProgressBar::new(ids.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} requests, {per_sec}, {eta} left")
+            .context("progress bar template")?,
+    );
+    let mut counts = Counts::default();
+    for chunk in ids.chunks(CHUNK) {
+        let batch = imports::claim_for_replay(&db, args.account, chunk, "replay-cli").await?;
+        for (_, outcome) in import_batch(batch, args.max_body_bytes).await? {
+            count(&mut counts, &outcome);
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish();
+    println!(
+        "replayed {}: {} created, {} updated, {} unchanged, {} skipped, {} failed",
+        ids.len(),
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        counts.skipped,
+        counts.failed
+    );
+    Ok(())
+}
+
+fn count(counts: &mut Counts, outcome: &Outcome) {
+    match outcome {
+        Outcome::Created(_) => counts.created += 1,
+        Outcome::Updated(_) => counts.updated += 1,
+        Outcome::Unchanged(_) => counts.unchanged += 1,
+        Outcome::Skipped { .. } => counts.skipped += 1,
+        Outcome::Failed { .. } => counts.failed += 1,
+    }
+}
