@@ -5,8 +5,8 @@ pub mod account_settings;
 pub mod address;
 pub mod documents;
 pub mod logo;
-pub mod orders;
 pub mod maps;
+pub mod orders;
 pub mod requests;
 pub mod shipments;
 pub mod stores;
@@ -125,14 +125,23 @@ pub fn router() -> Router<AppState> {
         .route("/orders", get(orders::list_orders))
         .route("/orders/{id}", get(orders::get_order))
         .route("/orders/{id}/invoice", get(documents::get_invoice))
-        .route("/orders/{id}/packing-slip", get(documents::get_packing_slip))
+        .route(
+            "/orders/{id}/packing-slip",
+            get(documents::get_packing_slip),
+        )
         .route(
             "/orders/{id}/shipments",
             get(shipments::list_shipments).post(shipments::create_shipment),
         )
         .route("/shipments/{id}/void", post(shipments::void_shipment))
-        .route("/orders/{id}/status", axum::routing::put(orders::set_order_status))
-        .route("/requests/{id}/elements", get(maps::elements::list_elements))
+        .route(
+            "/orders/{id}/status",
+            axum::routing::put(orders::set_order_status),
+        )
+        .route(
+            "/requests/{id}/elements",
+            get(maps::elements::list_elements),
+        )
         .route("/stores/{id}/map", get(maps::get_map).put(maps::put_map))
         .route("/stores/{id}/map/versions", get(maps::list_map_versions))
         .route(
