@@ -23,7 +23,7 @@ use crate::http::{ApiCaller, ApiError};
 pub struct ElementsOut {
     pub request_id: i64,
     pub store_id: i64,
-    /// The version of the store's map that `mapped` refers to; absent when it has no map.
+    /// The version of the store's map that `mapped` refers to; `null` when it has no map.
     pub map_version: Option<i64>,
     /// Every element in document order, each array index collapsed to `[*]`.
     pub elements: Vec<ElementOut>,
@@ -47,7 +47,7 @@ pub struct ElementOut {
     /// Absent for arrays, objects and elements that are always null.
     #[schema(value_type = Option<Object>)]
     pub example: Option<Value>,
-    /// Whether the store's current map reads this element and it has a value here; absent when
+    /// Whether the store's current map reads this element and it has a value here; `null` when
     /// the store has no map.
     pub mapped: Option<bool>,
 }
