@@ -320,7 +320,9 @@ async fn reject(state: &AppState, received: &Received, rejected: Rejected) -> Re
         reason = rejected.reason,
         "request rejected"
     );
-    let config = SecurityConfig { checks: Vec::new() };
+    // Mask with the webhook's own checks when they can be read, so that a rejected request
+    // never keeps a Header Value or HMAC secret in clear.
+    let config = open_security(state, received).unwrap_or(SecurityConfig { checks: Vec::new() });
     let record = NewRequest {
         status_code: rejected.status.as_u16(),
         reason_code: Some(rejected.reason.to_owned()),

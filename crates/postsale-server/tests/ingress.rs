@@ -478,6 +478,45 @@ async fn header_value_check(server: TestServer) {
     assert_eq!(missing.status(), 401);
 }
 
+async fn rejected_request_masks_header_secret(server: TestServer) {
+    let security = json!({"checks": [
+        {"type": "header_value", "header": "X-Token", "value": "tok_secret_value_42"},
+        {"type": "ip_allow_list", "allow": ["198.51.100.0/24"]}]});
+    let (key, store_id, url) = store_with(&server, security).await;
+
+    let response = server
+        .client
+        .post(&url)
+        .header("X-Token", "tok_secret_value_42")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 403);
+    let rejected = server.kept_requests(&key, store_id, "rejected").await;
+    let headers = rejected[0]["headers"].to_string();
+    assert!(!headers.contains("tok_secret_value_42"), "{headers}");
+}
+
+async fn credential_delivery_header_rejected(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+
+    let response = server
+        .client
+        .post(server.url("/api/v1/stores"))
+        .bearer_auth(&acme.api_key)
+        .json(
+            &json!({"name": "Main", "security": shopify_security(SHOPIFY_SECRET),
+                      "delivery_id_header": "Authorization"}),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 422);
+}
+
 async fn ip_allow_list_uses_peer(server: TestServer) {
     let allowed = json!({"checks": [{"type": "ip_allow_list", "allow": ["127.0.0.1/32"]}]});
     let (_, _, url) = store_with(&server, allowed).await;
@@ -723,6 +762,8 @@ http_tests!(
     basic_auth_with_colon_password,
     header_value_check,
     ip_allow_list_uses_peer,
+    rejected_request_masks_header_secret,
+    credential_delivery_header_rejected,
     rotated_secrets_both_accepted,
     rate_limit_answers_429,
     regenerated_url_keeps_grace,

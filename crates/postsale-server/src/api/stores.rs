@@ -470,6 +470,20 @@ fn valid_header_name(header: Option<String>) -> Result<Option<String>, ApiError>
     else {
         return Ok(None);
     };
+    const CREDENTIAL_OR_FRAMING: [&str; 6] = [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "host",
+        "content-length",
+        "transfer-encoding",
+    ];
+    if CREDENTIAL_OR_FRAMING.contains(&header.to_ascii_lowercase().as_str()) {
+        return Err(ApiError::unprocessable(format!(
+            "invalid delivery_id_header {header:?}: it carries credentials or framing, not a \
+             delivery id; name a header such as X-Event-Id"
+        )));
+    }
     if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
         return Err(ApiError::unprocessable(format!(
             "invalid delivery_id_header {header:?}: use an HTTP header name such as X-Event-Id"
