@@ -23,7 +23,7 @@ use crate::app::AppState;
 use crate::http::ApiError;
 use crate::http::problem::error_chain;
 
-/// What ingress knows about a request before it decides to keep or reject it.
+/// The facts ingress has about a request before it keeps or rejects it.
 struct Received {
     target: IngressTarget,
     method: Method,
@@ -33,7 +33,7 @@ struct Received {
     received_at: OffsetDateTime,
 }
 
-/// A rejection to record and answer.
+/// A rejection to record and send back.
 struct Rejected {
     status: StatusCode,
     reason: &'static str,
@@ -183,7 +183,7 @@ fn rate_limited(state: &AppState, received: &Received) -> Option<Response> {
     Some(response)
 }
 
-/// Reads the whole body, answering 413 as soon as it passes `max` bytes.
+/// Reads the whole body and rejects it with 413 as soon as it passes `max` bytes.
 async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Bytes, Rejected> {
     let declared =
         header_text(headers, header::CONTENT_LENGTH).and_then(|text| text.parse::<u64>().ok());
@@ -405,7 +405,7 @@ fn unavailable(state: &AppState, error: &postsale_store::StoreError) -> Response
     .into_response()
 }
 
-/// The name of a body kind as stored and shown.
+/// Returns the name of a body kind as stored and shown.
 pub fn body_kind_name(kind: &BodyKind) -> &'static str {
     match kind {
         BodyKind::Json => "json",

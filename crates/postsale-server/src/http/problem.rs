@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 /// The media type of problem details.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An error answer. `detail` names the offending value and says what to do; 5xx answers carry
+/// An error response. `detail` names the offending value and says what to do; 5xx answers carry
 /// a plain message while the cause goes to the log.
 #[derive(Debug)]
 pub struct ApiError {
@@ -26,7 +26,7 @@ struct ErrorParts {
     headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
-/// The body of an error answer (RFC 9457).
+/// The body of an error response (RFC 9457).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI reference that identifies the problem type; `about:blank` when the status says it all.
