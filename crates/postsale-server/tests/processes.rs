@@ -340,7 +340,7 @@ async fn two_processes_postgres() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replay_command_imports_failed() {
+async fn replay_command_reimports_requests() {
     let test_db = TestDatabase::sqlite().await;
     let dir = temp_dir("replay");
     let db = &test_db.db;
@@ -362,7 +362,7 @@ async fn replay_command_imports_failed() {
         .unwrap();
 
     let output = Command::new(env!("CARGO_BIN_EXE_postsale"))
-        .args(["replay", "--failed"])
+        .args(["replay", "--since", "2000-01-01T00:00:00Z"])
         .args([
             "--account",
             &account.to_string(),
