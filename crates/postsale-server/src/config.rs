@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-/// Where the database is.
+/// The database location.
 #[derive(Args, Clone, Debug)]
 pub struct DatabaseArgs {
     /// Database URL: `postgres://USER@HOST:PORT/DATABASE` or `sqlite://PATH`. Default: the
@@ -51,7 +51,7 @@ pub struct ServeConfig {
 #[derive(Args, Clone, Debug)]
 pub struct IngressConfig {
     /// Largest accepted request body in bytes, before and after `Content-Encoding` is undone.
-    /// Larger bodies are answered 413.
+    /// Larger bodies get 413.
     #[arg(long, env = "POSTSALE_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
@@ -65,7 +65,7 @@ pub struct IngressConfig {
     pub trusted_proxies: Vec<postsale_core::verify::IpRange>,
 
     /// Requests per minute accepted for one webhook unless the webhook sets its own limit;
-    /// more are answered 429 with `Retry-After`. 0 turns the default limit off.
+    /// more get 429 with `Retry-After`. 0 turns the default limit off.
     #[arg(long, env = "POSTSALE_RATE_LIMIT_PER_MINUTE", default_value_t = 12_000)]
     pub rate_limit_per_minute: u32,
 

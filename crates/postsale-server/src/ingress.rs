@@ -241,7 +241,7 @@ fn open_security(state: &AppState, received: &Received) -> Result<SecurityConfig
     })
 }
 
-/// Commits an accepted request and answers 200 with its id, or 503 when the commit fails.
+/// Commits an accepted request and returns 200 with its id, or 503 when the commit fails.
 async fn keep(
     state: &AppState,
     received: &Received,
@@ -310,7 +310,7 @@ async fn keep(
     }
 }
 
-/// Keeps a short record of a rejection and answers with its status and diagnosis.
+/// Keeps a short record of a rejection and returns its status and diagnosis.
 async fn reject(state: &AppState, received: &Received, rejected: Rejected) -> Response {
     let webhook = &received.target.webhook;
     state.metrics().observe_webhook(rejected.reason);

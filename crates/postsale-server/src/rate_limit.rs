@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use postsale_core::WebhookId;
 
-/// The bucket holds this many seconds of the per-minute rate, so short bursts pass.
+/// The bucket contains this many seconds of the per-minute rate, so short bursts pass.
 const BURST_SECONDS: u64 = 10;
 
 /// Buckets untouched this long are dropped when the map is swept.

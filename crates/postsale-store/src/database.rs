@@ -79,7 +79,7 @@ impl Database {
         Ok(())
     }
 
-    /// Checks that the database answers a trivial query.
+    /// Checks that the database runs a trivial query.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

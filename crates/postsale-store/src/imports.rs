@@ -332,14 +332,14 @@ impl ImportBatch {
         }
         let stored_updated: Option<i64> = row.try_get("source_updated_at")?;
         let incoming_updated = order.updated_at.as_ref().map(|date| to_millis(date.utc));
-        if let (Some(stored), Some(incoming)) = (stored_updated, incoming_updated) {
-            if incoming < stored {
-                return Ok(UpsertOutcome::Stale {
-                    order_id,
-                    stored: from_millis(stored),
-                    incoming: from_millis(incoming),
-                });
-            }
+        if let (Some(stored), Some(incoming)) = (stored_updated, incoming_updated)
+            && incoming < stored
+        {
+            return Ok(UpsertOutcome::Stale {
+                order_id,
+                stored: from_millis(stored),
+                incoming: from_millis(incoming),
+            });
         }
         if row.try_get::<String, _>("fingerprint")? == fingerprint {
             return Ok(UpsertOutcome::Unchanged(order_id));

@@ -1,5 +1,5 @@
 //! Group commit for accepted requests: concurrent handlers hand their request to one writer
-//! task, which commits everything waiting in one transaction and then answers each handler.
+//! task, which commits everything waiting in one transaction and then replies to each handler.
 //! On SQLite with `synchronous=FULL` that is one fsync per batch instead of one per request.
 
 use postsale_core::RequestId;
@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::requests::{self, NewRequest};
 use crate::{Database, StoreError};
 
-/// The most requests committed in one transaction.
+/// The maximum number of requests committed in one transaction.
 const MAX_BATCH: usize = 256;
 
 /// Requests waiting for the writer before `submit` waits for room.
@@ -22,7 +22,7 @@ pub struct Ingest {
     sender: mpsc::Sender<(NewRequest, Reply)>,
 }
 
-/// Why a request could not be committed. The handler answers 503 so the channel retries.
+/// Why a request could not be committed. The handler returns 503 so the channel retries.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("the request could not be committed: {0}")]

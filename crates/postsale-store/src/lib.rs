@@ -1,7 +1,7 @@
 //! postsale's database layer: one repository API over SQLite and PostgreSQL.
 //!
 //! Queries go through sqlx's `Any` driver, so SQL that both dialects accept is written once.
-//! Where the dialects differ, the function holds both versions side by side and picks one by
+//! Where the dialects differ, the function contains both versions side by side and picks one by
 //! [`Dialect`]. Every repository function that reads or writes tenant data takes the account id
 //! right after the database handle, so no caller can forget the tenant filter.
 

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::{Database, Result, StoreError, from_millis, to_millis};
 
-/// Where a kept request stands with the import worker.
+/// The import state of a kept request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportState {
     /// Waiting for the worker.
@@ -96,7 +96,7 @@ pub struct KeptRequest {
     pub imported_at: Option<OffsetDateTime>,
 }
 
-/// Which requests a listing shows.
+/// The acceptance filter of a listing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Acceptance {
     #[default]
@@ -294,7 +294,7 @@ pub async fn for_order(
     rows.iter().map(request_from_row).collect()
 }
 
-/// Which kept requests of a store a replay takes.
+/// The selection of a store's kept requests that a replay takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReplaySelection {
     /// Every request whose last import failed.

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::{Database, Result, from_millis, to_millis};
 
-/// A shipment as stored. `document` holds the weight, dimensions and ship-from address as JSON.
+/// A shipment as stored. `document` contains the weight, dimensions and ship-from address as JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shipment {
     pub id: ShipmentId,
@@ -39,7 +39,7 @@ pub struct NewShipment {
     pub document: String,
 }
 
-/// What voiding a shipment did.
+/// The result of voiding a shipment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VoidOutcome {
     Voided(Shipment),

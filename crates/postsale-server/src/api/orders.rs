@@ -27,7 +27,7 @@ const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
 /// Requests replayed in one transaction.
 const REPLAY_BATCH: usize = 64;
-/// The most requests one replay call takes; larger replays are split by `since`.
+/// The maximum number of requests one replay call takes; larger replays are split by `since`.
 const MAX_REPLAY: usize = 10_000;
 
 /// Filters, sort and cursor of an order listing.

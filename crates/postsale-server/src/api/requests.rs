@@ -61,7 +61,7 @@ pub struct RequestOut {
     pub body_kind: String,
     pub delivery_id: Option<String>,
     pub accepted: bool,
-    /// The HTTP status postsale answered.
+    /// The HTTP status postsale returned.
     pub status_code: u16,
     /// Why the request was rejected, such as `bad_signature`.
     pub reason: Option<String>,

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 /// The media type of problem details.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An error response. `detail` names the offending value and says what to do; 5xx answers carry
+/// An error response. `detail` names the offending value and says what to do; 5xx responses carry
 /// a plain message while the cause goes to the log.
 #[derive(Debug)]
 pub struct ApiError {
@@ -29,13 +29,13 @@ struct ErrorParts {
 /// The body of an error response (RFC 9457).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
-    /// A URI reference that identifies the problem type; `about:blank` when the status says it all.
+    /// A URI reference that identifies the problem type; `about:blank` when the status is enough.
     #[serde(rename = "type")]
     pub problem_type: String,
     /// The status code's reason phrase.
     pub title: String,
     pub status: u16,
-    /// What went wrong, with the value, and what to do next.
+    /// The failure, with the value, and the next step to take.
     pub detail: String,
 }
 
@@ -60,7 +60,7 @@ impl ApiError {
             .with_header(header::WWW_AUTHENTICATE, "Bearer realm=\"postsale\"")
     }
 
-    /// The answer for an id that does not exist or belongs to another account: the two cases
+    /// The response for an id that does not exist or belongs to another account: the two cases
     /// are indistinguishable on purpose.
     pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
         ApiError::new(
@@ -73,7 +73,7 @@ impl ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
     }
 
-    /// Logs the cause and answers 500 with a message that reveals nothing internal.
+    /// Logs the cause and returns 500 with a message that reveals nothing internal.
     pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(error = %error_chain(cause), "request failed");
         ApiError::new(
