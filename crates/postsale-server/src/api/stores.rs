@@ -112,6 +112,9 @@ pub struct WebhookOut {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookPatchIn {
+    /// The new checks, replacing the old ones. A secret given as `""` keeps the stored secret
+    /// at the same place: of the check of the same type at the same position among checks of
+    /// that type, and for HMAC of the secret at the same index.
     #[schema(value_type = Option<Object>)]
     pub security: Option<SecurityConfig>,
     #[schema(value_type = Option<String>, example = "active")]
@@ -286,12 +289,16 @@ pub async fn update_webhook(
     body: Result<Json<WebhookPatchIn>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<WebhookOut>, ApiError> {
     let Json(input) = body.map_err(json_error)?;
+    let security = match input.security {
+        Some(mut security) => {
+            let stored = load_webhook(&state, &caller, StoreId(id)).await?;
+            security.fill_empty_secrets(&open_security(&state, &stored)?);
+            Some(seal_security(&state, &security)?)
+        }
+        None => None,
+    };
     let patch = WebhookPatch {
-        security: input
-            .security
-            .as_ref()
-            .map(|security| seal_security(&state, security))
-            .transpose()?,
+        security,
         state: input.state,
         delivery_id_header: input
             .delivery_id_header
