@@ -16,10 +16,13 @@ pub mod logos;
 pub mod maps;
 pub mod orders;
 pub mod requests;
+pub mod sessions;
 pub mod shipments;
+pub mod sign_in_failures;
 pub mod stores;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod users;
 pub mod webhooks;
 
 pub use clock::{from_millis, to_millis};
