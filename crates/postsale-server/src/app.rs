@@ -130,7 +130,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi))
         .route("/hooks/{token}", post(crate::ingress::receive))
         .nest("/api/v1", crate::api::router())
+        .merge(crate::web::router())
         .fallback(not_found)
+        .layer(middleware::from_fn(crate::web::security_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::http::span::trace_request,
@@ -312,7 +314,19 @@ async fn openapi() -> Response {
         .into_response()
 }
 
-async fn not_found(uri: axum::http::Uri) -> ApiError {
+/// Answers an unknown path: an HTML page for a browser, problem details for anything else.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && !uri.path().starts_with("/api/") {
+        return crate::web::error::WebError::new(
+            StatusCode::NOT_FOUND,
+            "There is no page at this address. Check the link, or start from the orders.",
+        )
+        .into_response();
+    }
     ApiError::new(
         StatusCode::NOT_FOUND,
         format!(
@@ -320,4 +334,5 @@ async fn not_found(uri: axum::http::Uri) -> ApiError {
             uri.path()
         ),
     )
+    .into_response()
 }

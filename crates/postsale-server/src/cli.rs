@@ -1,4 +1,4 @@
-//! The command line: `serve`, `account`, `api-key`.
+//! The command line: `serve`, `account`, `api-key`, `user` and the others.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -33,7 +33,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the HTTP service: webhook ingress and the REST API.
+    /// Run the HTTP service: webhook ingress, the REST API and the web UI.
     Serve(ServeConfig),
     /// Manage accounts.
     #[command(subcommand)]
@@ -41,6 +41,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Manage users who sign in to the web UI.
+    #[command(subcommand)]
+    User(crate::user_cli::UserCommand),
     /// Print the OpenAPI document of the REST API.
     Openapi,
     /// Run kept requests of a store through its current map again.
@@ -102,6 +105,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(config) => crate::app::serve_from_config(config).await,
         Command::Account(command) => account(command).await,
         Command::ApiKey(command) => api_key(command).await,
+        Command::User(command) => crate::user_cli::run(command).await,
         Command::Replay(args) => crate::replay_cli::run(args).await,
         Command::Openapi => {
             println!("{}", crate::api::openapi_json());
@@ -201,7 +205,8 @@ async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn require_account(db: &Database, account: AccountId) -> anyhow::Result<()> {
+/// Fails with a message that names the account when it does not exist.
+pub(crate) async fn require_account(db: &Database, account: AccountId) -> anyhow::Result<()> {
     if accounts::get(db, account).await?.is_none() {
         anyhow::bail!("account {account} not found: check the id that `account create` printed");
     }

@@ -1,4 +1,5 @@
-//! The postsale service: command line, configuration, HTTP routes and background work.
+//! The postsale service: command line, configuration, HTTP routes, the web UI and background
+//! work.
 //!
 //! `main.rs` only parses flags and calls [`cli::execute`]. Tests boot the real service with
 //! [`app::serve`] on a listener bound to `127.0.0.1:0`.
@@ -15,4 +16,6 @@ pub mod replay_cli;
 pub mod sealing;
 pub mod send_test;
 pub mod telemetry;
+pub mod user_cli;
+pub mod web;
 pub mod worker;

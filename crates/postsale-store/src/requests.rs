@@ -327,3 +327,39 @@ pub async fn ids_for_replay(
     let ids = query.fetch_all(db.pool()).await?;
     Ok(ids.into_iter().map(RequestId).collect())
 }
+
+/// Returns the time of the newest request of each store of an account that has received one.
+pub async fn last_received_by_store(
+    db: &Database,
+    account_id: AccountId,
+) -> Result<Vec<(StoreId, OffsetDateTime)>> {
+    let rows = sqlx::query(
+        "SELECT store_id, MAX(received_at) AS last_received FROM requests \
+         WHERE account_id = $1 GROUP BY store_id",
+    )
+    .bind(account_id.get())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let store = StoreId(row.try_get("store_id")?);
+            let last: i64 = row.try_get("last_received")?;
+            Ok((store, from_millis(last)))
+        })
+        .collect()
+}
+
+/// Counts the requests kept for a store, accepted and rejected.
+pub async fn count_for_store(
+    db: &Database,
+    account_id: AccountId,
+    store_id: StoreId,
+) -> Result<i64> {
+    let count =
+        sqlx::query_scalar("SELECT COUNT(*) FROM requests WHERE account_id = $1 AND store_id = $2")
+            .bind(account_id.get())
+            .bind(store_id.get())
+            .fetch_one(db.pool())
+            .await?;
+    Ok(count)
+}

@@ -197,7 +197,7 @@ async fn activate_webhook(
 }
 
 /// Checks that `map` sets every order-level field an import cannot do without.
-fn can_import(map: &Map) -> bool {
+pub(crate) fn can_import(map: &Map) -> bool {
     IMPORT_FIELDS.iter().all(|key| map.fields.contains_key(key))
 }
 

@@ -24,8 +24,9 @@ use crate::http::problem::Problem;
     info(
         title = "postsale",
         description = "Import orders from online sales channels through webhooks. Every call \
-                       needs `Authorization: Bearer <api key>`; errors are RFC 9457 problem \
-                       details."
+                       needs `Authorization: Bearer <api key>`, or the web UI's session cookie \
+                       with `X-CSRF-Token` on every method but GET and HEAD; errors are RFC \
+                       9457 problem details."
     ),
     paths(
         account::get_account,

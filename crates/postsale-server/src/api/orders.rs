@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use postsale_core::order::Order;
-use postsale_core::{OrderId, OrderStatus, RequestId, StoreId};
+use postsale_core::{AccountId, OrderId, OrderStatus, RequestId, StoreId};
 use postsale_store::imports;
 use postsale_store::orders::{self, OrderFilter, OrderSort, StoredOrder};
 use postsale_store::requests::{self, ReplaySelection};
@@ -28,7 +28,7 @@ const MAX_PAGE: i64 = 500;
 /// Requests replayed in one transaction.
 const REPLAY_BATCH: usize = 64;
 /// The maximum number of requests one replay call takes; larger replays are split by `since`.
-const MAX_REPLAY: usize = 10_000;
+pub(crate) const MAX_REPLAY: usize = 10_000;
 
 /// Filters, sort and cursor of an order listing.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -276,7 +276,9 @@ pub async fn replay_request(
             request.body_kind
         )));
     }
-    Ok(Json(replay(&state, &caller, &[request.id]).await?))
+    Ok(Json(
+        replay(&state, caller.account.id, &caller.actor(), &[request.id]).await?,
+    ))
 }
 
 /// Replays a store's requests: a list, every failed one, or every one since an instant.
@@ -333,19 +335,23 @@ pub async fn replay_store(
             ids.len()
         )));
     }
-    Ok(Json(replay(&state, &caller, &ids).await?))
+    Ok(Json(
+        replay(&state, caller.account.id, &caller.actor(), &ids).await?,
+    ))
 }
 
-async fn replay(
+/// Runs requests of an account through their store's current map again. `actor` names who
+/// asked, such as `user-7`, in the claim records.
+pub(crate) async fn replay(
     state: &AppState,
-    caller: &ApiCaller,
+    account_id: AccountId,
+    actor: &str,
     ids: &[RequestId],
 ) -> Result<ReplayReport, ApiError> {
     let mut report = ReplayReport::default();
-    let worker = format!("replay-{}", caller.key.id);
+    let worker = format!("replay-{actor}");
     for chunk in ids.chunks(REPLAY_BATCH) {
-        let batch =
-            imports::claim_for_replay(state.db(), caller.account.id, chunk, &worker).await?;
+        let batch = imports::claim_for_replay(state.db(), account_id, chunk, &worker).await?;
         let outcomes = import_batch(batch, state.settings().ingress.max_body_bytes).await?;
         for (request, outcome) in outcomes {
             count(&mut report, &outcome);

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use postsale_core::mapping::codes::{self, CARRIERS, PACKAGES, SERVICES};
-use postsale_core::{OrderId, OrderStatus, ShipmentId};
+use postsale_core::{AccountId, OrderId, OrderStatus, ShipmentId};
 use postsale_store::accounts;
 use postsale_store::orders::{self, StoredOrder};
 use postsale_store::shipments::{self, NewShipment, Shipment, VoidOutcome};
@@ -92,7 +92,23 @@ pub async fn create_shipment(
     body: Result<Json<ShipmentIn>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<ShipmentOut>), ApiError> {
     let Json(input) = body.map_err(json_error)?;
-    let order = load_order(&state, &caller, OrderId(id)).await?;
+    let order = load_order(&state, caller.account.id, OrderId(id)).await?;
+    let (shipment, order_status) = record(&state, caller.account.id, &order, input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(shipment_out(shipment, order_status)),
+    ))
+}
+
+/// Checks and records a shipment of an order, moving the order to `shipped` when its store's
+/// automation says so. Returns the shipment and the order's status after it.
+pub(crate) async fn record(
+    state: &AppState,
+    account_id: AccountId,
+    order: &StoredOrder,
+    input: ShipmentIn,
+) -> Result<(Shipment, Option<OrderStatus>), ApiError> {
+    let id = order.id;
     if let Some(status @ (OrderStatus::Cancelled | OrderStatus::AwaitingPayment)) = order.status {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -101,21 +117,17 @@ pub async fn create_shipment(
             ),
         ));
     }
-    let (automation, ship_from) = store_defaults(&state, &caller, &order).await?;
+    let (automation, ship_from) = store_defaults(state, account_id, order).await?;
     let new = validate(input, ship_from)?;
 
     let status = automation.then_some(OrderStatus::Shipped);
-    let shipment = shipments::create(state.db(), caller.account.id, order.id, &new, status).await?;
+    let shipment = shipments::create(state.db(), account_id, order.id, &new, status).await?;
     tracing::info!(
-        order.id = id,
+        order.id = id.get(),
         shipment.id = shipment.id.get(),
         "shipment created"
     );
-    let order_status = status.or(order.status);
-    Ok((
-        StatusCode::CREATED,
-        Json(shipment_out(shipment, order_status)),
-    ))
+    Ok((shipment, status.or(order.status)))
 }
 
 /// Lists an order's shipments.
@@ -127,7 +139,7 @@ pub async fn list_shipments(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ShipmentOut>>, ApiError> {
-    let order = load_order(&state, &caller, OrderId(id)).await?;
+    let order = load_order(&state, caller.account.id, OrderId(id)).await?;
     let found = shipments::for_order(state.db(), caller.account.id, order.id).await?;
     Ok(Json(
         found
@@ -147,26 +159,37 @@ pub async fn void_shipment(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> Result<Json<ShipmentOut>, ApiError> {
-    let existing = shipments::get(state.db(), caller.account.id, ShipmentId(id))
+    let (shipment, order_status) = void(&state, caller.account.id, ShipmentId(id)).await?;
+    Ok(Json(shipment_out(shipment, order_status)))
+}
+
+/// Voids a shipment once, moving its order to `voided` when its store's automation says so.
+/// Returns the shipment and the order's status after it.
+pub(crate) async fn void(
+    state: &AppState,
+    account_id: AccountId,
+    id: ShipmentId,
+) -> Result<(Shipment, Option<OrderStatus>), ApiError> {
+    let existing = shipments::get(state.db(), account_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("shipment", id))?;
-    let order = load_order(&state, &caller, existing.order_id).await?;
+    let order = load_order(state, account_id, existing.order_id).await?;
     let set_voided = match order.store_id {
-        Some(store) => stores::get(state.db(), caller.account.id, store)
+        Some(store) => stores::get(state.db(), account_id, store)
             .await?
             .is_some_and(|store| store.automation.set_voided),
         None => false,
     };
     let status = set_voided.then_some(OrderStatus::Voided);
 
-    match shipments::void(state.db(), caller.account.id, ShipmentId(id), status).await? {
+    match shipments::void(state.db(), account_id, id, status).await? {
         VoidOutcome::Voided(shipment) => {
             tracing::info!(
-                shipment.id = id,
+                shipment.id = id.get(),
                 order.id = order.id.get(),
                 "shipment voided"
             );
-            Ok(Json(shipment_out(shipment, status.or(order.status))))
+            Ok((shipment, status.or(order.status)))
         }
         VoidOutcome::AlreadyVoided(_) => Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -178,10 +201,10 @@ pub async fn void_shipment(
 
 async fn load_order(
     state: &AppState,
-    caller: &ApiCaller,
+    account_id: AccountId,
     id: OrderId,
 ) -> Result<StoredOrder, ApiError> {
-    orders::get(state.db(), caller.account.id, id)
+    orders::get(state.db(), account_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("order", id))
 }
@@ -189,11 +212,11 @@ async fn load_order(
 /// Returns whether the store sets `shipped` on a shipment, and the default Ship From address.
 async fn store_defaults(
     state: &AppState,
-    caller: &ApiCaller,
+    account_id: AccountId,
     order: &StoredOrder,
 ) -> Result<(bool, Option<Value>), ApiError> {
     let store = match order.store_id {
-        Some(id) => stores::get(state.db(), caller.account.id, id).await?,
+        Some(id) => stores::get(state.db(), account_id, id).await?,
         None => None,
     };
     let set_shipped = store
@@ -204,7 +227,7 @@ async fn store_defaults(
         .and_then(|store| store.address);
     let address = match store_address {
         Some(address) => Some(address),
-        None => accounts::ship_from_address(state.db(), caller.account.id).await?,
+        None => accounts::ship_from_address(state.db(), account_id).await?,
     };
     let address = address.and_then(|text| serde_json::from_str(&text).ok());
     Ok((set_shipped, address))
@@ -283,6 +306,7 @@ fn unknown_code(field: &str, value: &str, list: &[codes::Code], carrier: Option<
         "invalid {field} {value:?}: use one of {}",
         known.join(", ")
     ))
+    .with_extension("field", field.into())
 }
 
 fn decimal(field: &str, text: &str) -> Result<Decimal, ApiError> {
@@ -290,11 +314,13 @@ fn decimal(field: &str, text: &str) -> Result<Decimal, ApiError> {
         ApiError::unprocessable(format!(
             "invalid {field} {text:?}: send a decimal string such as \"7.45\""
         ))
+        .with_extension("field", field.into())
     })?;
     if value.is_sign_negative() {
         return Err(ApiError::unprocessable(format!(
             "invalid {field} {text:?}: it cannot be negative"
-        )));
+        ))
+        .with_extension("field", field.into()));
     }
     Ok(value)
 }
@@ -303,7 +329,10 @@ fn valid_date(text: &str) -> Result<String, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(text, format)
         .map(|_| text.to_owned())
-        .map_err(|_| ApiError::unprocessable(format!("invalid ship_date {text:?}: use YYYY-MM-DD")))
+        .map_err(|_| {
+            ApiError::unprocessable(format!("invalid ship_date {text:?}: use YYYY-MM-DD"))
+                .with_extension("field", "ship_date".into())
+        })
 }
 
 /// Checks a measure such as `{"value": "12.5", "unit": "oz"}`: positive decimals and a known unit.
@@ -313,7 +342,8 @@ fn measure(field: &str, value: Value, parts: &[&str], units: &[&str]) -> Result<
         return Err(ApiError::unprocessable(format!(
             "invalid {field}.unit {unit:?}: use one of {}",
             units.join(", ")
-        )));
+        ))
+        .with_extension("field", format!("{field}.unit").into()));
     }
     let mut checked = serde_json::Map::new();
     for part in parts {

@@ -87,6 +87,16 @@ impl ApiError {
         self.inner.status
     }
 
+    /// The message of the problem: what failed, with the value, and what to do.
+    pub fn detail(&self) -> &str {
+        &self.inner.detail
+    }
+
+    /// An extra member of the problem object, such as `field`.
+    pub fn extension(&self, key: &str) -> Option<&serde_json::Value> {
+        self.inner.extensions.get(key)
+    }
+
     pub fn with_extension(mut self, key: &str, value: serde_json::Value) -> Self {
         self.inner.extensions.insert(key.to_owned(), value);
         self

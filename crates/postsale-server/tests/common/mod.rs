@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod web;
+
 use postsale_core::Plan;
 use postsale_server::app::{AppState, Settings, Shutdown, serve};
 use postsale_store::accounts::{self, Account, NewAccount};
