@@ -3,7 +3,7 @@
 mod common;
 
 use common::TestServer;
-use common::web::{Browser, PASSWORD, create_user, location};
+use common::web::{Browser, PASSWORD, assert_inputs_labelled, create_user, location};
 use postsale_core::Plan;
 use postsale_server::app::{AppState, Settings, Shutdown, serve};
 use postsale_server::web::CONTENT_SECURITY_POLICY;
@@ -428,6 +428,7 @@ async fn sign_in_page_links_versioned_assets(server: TestServer) {
     );
     assert!(page.contains(r#"<label for="email">"#), "{page}");
     assert!(page.contains(r#"<label for="password">"#), "{page}");
+    assert_inputs_labelled(&page);
 }
 
 async fn unknown_asset_is_404(server: TestServer) {

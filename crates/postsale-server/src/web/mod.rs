@@ -10,9 +10,12 @@ pub mod csrf;
 pub mod error;
 pub mod form;
 pub mod layout;
+pub mod orders;
 pub mod password;
+pub mod request_log;
 pub mod session;
 pub mod setup_details;
+pub mod shipment_form;
 pub mod sign_in;
 pub mod store_form;
 pub mod stores;
@@ -41,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .merge(sign_in::routes())
         .merge(stores::routes())
         .merge(setup_details::routes())
+        .merge(orders::routes())
+        .merge(request_log::routes())
 }
 
 /// The path parameters of a page, such as a store id. A value that does not parse gets the

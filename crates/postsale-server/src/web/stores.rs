@@ -202,7 +202,7 @@ fn store_row(store: &Store, webhook: Option<&Webhook>, last: Option<OffsetDateTi
             td { a.store-name href={ "/settings/stores/" (id) } { (store.name) } }
             td.webhook-state {
                 @if let Some(webhook) = webhook {
-                    span.badge class=(webhook.state.as_str()) { (webhook_state_label(webhook.state)) }
+                    span class={ "badge " (webhook.state.as_str()) } { (webhook_state_label(webhook.state)) }
                 }
             }
             td.last-request {
@@ -366,7 +366,7 @@ async fn render_edit(
             }
             p {
                 "State: "
-                span #webhook-state.badge class=(webhook.state.as_str()) {
+                span #webhook-state class={ "badge " (webhook.state.as_str()) } {
                     (webhook_state_label(webhook.state))
                 }
             }

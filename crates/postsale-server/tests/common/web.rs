@@ -94,6 +94,43 @@ impl Browser {
             .await
     }
 
+    /// Posts a `multipart/form-data` form with text fields and an optional file field.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> reqwest::Response {
+        let boundary = "postsale-test-boundary-7f3a9c";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; \
+                     filename=\"upload.png\"\r\nContent-Type: image/png\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let request = self
+            .request(reqwest::Method::POST, path)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        self.send(request).await
+    }
+
     /// Opens the sign-in form and submits it.
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.sign_in_with_next(email, password, "").await
@@ -185,4 +222,23 @@ fn attribute_after(page: &str, marker: &str) -> String {
         + marker.len();
     let end = page[start..].find('"').expect("the attribute ends") + start;
     page[start..end].to_owned()
+}
+
+/// Checks that every visible `<input>`, `<select>` and `<textarea>` of a page has an id and a
+/// `<label for>` that names it.
+pub fn assert_inputs_labelled(page: &str) {
+    for tag in ["<input ", "<select ", "<textarea "] {
+        for (start, _) in page.match_indices(tag) {
+            let end = page[start..].find('>').expect("the tag ends") + start;
+            let element = &page[start..end];
+            if element.contains(r#"type="hidden""#) {
+                continue;
+            }
+            let id = attribute_after(element, r#"id=""#);
+            assert!(
+                page.contains(&format!(r#"<label for="{id}">"#)),
+                "{element} has no label"
+            );
+        }
+    }
 }
