@@ -171,6 +171,38 @@ async fn orders_filters_narrow_list(server: TestServer) {
     assert!(page.contains(r#"id="from-error""#), "{page}");
 }
 
+async fn orders_list_pages_by_cursor(server: TestServer) {
+    let shop = shop(&server, "acme").await;
+    let mut body: Value =
+        serde_json::from_slice(&shared_payload("shopify-orders-create.json")).unwrap();
+    for number in 0..51 {
+        body["id"] = json!(7_000_000 + number);
+        body["order_number"] = json!(2000 + number);
+        body["name"] = json!(format!("#{}", 2000 + number));
+        let delivery = format!("delivery-page-{number}");
+        let request = send_imported(&server, &shop, body.to_string().as_bytes(), &delivery).await;
+        assert_eq!(request["outcome"], "created", "{request}");
+    }
+
+    let (status, first) = shop.browser.page("/orders").await;
+
+    assert_eq!(status, 200);
+    assert_eq!(first.matches(r#"<tr id="order-"#).count(), 50);
+    assert!(!first.contains(r#"id="first-page""#), "{first}");
+    let marker = r#"id="next-page" href=""#;
+    let start = first.find(marker).expect("a next page link") + marker.len();
+    let end = first[start..].find('"').unwrap() + start;
+    let next = first[start..end].replace("&amp;", "&");
+    let (_, second) = shop.browser.page(&next).await;
+    assert_eq!(second.matches(r#"<tr id="order-"#).count(), 1, "{second}");
+    assert!(second.contains(r#"id="first-page""#), "{second}");
+    assert!(!second.contains(r#"id="next-page""#), "{second}");
+    assert!(
+        second.contains(">2000</a>"),
+        "the oldest order is last: {second}"
+    );
+}
+
 async fn order_page_shows_details(server: TestServer) {
     let shop = shop(&server, "acme").await;
     let (order_id, request) = imported_order(&server, &shop).await;
@@ -526,6 +558,7 @@ async fn other_accounts_ids_are_404(server: TestServer) {
 http_tests!(
     orders_list_shows_imported_order,
     orders_filters_narrow_list,
+    orders_list_pages_by_cursor,
     order_page_shows_details,
     shipment_created_then_voided,
     shipment_errors_shown_beside_field,

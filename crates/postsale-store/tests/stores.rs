@@ -345,7 +345,57 @@ async fn deleting_store_removes_requests(db: &Database) {
     assert!(target.unwrap().is_none());
 }
 
+async fn last_request_and_count_per_store(db: &Database) {
+    let acme = account(db, "acme").await;
+    let other = account(db, "other").await;
+    let (busy, busy_hook) = stores::create(db, acme.id, &new_store("Busy"), &new_webhook())
+        .await
+        .unwrap();
+    let (quiet, _) = stores::create(db, acme.id, &new_store("Quiet"), &new_webhook())
+        .await
+        .unwrap();
+    let (foreign, foreign_hook) =
+        stores::create(db, other.id, &new_store("Foreign"), &new_webhook())
+            .await
+            .unwrap();
+    let older = new_request(acme.id, busy.id, busy_hook.id);
+    let mut newer = new_request(acme.id, busy.id, busy_hook.id);
+    newer.received_at = older.received_at + Duration::minutes(5);
+    let foreign_request = new_request(other.id, foreign.id, foreign_hook.id);
+    requests::insert_batch(db, &[older, newer.clone(), foreign_request])
+        .await
+        .unwrap();
+
+    let last = requests::last_received_by_store(db, acme.id).await.unwrap();
+
+    assert_eq!(last.len(), 1);
+    assert_eq!(last[0].0, busy.id);
+    assert_eq!(
+        last[0].1.unix_timestamp(),
+        newer.received_at.unix_timestamp()
+    );
+    assert_eq!(
+        requests::count_for_store(db, acme.id, busy.id)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        requests::count_for_store(db, acme.id, quiet.id)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        requests::count_for_store(db, acme.id, foreign.id)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 storage_tests!(
+    last_request_and_count_per_store,
     store_created_with_webhook,
     store_patch_changes_fields,
     stores_are_isolated_by_account,
