@@ -30,9 +30,6 @@ use crate::report::Measurement;
 /// Requests per database unless `POSTSALE_BENCH_REQUESTS` sets another number.
 const DEFAULT_REQUESTS: usize = 20_000;
 
-/// Requests claimed per transaction, as the worker does.
-const BATCH_SIZE: i64 = 64;
-
 fn main() {
     let requests = requests_from_env();
     let max_body_bytes = IngressConfig::default().max_body_bytes;
@@ -42,7 +39,14 @@ fn main() {
         .build()
         .expect("build the Tokio runtime");
     report::print_machine();
-    println!("requests per database: {requests}, batch size {BATCH_SIZE}");
+    let limits = worker::CLAIM_LIMITS;
+    println!(
+        "requests per database: {requests}; per transaction at most {} requests, {} body bytes, \
+         {} lines",
+        limits.requests,
+        limits.body_bytes,
+        worker::MAX_BATCH_LINES
+    );
 
     runtime.block_on(async {
         let mut measurements = Vec::new();
@@ -106,14 +110,14 @@ async fn measure(
     let clock = Instant::now();
     let (mut created, mut updated) = (0, 0);
     let mut other = Vec::new();
-    while let Some(batch) = imports::claim_pending(db, "bench", BATCH_SIZE)
+    while let Some(batch) = imports::claim_pending(db, "bench", worker::CLAIM_LIMITS)
         .await
         .expect("claim pending requests")
     {
-        let outcomes = worker::import_batch(batch, max_body_bytes)
+        let report = worker::import_batch(batch, max_body_bytes)
             .await
             .expect("import a batch");
-        for (request, outcome) in outcomes {
+        for (request, outcome) in report.outcomes {
             match outcome {
                 Outcome::Created(_) => created += 1,
                 Outcome::Updated(_) => updated += 1,
@@ -188,7 +192,7 @@ async fn verify(
 async fn timed_steps(db: &Database, requests: usize, max_body_bytes: usize) -> steps::Breakdown {
     let fixture = fixture::prepare(db).await;
     fixture::keep_requests(db, fixture, &payload::arrivals(requests)).await;
-    let breakdown = steps::run(db, max_body_bytes, BATCH_SIZE).await;
+    let breakdown = steps::run(db, max_body_bytes, worker::CLAIM_LIMITS).await;
     assert_eq!(
         breakdown.requests, requests,
         "the timed-steps pass imported {} of {requests} requests",

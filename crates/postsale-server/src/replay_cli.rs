@@ -6,15 +6,12 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use postsale_core::{AccountId, RequestId, StoreId};
 use postsale_store::requests::{self, ReplaySelection};
-use postsale_store::{imports, stores};
+use postsale_store::stores;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::config::DatabaseArgs;
-use crate::worker::{Outcome, import_batch};
-
-/// Requests replayed in one transaction.
-const CHUNK: usize = 64;
+use crate::worker::{self, Outcome};
 
 /// Options of `postsale replay`. Choose exactly one of `--request`, `--failed` and `--since`.
 #[derive(Args, Debug)]
@@ -84,13 +81,21 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
             .context("progress bar template")?,
     );
     let mut counts = Counts::default();
-    for chunk in ids.chunks(CHUNK) {
-        let batch = imports::claim_for_replay(&db, args.account, chunk, "replay-cli").await?;
-        for (_, outcome) in import_batch(batch, args.max_body_bytes).await? {
-            count(&mut counts, &outcome);
+    let record = |outcomes: &[(RequestId, Outcome)], settled: usize| {
+        for (_, outcome) in outcomes {
+            count(&mut counts, outcome);
         }
-        bar.inc(chunk.len() as u64);
-    }
+        bar.inc(settled as u64);
+    };
+    worker::replay(
+        &db,
+        args.account,
+        &ids,
+        "replay-cli",
+        args.max_body_bytes,
+        record,
+    )
+    .await?;
     bar.finish();
     println!(
         "replayed {}: {} created, {} updated, {} unchanged, {} skipped, {} failed",

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use rand::distr::{Alphanumeric, SampleString};
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{Connection, Executor, PgConnection, Row};
 
 use crate::Database;
 
@@ -173,6 +173,41 @@ pub async fn count(db: &Database, sql: &str, id: i64) -> i64 {
         .fetch_one(db.pool())
         .await
         .expect("run the count query")
+}
+
+/// One row of `order_lines`, for assertions in tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineRow {
+    pub id: i64,
+    pub position: i64,
+    pub sku: Option<String>,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price: Option<String>,
+    pub line_total: Option<String>,
+}
+
+/// Reads the line rows of an order, by position.
+pub async fn order_lines(db: &Database, order_id: i64) -> Vec<LineRow> {
+    let rows = sqlx::query(
+        "SELECT id, position, sku, name, quantity, unit_price, line_total FROM order_lines \
+         WHERE order_id = $1 ORDER BY position",
+    )
+    .bind(order_id)
+    .fetch_all(db.pool())
+    .await
+    .expect("read the order's lines");
+    rows.iter()
+        .map(|row| LineRow {
+            id: row.get("id"),
+            position: row.get("position"),
+            sku: row.get("sku"),
+            name: row.get("name"),
+            quantity: row.get("quantity"),
+            unit_price: row.get("unit_price"),
+            line_total: row.get("line_total"),
+        })
+        .collect()
 }
 
 #[cfg(test)]

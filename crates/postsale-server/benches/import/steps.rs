@@ -1,25 +1,30 @@
 //! The import's time per step: the worker's steps for each batch, run one after another
 //! with a clock around each. The steps repeat `worker::import_batch` for requests that create
-//! or update an order, with the same store calls, so any other outcome stops the benchmark.
+//! or update an order, with the same store calls in the same order (parse and map every
+//! request, read the orders, then check, upsert and finish each request, then write and
+//! commit), so any other outcome stops the benchmark.
 
 use std::time::{Duration, Instant};
 
 use postsale_core::OrderStatus;
 use postsale_core::ingress::decode_body;
 use postsale_core::mapping::{ApplyContext, Map, apply_map};
+use postsale_core::order::Order;
 use postsale_store::Database;
-use postsale_store::imports::{self, ClaimedRequest, ImportBatch, UpsertOutcome};
+use postsale_store::imports::{self, ClaimLimits, ClaimedRequest, ImportBatch, UpsertOutcome};
 
 /// Time spent in each step over a whole run.
 #[derive(Debug, Default)]
 pub struct Breakdown {
     pub claim: Duration,
     pub load_store: Duration,
-    pub duplicate_check: Duration,
     pub parse: Duration,
     pub apply_map: Duration,
+    pub load_orders: Duration,
+    pub duplicate_check: Duration,
     pub upsert: Duration,
     pub finish: Duration,
+    pub write: Duration,
     pub commit: Duration,
     pub requests: usize,
     pub wall: Duration,
@@ -27,27 +32,29 @@ pub struct Breakdown {
 
 impl Breakdown {
     /// Lists each step with its name, in the order the worker runs them.
-    pub fn steps(&self) -> [(&'static str, Duration); 8] {
+    pub fn steps(&self) -> [(&'static str, Duration); 10] {
         [
             ("claim (`claim_pending`)", self.claim),
             ("store settings and map", self.load_store),
-            ("duplicate check", self.duplicate_check),
             ("parse body", self.parse),
             ("`apply_map` with validation", self.apply_map),
-            ("upsert order and lines", self.upsert),
-            ("finish (outcome)", self.finish),
+            ("read stored orders (`load_orders`)", self.load_orders),
+            ("duplicate check", self.duplicate_check),
+            ("upsert (insert new orders)", self.upsert),
+            ("finish (outcome kept in memory)", self.finish),
+            ("write updates, lines, outcomes", self.write),
             ("commit", self.commit),
         ]
     }
 }
 
 /// Imports every pending request with timed steps.
-pub async fn run(db: &Database, max_body_bytes: usize, batch_size: i64) -> Breakdown {
+pub async fn run(db: &Database, max_body_bytes: usize, limits: ClaimLimits) -> Breakdown {
     let mut breakdown = Breakdown::default();
     let started = Instant::now();
     loop {
         let clock = Instant::now();
-        let claimed = imports::claim_pending(db, "bench-steps", batch_size)
+        let claimed = imports::claim_pending(db, "bench-steps", limits)
             .await
             .expect("claim pending requests");
         breakdown.claim += clock.elapsed();
@@ -80,38 +87,46 @@ async fn import_batch(mut batch: ImportBatch, max_body_bytes: usize, breakdown: 
     let map: Map = serde_json::from_str(&document).expect("the saved map is valid");
     breakdown.load_store += clock.elapsed();
 
+    let mut orders = Vec::with_capacity(requests.len());
     for request in &requests {
-        import_one(
-            &mut batch,
-            request,
-            &map,
-            &apply,
-            first_status,
-            max_body_bytes,
-            breakdown,
-        )
-        .await;
+        orders.push(map_one(request, &map, &apply, max_body_bytes, breakdown));
     }
+
+    let clock = Instant::now();
+    let keys = requests.iter().zip(&orders).map(|(request, order)| {
+        (
+            request.account_id,
+            order.source.as_str(),
+            order.number.as_str(),
+        )
+    });
+    batch
+        .load_orders(keys)
+        .await
+        .expect("read the stored orders");
+    breakdown.load_orders += clock.elapsed();
+
+    for (request, order) in requests.iter().zip(&orders) {
+        store_one(&mut batch, request, order, first_status, breakdown).await;
+    }
+
+    let clock = Instant::now();
+    batch.write().await.expect("write the batch");
+    breakdown.write += clock.elapsed();
 
     let clock = Instant::now();
     batch.commit().await.expect("commit the batch");
     breakdown.commit += clock.elapsed();
 }
 
-async fn import_one(
-    batch: &mut ImportBatch,
+/// Parses and maps one request, as the worker does before it touches the database.
+fn map_one(
     request: &ClaimedRequest,
     map: &Map,
     apply: &ApplyContext,
-    automation: Option<OrderStatus>,
     max_body_bytes: usize,
     breakdown: &mut Breakdown,
-) {
-    let clock = Instant::now();
-    let duplicate = batch.is_duplicate(request).await.expect("check duplicates");
-    assert!(!duplicate, "request {} is a duplicate", request.id.get());
-    breakdown.duplicate_check += clock.elapsed();
-
+) -> Order {
     let clock = Instant::now();
     let encoding = content_encoding(&request.headers);
     let decoded =
@@ -122,23 +137,33 @@ async fn import_one(
     let clock = Instant::now();
     let mapped = apply_map(map, &body, apply).expect("the Shopify map applies");
     assert!(!mapped.test, "request {} is a test", request.id.get());
+    let _warnings = serde_json::to_value(&mapped.warnings).unwrap_or_default();
     breakdown.apply_map += clock.elapsed();
+    mapped.order
+}
+
+/// Checks, upserts and finishes one request.
+async fn store_one(
+    batch: &mut ImportBatch,
+    request: &ClaimedRequest,
+    order: &Order,
+    automation: Option<OrderStatus>,
+    breakdown: &mut Breakdown,
+) {
+    let clock = Instant::now();
+    let duplicate = batch.is_duplicate(request).await.expect("check duplicates");
+    assert!(!duplicate, "request {} is a duplicate", request.id.get());
+    breakdown.duplicate_check += clock.elapsed();
 
     let clock = Instant::now();
-    let first_status = match mapped.order.status {
+    let first_status = match order.status {
         Some(OrderStatus::Cancelled) => Some(OrderStatus::Cancelled),
         _ => automation,
     };
     let upsert = batch
-        .upsert_order(
-            request.account_id,
-            request.store_id,
-            &mapped.order,
-            first_status,
-        )
+        .upsert_order(request.account_id, request.store_id, order, first_status)
         .await
         .expect("upsert the order");
-    let _warnings = serde_json::to_value(&mapped.warnings).unwrap_or_default();
     breakdown.upsert += clock.elapsed();
 
     let clock = Instant::now();
@@ -148,10 +173,7 @@ async fn import_one(
         other => panic!("request {} was not imported: {other:?}", request.id.get()),
     };
     let detail = serde_json::json!({}).to_string();
-    batch
-        .finish(request.id, outcome, &detail, Some(order_id))
-        .await
-        .expect("write the outcome");
+    batch.finish(request.id, outcome, &detail, Some(order_id));
     breakdown.finish += clock.elapsed();
     breakdown.requests += 1;
 }

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use postsale_core::order::Order;
 use postsale_core::{AccountId, OrderId, OrderStatus, RequestId, StoreId};
-use postsale_store::imports;
 use postsale_store::orders::{self, OrderFilter, OrderSort, StoredOrder};
 use postsale_store::requests::{self, ReplaySelection};
 use postsale_store::shipments;
@@ -21,12 +20,10 @@ use crate::api::stores::json_error;
 use crate::app::AppState;
 use crate::http::problem::Problem;
 use crate::http::{ApiCaller, ApiError};
-use crate::worker::{Outcome, import_batch};
+use crate::worker::{self, Outcome};
 
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
-/// Requests replayed in one transaction.
-const REPLAY_BATCH: usize = 64;
 /// The maximum number of requests one replay call takes; larger replays are split by `since`.
 pub(crate) const MAX_REPLAY: usize = 10_000;
 
@@ -350,18 +347,18 @@ pub(crate) async fn replay(
 ) -> Result<ReplayReport, ApiError> {
     let mut report = ReplayReport::default();
     let worker = format!("replay-{actor}");
-    for chunk in ids.chunks(REPLAY_BATCH) {
-        let batch = imports::claim_for_replay(state.db(), account_id, chunk, &worker).await?;
-        let outcomes = import_batch(batch, state.settings().ingress.max_body_bytes).await?;
+    let max_body_bytes = state.settings().ingress.max_body_bytes;
+    let record = |outcomes: &[(RequestId, Outcome)], _settled: usize| {
         for (request, outcome) in outcomes {
-            count(&mut report, &outcome);
+            count(&mut report, outcome);
             report.requests.push(ReplayedRequest {
                 request_id: request.get(),
                 outcome: outcome.name().to_owned(),
                 order_id: outcome.order_id().map(|id| id.get()),
             });
         }
-    }
+    };
+    worker::replay(state.db(), account_id, ids, &worker, max_body_bytes, record).await?;
     tracing::info!(
         replayed = report.replayed,
         created = report.created,

@@ -2,14 +2,26 @@
 //! the outcome written on each request.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use postsale_core::ingress::decode_body;
 use postsale_core::mapping::{ApplyContext, Map, MappingError, apply_map};
+use postsale_core::order::Order;
 use postsale_core::{OrderId, OrderStatus, RequestId, StoreId};
 use postsale_store::StoreError;
 use postsale_store::imports::{ClaimedRequest, ImportBatch, UpsertOutcome};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
+
+use super::{CLAIM_LIMITS, MAX_BATCH_LINES};
+
+/// The maximum number of lines in one order; an order with more fails to import. Storing an
+/// order writes one row per line inside the import transaction, which on SQLite holds the
+/// database's write lock, so the cap bounds how long one order keeps ingress waiting. Channels
+/// that publish a limit stay well below it: Clover accepts at most 2,500 line items per order
+/// from apps (docs.clover.com, server-side limits), and Shopify's draft order API at most 499
+/// (shopify.dev changelog, API version 2025-07).
+pub const MAX_LINES_PER_ORDER: usize = 5_000;
 
 /// The outcome of importing one request.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,30 +82,112 @@ struct StoreContext {
     apply: ApplyContext,
 }
 
-/// Imports every request of the batch and commits. On a database error nothing of the batch
-/// is kept and the error is returned.
+/// The result of one import transaction.
+#[derive(Debug)]
+pub struct BatchReport {
+    /// The outcome of each request the batch imported, in arrival order.
+    pub outcomes: Vec<(RequestId, Outcome)>,
+    /// Claimed requests left pending for a later batch because this one reached
+    /// [`MAX_BATCH_LINES`] or [`CLAIM_LIMITS`]' body bytes.
+    pub deferred: Vec<RequestId>,
+}
+
+/// A request after parsing and mapping, before the database decides what happens to it.
+enum Prepared {
+    /// The outcome, unless the request turns out to be a duplicate.
+    Decided(Outcome),
+    /// A mapped order to upsert.
+    Order {
+        order: Box<Order>,
+        warnings: Value,
+        first_status: Option<OrderStatus>,
+    },
+}
+
+/// Imports the requests of the batch and commits. Requests are parsed and mapped first, so
+/// that the stored orders they touch are read in one query, and the batch stops taking
+/// requests at [`MAX_BATCH_LINES`] lines or at [`CLAIM_LIMITS`]' body bytes (it always takes
+/// the first). On a database error nothing of the batch is kept and the error is returned.
 pub async fn import_batch(
     mut batch: ImportBatch,
     max_body_bytes: usize,
-) -> Result<Vec<(RequestId, Outcome)>, StoreError> {
+) -> Result<BatchReport, StoreError> {
     let requests = batch.requests().to_vec();
     let mut stores: HashMap<StoreId, StoreContext> = HashMap::new();
-    let mut outcomes = Vec::with_capacity(requests.len());
-
+    let mut prepared = Vec::with_capacity(requests.len());
+    let mut size = BatchSize::default();
     for request in &requests {
-        if let std::collections::hash_map::Entry::Vacant(entry) = stores.entry(request.store_id) {
+        if let Entry::Vacant(entry) = stores.entry(request.store_id) {
             entry.insert(load_store(&mut batch, request).await?);
         }
-        let context = &stores[&request.store_id];
-        let outcome = import_one(&mut batch, request, context, max_body_bytes).await?;
+        let work = prepare(request, &stores[&request.store_id], max_body_bytes);
+        if !size.admit(request, &work) {
+            break;
+        }
+        prepared.push(work);
+    }
+    let deferred = batch.defer_from(prepared.len());
+
+    let keys = requests
+        .iter()
+        .zip(&prepared)
+        .filter_map(|(request, work)| match work {
+            Prepared::Order { order, .. } => Some((
+                request.account_id,
+                order.source.as_str(),
+                order.number.as_str(),
+            )),
+            Prepared::Decided(_) => None,
+        });
+    batch.load_orders(keys).await?;
+
+    let mut outcomes = Vec::with_capacity(prepared.len());
+    for (request, work) in requests.iter().zip(prepared) {
+        let outcome = if batch.is_duplicate(request).await? {
+            duplicate()
+        } else {
+            match work {
+                Prepared::Decided(outcome) => outcome,
+                Prepared::Order {
+                    order,
+                    warnings,
+                    first_status,
+                } => upsert(&mut batch, request, &order, warnings, first_status).await?,
+            }
+        };
         let detail = outcome.detail().to_string();
-        batch
-            .finish(request.id, outcome.name(), &detail, outcome.order_id())
-            .await?;
+        batch.finish(request.id, outcome.name(), &detail, outcome.order_id());
         outcomes.push((request.id, outcome));
     }
     batch.commit().await?;
-    Ok(outcomes)
+    Ok(BatchReport { outcomes, deferred })
+}
+
+/// The size of a batch so far, for [`MAX_BATCH_LINES`] and [`CLAIM_LIMITS`].
+#[derive(Default)]
+struct BatchSize {
+    requests: usize,
+    body_bytes: usize,
+    lines: usize,
+}
+
+impl BatchSize {
+    /// Adds the request unless the batch is full. The first request always fits.
+    fn admit(&mut self, request: &ClaimedRequest, work: &Prepared) -> bool {
+        let lines = match work {
+            Prepared::Order { order, .. } => order.lines.len(),
+            Prepared::Decided(_) => 0,
+        };
+        let max_bytes = usize::try_from(CLAIM_LIMITS.body_bytes).unwrap_or(usize::MAX);
+        let fits = self.requests == 0
+            || (self.body_bytes < max_bytes && self.lines + lines <= MAX_BATCH_LINES);
+        if fits {
+            self.requests += 1;
+            self.body_bytes += request.body.len();
+            self.lines += lines;
+        }
+        fits
+    }
 }
 
 async fn load_store(
@@ -129,24 +223,21 @@ async fn load_store(
     })
 }
 
-async fn import_one(
-    batch: &mut ImportBatch,
-    request: &ClaimedRequest,
-    context: &StoreContext,
-    max_body_bytes: usize,
-) -> Result<Outcome, StoreError> {
-    if batch.is_duplicate(request).await? {
-        return Ok(skipped(
-            "duplicate",
-            None,
-            json!({
-                "message": "an earlier request carried the same delivery id or the same body and was imported"
-            }),
-        ));
-    }
+fn duplicate() -> Outcome {
+    skipped(
+        "duplicate",
+        None,
+        json!({
+            "message": "an earlier request carried the same delivery id or the same body and was imported"
+        }),
+    )
+}
+
+/// Parses and maps a request: everything of its import that needs no database.
+fn prepare(request: &ClaimedRequest, context: &StoreContext, max_body_bytes: usize) -> Prepared {
     let Some((version, map)) = &context.map else {
         let message = context.map_error.clone().unwrap_or_default();
-        return Ok(failed(
+        return Prepared::Decided(failed(
             json!([{ "message": message, "fix": "save a map for the store, then replay" }]),
             None,
         ));
@@ -155,7 +246,7 @@ async fn import_one(
     let body = match parse_body(request, max_body_bytes) {
         Ok(body) => body,
         Err(message) => {
-            return Ok(failed(
+            return Prepared::Decided(failed(
                 json!([{ "message": message, "fix": "the channel must send JSON" }]),
                 Some(*version),
             ));
@@ -163,10 +254,10 @@ async fn import_one(
     };
     let mapped = match apply_map(map, &body, &context.apply) {
         Ok(mapped) => mapped,
-        Err(error) => return Ok(mapping_outcome(error, *version)),
+        Err(error) => return Prepared::Decided(mapping_outcome(error, *version)),
     };
     if mapped.test {
-        return Ok(skipped(
+        return Prepared::Decided(skipped(
             "test",
             None,
             json!({
@@ -175,17 +266,40 @@ async fn import_one(
             }),
         ));
     }
+    let lines = mapped.order.lines.len();
+    if lines > MAX_LINES_PER_ORDER {
+        return Prepared::Decided(failed(
+            json!([{
+                "message": format!(
+                    "the order has {lines} lines, more than the maximum of \
+                     {MAX_LINES_PER_ORDER} lines per order"
+                ),
+                "fix": format!(
+                    "split the order at the channel into orders of at most \
+                     {MAX_LINES_PER_ORDER} lines each"
+                ),
+            }]),
+            Some(*version),
+        ));
+    }
 
-    let first_status = first_status(mapped.order.status, context.first_status);
+    Prepared::Order {
+        first_status: first_status(mapped.order.status, context.first_status),
+        warnings: serde_json::to_value(&mapped.warnings).unwrap_or_default(),
+        order: Box::new(mapped.order),
+    }
+}
+
+async fn upsert(
+    batch: &mut ImportBatch,
+    request: &ClaimedRequest,
+    order: &Order,
+    warnings: Value,
+    first_status: Option<OrderStatus>,
+) -> Result<Outcome, StoreError> {
     let upsert = batch
-        .upsert_order(
-            request.account_id,
-            request.store_id,
-            &mapped.order,
-            first_status,
-        )
+        .upsert_order(request.account_id, request.store_id, order, first_status)
         .await?;
-    let warnings = serde_json::to_value(&mapped.warnings).unwrap_or_default();
     Ok(match upsert {
         UpsertOutcome::Created(id) => Outcome::Created(id),
         UpsertOutcome::Updated(id) => Outcome::Updated(id),

@@ -4,20 +4,31 @@
 
 mod import;
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use postsale_store::imports::{self, ImportBatch};
+use postsale_core::{AccountId, RequestId};
+use postsale_store::imports::{self, ClaimLimits, ImportBatch};
 use postsale_store::{Database, StoreError};
 use tokio::sync::Notify;
 
-pub use import::{Outcome, import_batch};
+pub use import::{BatchReport, MAX_LINES_PER_ORDER, Outcome, import_batch};
 
 use crate::app::Shutdown;
 use crate::http::problem::error_chain;
 
-/// Requests imported in one transaction.
-const BATCH_SIZE: i64 = 64;
+/// The requests one import transaction claims. On SQLite the transaction holds the
+/// database's write lock from the claim to the commit, and ingress waits for that lock to keep
+/// a request, so a batch is bounded by body bytes as well as by count.
+pub const CLAIM_LIMITS: ClaimLimits = ClaimLimits {
+    requests: 256,
+    body_bytes: 4 * 1024 * 1024,
+};
+
+/// Line rows one import transaction writes at most, unless its first order alone has more
+/// (up to [`MAX_LINES_PER_ORDER`]). The batch defers the requests after this many lines.
+pub const MAX_BATCH_LINES: usize = 10_000;
 
 /// How long an idle worker waits before looking again. Ingress on this process wakes it at
 /// once; the timer catches requests that other processes kept.
@@ -40,8 +51,15 @@ pub async fn run(db: Database, settings: WorkerSettings, wake: Arc<Notify>, shut
     tracing::info!(worker = %settings.name, "import worker started");
     let mut careful = false;
     loop {
-        let limit = if careful { 1 } else { BATCH_SIZE };
-        let claimed = imports::claim_pending(&db, &settings.name, limit).await;
+        let limits = if careful {
+            ClaimLimits {
+                requests: 1,
+                ..CLAIM_LIMITS
+            }
+        } else {
+            CLAIM_LIMITS
+        };
+        let claimed = imports::claim_pending(&db, &settings.name, limits).await;
         let waited = match claimed {
             Ok(Some(batch)) => {
                 careful = process(&db, &settings, batch, careful).await;
@@ -76,8 +94,8 @@ async fn process(
 ) -> bool {
     let first = batch.requests().first().map(|request| request.id);
     match import_batch(batch, settings.max_body_bytes).await {
-        Ok(outcomes) => {
-            for (request, outcome) in &outcomes {
+        Ok(report) => {
+            for (request, outcome) in &report.outcomes {
                 tracing::info!(request.id = request.get(), outcome = outcome.name(), order.id = ?outcome.order_id().map(|id| id.get()), "request imported");
             }
             false
@@ -106,4 +124,31 @@ async fn mark_failed(db: &Database, request: postsale_core::RequestId, error: &S
     if let Err(error) = imports::fail_alone(db, request, &detail.to_string()).await {
         tracing::error!(request.id = request.get(), error = %error_chain(&error), "cannot mark the request failed");
     }
+}
+
+/// Imports the named requests of an account again through the current map, at most
+/// [`CLAIM_LIMITS`]' count per transaction. After each commit it calls `on_batch` with the
+/// batch's outcomes and the number of named ids the batch settled (imported, or not found).
+/// Requests that a batch defers go first into the next one.
+pub async fn replay(
+    db: &Database,
+    account_id: AccountId,
+    ids: &[RequestId],
+    worker: &str,
+    max_body_bytes: usize,
+    mut on_batch: impl FnMut(&[(RequestId, Outcome)], usize),
+) -> Result<(), StoreError> {
+    let chunk_size = usize::try_from(CLAIM_LIMITS.requests).unwrap_or(1);
+    let mut queue: VecDeque<RequestId> = ids.iter().copied().collect();
+    while !queue.is_empty() {
+        let take = queue.len().min(chunk_size);
+        let chunk: Vec<RequestId> = queue.drain(..take).collect();
+        let batch = imports::claim_for_replay(db, account_id, &chunk, worker).await?;
+        let report = import_batch(batch, max_body_bytes).await?;
+        on_batch(&report.outcomes, chunk.len() - report.deferred.len());
+        for id in report.deferred.into_iter().rev() {
+            queue.push_front(id);
+        }
+    }
+    Ok(())
 }

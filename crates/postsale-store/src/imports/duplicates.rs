@@ -1,0 +1,79 @@
+//! The duplicate rules for a whole batch: one query over the stored requests, and the bodies
+//! that the batch itself imported, kept in memory.
+
+use std::collections::{HashMap, HashSet};
+
+use postsale_core::{RequestId, WebhookId};
+use sqlx::{Any, Transaction};
+
+use super::{ClaimedRequest, DUPLICATE_WINDOW_MS, json_ids, to_json};
+use crate::{Dialect, Result, to_millis};
+
+/// The claimed requests whose duplicate is already stored: an earlier accepted request of the
+/// same webhook with the same delivery id, or an earlier request imported from the same body
+/// within [`DUPLICATE_WINDOW_MS`].
+#[derive(Debug)]
+pub(super) struct StoredDuplicates(HashSet<RequestId>);
+
+impl StoredDuplicates {
+    /// Checks every claimed request in one query. The body rule skips requests of the batch
+    /// itself, because their stored outcome is the one from before this batch (a replay claims
+    /// imported requests). [`ImportedBodies`] covers them instead.
+    pub(super) async fn read(
+        transaction: &mut Transaction<'static, Any>,
+        dialect: Dialect,
+        requests: &[ClaimedRequest],
+    ) -> Result<StoredDuplicates> {
+        if requests.is_empty() {
+            return Ok(StoredDuplicates(HashSet::new()));
+        }
+        let ids: Vec<i64> = requests.iter().map(|request| request.id.get()).collect();
+        let batch = json_ids(dialect, "$1");
+        let found: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT b.id FROM requests b WHERE b.id IN ({batch}) AND ( \
+               EXISTS (SELECT 1 FROM requests e \
+                       WHERE e.webhook_id = b.webhook_id AND e.delivery_id = b.delivery_id \
+                         AND e.id < b.id AND e.accepted = 1) \
+               OR EXISTS (SELECT 1 FROM requests e \
+                          WHERE e.webhook_id = b.webhook_id AND e.body_sha256 = b.body_sha256 \
+                            AND e.id < b.id AND e.received_at > b.received_at - $2 \
+                            AND e.import_state = 'done' \
+                            AND e.outcome IN ('created', 'updated', 'unchanged') \
+                            AND e.id NOT IN ({batch})))"
+        ))
+        .bind(to_json(&ids)?)
+        .bind(DUPLICATE_WINDOW_MS)
+        .fetch_all(&mut **transaction)
+        .await?;
+        Ok(StoredDuplicates(found.into_iter().map(RequestId).collect()))
+    }
+
+    pub(super) fn contains(&self, request: RequestId) -> bool {
+        self.0.contains(&request)
+    }
+}
+
+/// The requests this batch imported (created, updated or unchanged), by webhook and body hash,
+/// each with its id and arrival time in Unix milliseconds.
+#[derive(Debug, Default)]
+pub(super) struct ImportedBodies(HashMap<(WebhookId, String), Vec<(RequestId, i64)>>);
+
+impl ImportedBodies {
+    pub(super) fn record(&mut self, request: &ClaimedRequest) {
+        let key = (request.webhook_id, request.body_sha256.clone());
+        let arrival = (request.id, to_millis(request.received_at));
+        self.0.entry(key).or_default().push(arrival);
+    }
+
+    /// Checks whether the batch imported the same body for the same webhook from an earlier
+    /// request that arrived within [`DUPLICATE_WINDOW_MS`] before this one.
+    pub(super) fn repeats(&self, request: &ClaimedRequest) -> bool {
+        let key = (request.webhook_id, request.body_sha256.clone());
+        let earliest = to_millis(request.received_at) - DUPLICATE_WINDOW_MS;
+        self.0.get(&key).is_some_and(|imports| {
+            imports
+                .iter()
+                .any(|(id, received)| *id < request.id && *received > earliest)
+        })
+    }
+}
