@@ -2,7 +2,7 @@
 //! driver on a free port, opens a session, saves screenshots, and stops both afterwards.
 //!
 //! Without Chromium or its driver the tests print that they were skipped, except under
-//! `CI=true`, where they fail and say what to install. `POSTSALE_CHROMIUM` and
+//! `CI=true`, where they fail with a message that names what to install. `POSTSALE_CHROMIUM` and
 //! `POSTSALE_CHROMEDRIVER` name the programs when they are not on the `PATH`.
 
 use std::io::{Read, Write};
@@ -19,7 +19,7 @@ use crate::webdriver::{LogEntry, Session, decode_png};
 /// The window size of every session: a laptop screen, in CSS pixels.
 pub const DESKTOP: (u32, u32) = (1280, 900);
 
-/// How long chromedriver may take to answer its status route after it starts.
+/// How long chromedriver may take to respond on its status route after it starts.
 const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How long a cleanup request to the driver may take when the test ends.
@@ -314,20 +314,51 @@ async fn wait_until_ready(driver: &mut Child, driver_url: &str) -> Result<(), St
     }
 }
 
-/// Sends an HTTP/1.0 request to the driver and returns the response body, or `None` on any
-/// failure. HTTP/1.0 keeps the response unchunked, so reading to the end is enough.
+/// Sends an HTTP request to the driver and returns the response body, or `None` on any
+/// failure. The driver keeps the connection open after responding, so the body is read by its
+/// `Content-Length`.
 fn blocking_request(port: u16, method: &str, path: &str) -> Option<String> {
     let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
     stream.set_read_timeout(Some(CLEANUP_TIMEOUT)).ok()?;
-    let request =
-        format!("{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\r\n");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
     stream.write_all(request.as_bytes()).ok()?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).ok()?;
-    let response = String::from_utf8_lossy(&response);
-    let (_, body) = response.split_once("\r\n\r\n")?;
-    Some(body.to_owned())
+
+    let mut received = Vec::new();
+    let mut chunk = [0_u8; 8192];
+    let header_end = loop {
+        if let Some(end) = find(&received, b"\r\n\r\n") {
+            break end + 4;
+        }
+        let read = stream.read(&mut chunk).ok()?;
+        if read == 0 {
+            return None;
+        }
+        received.extend_from_slice(&chunk[..read]);
+    };
+    let head = String::from_utf8_lossy(&received[..header_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse().ok())?;
+    while received.len() < header_end + length {
+        let read = stream.read(&mut chunk).ok()?;
+        if read == 0 {
+            return None;
+        }
+        received.extend_from_slice(&chunk[..read]);
+    }
+    let body = &received[header_end..header_end + length];
+    Some(String::from_utf8_lossy(body).into_owned())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 /// Stops the browser process when ending the session left it running, as killing the driver

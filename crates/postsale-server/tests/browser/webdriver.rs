@@ -346,7 +346,15 @@ impl Element {
         format!("/element/{}{tail}", self.id)
     }
 
+    /// Clicks the element after scrolling it to the middle of the window, where no sticky
+    /// bar of the page covers it.
     pub async fn click(&self) -> WebDriverResult<()> {
+        self.session
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                vec![self.as_arg()],
+            )
+            .await?;
         self.session
             .post(&self.path("/click"), json!({}))
             .await
