@@ -10,11 +10,13 @@ pub mod csrf;
 pub mod error;
 pub mod form;
 pub mod layout;
+pub mod mapping;
 pub mod orders;
 pub mod password;
 pub mod request_log;
 pub mod session;
 pub mod setup_details;
+pub mod setup_security;
 pub mod shipment_form;
 pub mod sign_in;
 pub mod store_form;
@@ -43,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{name}", get(assets::serve_asset))
         .merge(sign_in::routes())
         .merge(stores::routes())
+        .merge(setup_security::routes())
+        .merge(mapping::routes())
         .merge(setup_details::routes())
         .merge(orders::routes())
         .merge(request_log::routes())

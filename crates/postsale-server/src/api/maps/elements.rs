@@ -5,9 +5,9 @@ use std::str::FromStr;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use postsale_core::RequestId;
 use postsale_core::ingress::decode_body;
 use postsale_core::mapping::{ApplyContext, Element, JsonKind, discover_elements, preview};
+use postsale_core::{AccountId, RequestId};
 use postsale_store::requests::{self, KeptRequest};
 use serde::Serialize;
 use serde_json::Value;
@@ -114,8 +114,18 @@ pub(crate) async fn sample_body(
     caller: &ApiCaller,
     id: i64,
 ) -> Result<(KeptRequest, Value), ApiError> {
+    read_json_body(state, caller.account.id, id).await
+}
+
+/// Reads a kept request of `account` and parses its body as JSON, after undoing the
+/// `Content-Encoding` it was sent with. Another account's request is not found.
+pub(crate) async fn read_json_body(
+    state: &AppState,
+    account: AccountId,
+    id: i64,
+) -> Result<(KeptRequest, Value), ApiError> {
     let request_id = RequestId(id);
-    let request = requests::get(state.db(), caller.account.id, request_id)
+    let request = requests::get(state.db(), account, request_id)
         .await?
         .ok_or_else(|| ApiError::not_found("request", id))?;
     if request.body_kind != "json" {
@@ -125,7 +135,7 @@ pub(crate) async fn sample_body(
             request.body_kind
         )));
     }
-    let raw = requests::body(state.db(), caller.account.id, request_id)
+    let raw = requests::body(state.db(), account, request_id)
         .await?
         .unwrap_or_default();
 
