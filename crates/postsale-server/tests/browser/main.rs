@@ -10,6 +10,9 @@ mod common;
 mod harness;
 mod webdriver;
 
+mod flows;
+mod hostile;
+mod keyboard;
 mod smoke;
 
 /// Declares each named `async fn(TestServer, Browser)` as two tests, `NAME::sqlite` and

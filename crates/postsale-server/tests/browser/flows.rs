@@ -1,0 +1,119 @@
+//! Steps that several browser tests share: an account with a user, signing in through the
+//! form, moving the focus with the keyboard, and checking that nothing was injected.
+
+use postsale_core::Plan;
+use serde_json::Value;
+
+use crate::common::TestServer;
+use crate::common::web::{PASSWORD, create_user};
+use crate::harness::Browser;
+use crate::webdriver::{Element, keys};
+
+/// The email of the user every browser test signs in as.
+pub const EMAIL: &str = "ops@acme.example";
+
+/// A soar account with a user and an API key.
+pub struct Merchant {
+    pub api_key: String,
+}
+
+pub async fn merchant(server: &TestServer) -> Merchant {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    create_user(server, acme.account.id, EMAIL).await;
+    Merchant {
+        api_key: acme.api_key,
+    }
+}
+
+/// Signs in through the sign-in form and waits for the orders page.
+pub async fn sign_in(browser: &Browser, server: &TestServer) {
+    browser.goto(&server.url("/sign-in")).await.unwrap();
+    browser
+        .wait_for("#email")
+        .await
+        .send_keys(EMAIL)
+        .await
+        .unwrap();
+    browser
+        .find("#password")
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find("#sign-in")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_path("/orders").await;
+}
+
+/// Presses Tab until the element matching `selector` has the focus, and fails after `max`
+/// presses.
+pub async fn tab_to(browser: &Browser, selector: &str, max: usize) -> Element {
+    for _ in 0..max {
+        browser.press_keys(keys::TAB).await.unwrap();
+        let matches = browser
+            .execute(
+                "return document.activeElement !== null && document.activeElement.matches(arguments[0]);",
+                vec![Value::from(selector)],
+            )
+            .await
+            .unwrap();
+        if matches == Value::Bool(true) {
+            return browser.active_element().await.unwrap();
+        }
+    }
+    let focused = browser
+        .execute(
+            "const e = document.activeElement; return e ? e.outerHTML.slice(0, 200) : 'nothing';",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    panic!(
+        "{selector} did not get the focus after {max} presses of Tab; the focus is on {focused}"
+    );
+}
+
+/// Returns the focused element's computed outline style and width, to check that the focus
+/// is visible.
+pub async fn focus_outline(browser: &Browser) -> (String, f64) {
+    let outline = browser
+        .execute(
+            "const style = getComputedStyle(document.activeElement); \
+             return [style.outlineStyle, parseFloat(style.outlineWidth) || 0];",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    (
+        outline[0].as_str().unwrap_or_default().to_owned(),
+        outline[1].as_f64().unwrap_or_default(),
+    )
+}
+
+/// Fails when a dialog is open or the page contains an element that a captured request could
+/// have injected: an `<img>` with `src="x"`, or a `<script>` without `src`.
+pub async fn assert_nothing_injected(browser: &Browser) {
+    assert_eq!(
+        browser.alert_text().await.unwrap(),
+        None,
+        "a dialog opened: request data ran as script"
+    );
+    let injected = browser
+        .execute(
+            "return document.querySelectorAll('img[src=\"x\"], script:not([src]), [onerror]').length;",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        injected,
+        Value::from(0),
+        "request data became page elements"
+    );
+}
