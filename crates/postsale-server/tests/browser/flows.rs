@@ -1,7 +1,13 @@
 //! Steps that several browser tests share: an account with a user, signing in through the
-//! form, moving the focus with the keyboard, and checking that nothing was injected.
+//! form, moving the focus with the keyboard, checking that nothing was injected, and posting a
+//! body with `send-test`.
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use postsale_core::Plan;
+use postsale_core::verify::{Preset, Secret};
+use postsale_server::send_test::{self, SendTestArgs};
 use serde_json::Value;
 
 use crate::common::TestServer;
@@ -116,4 +122,65 @@ pub async fn assert_nothing_injected(browser: &Browser) {
         Value::from(0),
         "request data became page elements"
     );
+}
+
+/// Returns the value of a form control.
+pub async fn value_of(browser: &Browser, selector: &str) -> String {
+    let element = browser.find(selector).await.unwrap();
+    element
+        .property("value")
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Returns the path of a shared payload file, for `send-test --file`.
+pub fn payload_path(name: &str) -> PathBuf {
+    let path = crate::common::shared_dir().join("payloads").join(name);
+    assert!(path.is_file(), "payload {} not found", path.display());
+    path
+}
+
+/// Posts a payload file to a webhook URL through the `send-test` command's code, signed with
+/// a preset's scheme.
+pub async fn send_test(url: &str, file: PathBuf, preset: Preset, secret: &str) {
+    let args = SendTestArgs {
+        url: url.to_owned(),
+        file,
+        preset: Some(preset),
+        secret: Some(Secret::new(secret)),
+        headers: Vec::new(),
+        basic: None,
+        delivery_id: None,
+        content_type: "application/json".to_owned(),
+        gzip: false,
+    };
+    send_test::run(args)
+        .await
+        .expect("send-test delivers the body and the webhook answers 2xx");
+}
+
+/// Reloads a server-rendered page until `selector` contains `expected`, for pages that
+/// change only on the server (an import finishing), and fails after `timeout`.
+pub async fn reload_until_text(
+    browser: &Browser,
+    url: &str,
+    selector: &str,
+    expected: &str,
+    timeout: Duration,
+) {
+    let what = format!("{selector:?} on {url} to contain {expected:?} after a reload");
+    browser
+        .wait(&what, timeout, || async {
+            browser.goto(url).await?;
+            for element in browser.find_all(selector).await? {
+                if element.text().await?.contains(expected) {
+                    return Ok(Some(()));
+                }
+            }
+            Ok(None)
+        })
+        .await;
 }

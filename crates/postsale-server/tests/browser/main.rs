@@ -13,6 +13,7 @@ mod webdriver;
 mod flows;
 mod hostile;
 mod keyboard;
+mod merchant_flow;
 mod smoke;
 
 /// Declares each named `async fn(TestServer, Browser)` as two tests, `NAME::sqlite` and
