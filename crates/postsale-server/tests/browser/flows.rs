@@ -102,6 +102,33 @@ pub async fn focus_outline(browser: &Browser) -> (String, f64) {
     )
 }
 
+/// Fails when the page is wider than the window, naming the elements that stick out or whose
+/// content does.
+pub async fn assert_fits_width(browser: &Browser) {
+    let report = browser
+        .execute(
+            "const width = document.documentElement.clientWidth; \
+             const overflow = document.documentElement.scrollWidth - width; \
+             const wide = Array.from(document.querySelectorAll('body *')) \
+               .filter((e) => e.getBoundingClientRect().right > width + 1 || \
+                 (e.scrollWidth > e.clientWidth + 1 && \
+                  getComputedStyle(e).overflowX === 'visible')) \
+               .slice(-5) \
+               .map((e) => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className + ' ' + \
+                 Math.round(e.getBoundingClientRect().right) + 'px'); \
+             return [overflow, wide];",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        report[0],
+        Value::from(0),
+        "the page scrolls sideways; elements past the right edge: {}",
+        report[1]
+    );
+}
+
 /// Fails when a dialog is open or the page contains an element that a captured request could
 /// have injected: an `<img>` with `src="x"`, or a `<script>` without `src`.
 pub async fn assert_nothing_injected(browser: &Browser) {

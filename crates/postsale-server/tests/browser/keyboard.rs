@@ -194,19 +194,8 @@ async fn mapping_with_keyboard_alone(server: TestServer, mut browser: Browser) {
         .await
         .unwrap();
     browser.wait_for("#element-list li").await;
-    let overflow = browser
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            Vec::new(),
-        )
-        .await
-        .unwrap();
     browser.screenshot("narrow-375").await;
-    assert_eq!(
-        overflow,
-        json!(0),
-        "the page scrolls sideways at 375 pixels"
-    );
+    flows::assert_fits_width(&browser).await;
     browser.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
 }
 

@@ -14,6 +14,8 @@ mod flows;
 mod hostile;
 mod keyboard;
 mod merchant_flow;
+mod new_fields;
+mod security_page;
 mod smoke;
 
 /// Declares each named `async fn(TestServer, Browser)` as two tests, `NAME::sqlite` and

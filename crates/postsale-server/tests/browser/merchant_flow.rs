@@ -48,6 +48,16 @@ async fn merchant_reaches_imported_order(server: TestServer, mut browser: Browse
         .wait_for_text("#waiting", "Waiting for the first request")
         .await;
     browser.screenshot("step-1-security").await;
+    assert!(
+        !browser
+            .find("#next-step")
+            .await
+            .unwrap()
+            .is_enabled()
+            .await
+            .unwrap(),
+        "Next waits for a request"
+    );
 
     choose_shopify_hmac(&mut browser).await;
 
