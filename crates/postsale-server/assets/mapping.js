@@ -13,7 +13,6 @@
   const MAX_OPTIONS = 200;
   // The rule members that name where a value comes from; a rule has exactly one.
   const SOURCES = ["path", "value", "template", "first_of", "sum"];
-  const NUMERIC_KINDS = ["money", "signed_money", "weight", "length"];
 
   function csrfToken() {
     const meta = document.querySelector('meta[name="csrf-token"]');
@@ -221,6 +220,7 @@
     this.previewTimer = null;
     this.previewSerial = 0;
     this.rows = Array.from(root.querySelectorAll(".field-row"));
+    this.pickers = [];
     this.status = document.getElementById("map-status");
 
     JSON.parse(root.dataset.newElements || "[]").forEach((entry) => {
@@ -302,11 +302,11 @@
     const clear = row.querySelector(".clear-source");
 
     row.addEventListener("focusin", () => this.setCurrentRow(row));
-    new Picker(input, row.querySelector(".picker-list"), {
+    this.pickers.push(new Picker(input, row.querySelector(".picker-list"), {
       options: (query) => this.optionsFor(row, query),
       choose: (option) => this.choose(row, option),
       restore: () => this.renderRow(row),
-    });
+    }));
     clear.addEventListener("click", () => {
       if (key === "items") {
         this.draft.setItemsPath("");
@@ -890,6 +890,12 @@
     this.updateRequiredNotice(preview.missing);
     this.renderElementList();
     this.rows.forEach((row) => this.renderSourceNote(row));
+    // An open list shows the new mapped marks.
+    this.pickers.forEach(function (picker) {
+      if (picker.isOpen()) {
+        picker.refresh();
+      }
+    });
 
     const holder = document.getElementById("preview-order");
     holder.replaceChildren();
@@ -1047,6 +1053,15 @@
     }
   };
 
+  // Builds the list again for the same text, keeping the marked option.
+  Picker.prototype.refresh = function () {
+    const kept = this.active;
+    this.open();
+    if (kept >= 0 && kept < this.options.length) {
+      this.highlight(kept);
+    }
+  };
+
   Picker.prototype.move = function (step) {
     if (!this.isOpen()) {
       this.open();
@@ -1054,11 +1069,18 @@
     if (this.options.length === 0) {
       return;
     }
-    this.active = this.active < 0 && step < 0
-      ? this.options.length - 1
-      : (this.active + step + this.options.length) % this.options.length;
-    this.list.querySelectorAll(".picker-option").forEach((item, index) => {
-      const chosen = index === this.active;
+    if (this.active < 0 && step < 0) {
+      this.highlight(this.options.length - 1);
+    } else {
+      this.highlight((this.active + step + this.options.length) % this.options.length);
+    }
+  };
+
+  // Marks option `index` as the active one, for the keyboard and for assistive technology.
+  Picker.prototype.highlight = function (index) {
+    this.active = index;
+    this.list.querySelectorAll(".picker-option").forEach((item, position) => {
+      const chosen = position === this.active;
       item.setAttribute("aria-selected", chosen ? "true" : "false");
       item.classList.toggle("active", chosen);
       if (chosen) {

@@ -124,7 +124,6 @@
     }
     return out.join("");
   }
-  window.postsaleSetup = { prettyJson: prettyJson };
 
   // ----- Security checks -----
 

@@ -355,7 +355,7 @@ fn items_row() -> Markup {
                 p.hint { "The array with one entry per order line." }
             }
             div.field-source {
-                (picker("pick-items", "items"))
+                (picker("pick-items", "items", "the lines array"))
             }
             p.field-error #error-items role="alert" hidden {}
         }
@@ -378,7 +378,7 @@ fn field_row(def: &FieldDef) -> Markup {
                 code.field-key { (def.name) }
             }
             div.field-source {
-                (picker(&pick_id, &slug))
+                (picker(&pick_id, &slug, def.label))
                 details.conversions {
                     summary { "Conversions" span.conversion-count {} }
                     (conversions(def, &slug))
@@ -391,7 +391,7 @@ fn field_row(def: &FieldDef) -> Markup {
 
 /// Renders the element picker: a combobox that filters the sample's elements as the user
 /// types, with the list that `mapping.js` fills.
-fn picker(id: &str, slug: &str) -> Markup {
+fn picker(id: &str, slug: &str, label: &str) -> Markup {
     let list_id = format!("list-{slug}");
     let note_id = format!("source-{slug}");
     html! {
@@ -402,7 +402,9 @@ fn picker(id: &str, slug: &str) -> Markup {
                 placeholder="Type to search the request's elements";
             ul.picker-list #(list_id) role="listbox" hidden {}
             p.source-note #(note_id) { "Not mapped." }
-            button.clear-source type="button" hidden { "Clear" }
+            button.clear-source type="button" hidden aria-label=(format!("Clear {label}")) {
+                "Clear"
+            }
         }
     }
 }

@@ -55,17 +55,11 @@ async fn map_page_flags_new_fields(server: TestServer, mut browser: Browser) {
         .unwrap();
     let notice = browser
         .wait_for_text("#new-elements-notice", "$.gift_wrap_message")
-        .await
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(notice.starts_with("1 new field"), "{notice}");
     let flagged = browser
         .wait_for_text("#element-list li.is-new", "$.gift_wrap_message")
-        .await
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(flagged.contains("New field"), "{flagged}");
     assert!(flagged.contains("Not mapped"), "{flagged}");
     browser.screenshot("new-field-flagged").await;

@@ -8,8 +8,7 @@ use crate::harness::Browser;
 async fn browser_reads_health_check(server: TestServer, mut browser: Browser) {
     browser.goto(&server.url("/healthz")).await.unwrap();
 
-    let body = browser.wait_for_text("body", "status").await;
-    let text = body.text().await.unwrap();
+    let text = browser.wait_for_text("body", "status").await;
     assert!(text.contains(r#""status":"ok""#), "the page shows {text:?}");
     let shot = browser.screenshot("health-check").await;
     let size = std::fs::metadata(&shot).expect("the screenshot file").len();

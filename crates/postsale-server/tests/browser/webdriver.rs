@@ -304,13 +304,16 @@ impl Session {
         .await
     }
 
-    /// Waits until the text of the element matching `selector` contains `expected`.
-    pub async fn wait_for_text(&self, selector: &str, expected: &str) -> Element {
+    /// Waits until the text of an element matching `selector` contains `expected`, and
+    /// returns that text. It returns the text rather than the element because pages re-render
+    /// lists, which leaves an element reference stale.
+    pub async fn wait_for_text(&self, selector: &str, expected: &str) -> String {
         let what = format!("{selector:?} to contain the text {expected:?}");
         self.wait(&what, DEFAULT_WAIT, || async {
             for element in self.find_all(selector).await? {
-                if element.text().await?.contains(expected) {
-                    return Ok(Some(element));
+                let text = element.text().await?;
+                if text.contains(expected) {
+                    return Ok(Some(text));
                 }
             }
             Ok(None)
