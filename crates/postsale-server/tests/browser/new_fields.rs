@@ -1,5 +1,6 @@
 //! The store's Map page flags elements that arrived in requests after the map was saved and
-//! that the map does not read, and stops flagging one once it is mapped.
+//! that the map does not read, and stops flagging one once it is mapped. A conversion set on
+//! the field shows in the preview and is saved with the map.
 
 use serde_json::{Value, json};
 
@@ -86,6 +87,31 @@ async fn map_page_flags_new_fields(server: TestServer, mut browser: Browser) {
     browser
         .wait_for_text("#preview-order", "Happy birthday")
         .await;
+
+    // A conversion typed into the field's settings reaches the preview and the saved map.
+    browser
+        .find(".field-row[data-field=\"notes.gift_message\"] details.conversions summary")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for("#conv-notes-gift_message-value_map")
+        .await
+        .send_keys("Happy birthday = Happy birthday, Ann")
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#preview-order", "Happy birthday, Ann")
+        .await;
+    browser
+        .wait_for_text(
+            ".field-row[data-field=\"notes.gift_message\"] .conversion-count",
+            "(1 set)",
+        )
+        .await;
+    browser.screenshot("conversion-set").await;
     browser
         .find("#save-map")
         .await
@@ -109,6 +135,24 @@ async fn map_page_flags_new_fields(server: TestServer, mut browser: Browser) {
     );
     browser.screenshot("new-field-mapped").await;
     browser.assert_no_script_errors().await;
+
+    let saved: Value = server
+        .get(
+            &format!("/api/v1/stores/{store_id}/map"),
+            Some(&merchant.api_key),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        saved["map"]["fields"]["notes.gift_message"],
+        json!({
+            "path": "$.gift_wrap_message",
+            "value_map": {"Happy birthday": "Happy birthday, Ann"}
+        }),
+        "{saved}"
+    );
 }
 
 async fn deliver(server: &TestServer, url: &str, body: &Value) {
