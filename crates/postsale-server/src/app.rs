@@ -1,22 +1,26 @@
 //! The application: shared state, the router, and the serve loop with graceful shutdown.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::future::RouteFuture;
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use postsale_store::Database;
 use postsale_store::ingest::Ingest;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tower::Service;
 
-use crate::config::{IngressConfig, ServeConfig};
+use crate::config::{HttpConfig, IngressConfig, ServeConfig};
 use crate::http::ApiError;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
@@ -44,6 +48,7 @@ struct Inner {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub ingress: IngressConfig,
+    pub http: HttpConfig,
     /// Base URL of webhook URLs, without a trailing slash.
     pub public_url: String,
     pub sealing_key: SealingKey,
@@ -54,6 +59,7 @@ impl Settings {
     pub fn for_tests(public_url: &str) -> Settings {
         Settings {
             ingress: IngressConfig::default(),
+            http: HttpConfig::default(),
             public_url: public_url.trim_end_matches('/').to_owned(),
             sealing_key: SealingKey::from_bytes(&[42; 32]),
         }
@@ -121,9 +127,11 @@ impl AppState {
     }
 }
 
-/// Builds the router with every route and the request span around each.
+/// Builds the router with every route and the request span around each. Error responses
+/// that the routing itself produces, such as 405 with its `Allow` header, are turned into
+/// problem details by a layer around the whole router, where that header is already set.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -135,21 +143,112 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(crate::web::security_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            crate::http::timeout::limit_body_time,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             crate::http::span::trace_request,
         ))
-        .with_state(state)
+        .with_state(state);
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn(
+            crate::http::problem::problem_for_plain_errors,
+        ))
 }
 
-/// Serves on `listener` until `shutdown` completes, then lets requests in flight finish.
+/// Serves HTTP/1.1 on `listener` until `shutdown` completes, then stops accepting, lets
+/// requests in flight finish and closes idle connections.
+///
+/// Each connection gets the header read timeout of the settings: a client that has not sent
+/// a request's whole header block within it is disconnected, so slow or idle connections
+/// cannot pile up. The body read timeout is applied per request by the router.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(state.settings().http.header_read_timeout);
+    let app = router(state);
+    let (closing_sender, closing) = tokio::sync::watch::channel(false);
+    // Each connection task holds a receiver; when all are dropped, every connection is done.
+    let (connections_done, connection_guard) = tokio::sync::watch::channel(());
+
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Errors such as EMFILE pass once connections close; wait instead of spinning.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = ConnectionService {
+            app: app.clone(),
+            peer,
+        };
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let mut closing = closing.clone();
+        let guard = connection_guard.clone();
+        tokio::spawn(async move {
+            tokio::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    log_connection_end(peer, result);
+                    drop(guard);
+                    return;
+                }
+                _ = closing.wait_for(|raised| *raised) => connection.as_mut().graceful_shutdown(),
+            }
+            log_connection_end(peer, connection.await);
+            drop(guard);
+        });
+    }
+
+    drop(listener);
+    let _ = closing_sender.send(true);
+    drop(connection_guard);
+    connections_done.closed().await;
+    Ok(())
+}
+
+/// The router as a hyper service for one connection. It adds the peer address that the
+/// `ConnectInfo` extractor reads.
+#[derive(Clone, Debug)]
+struct ConnectionService {
+    app: Router,
+    peer: SocketAddr,
+}
+
+impl hyper::service::Service<axum::http::Request<hyper::body::Incoming>> for ConnectionService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = RouteFuture<Infallible>;
+
+    fn call(&self, mut request: axum::http::Request<hyper::body::Incoming>) -> Self::Future {
+        request.extensions_mut().insert(ConnectInfo(self.peer));
+        self.app.clone().call(request)
+    }
+}
+
+/// Logs why a connection ended when it was not a normal close; a header read timeout is one
+/// of these causes.
+fn log_connection_end(peer: SocketAddr, result: Result<(), hyper::Error>) {
+    if let Err(error) = result {
+        if error.is_timeout() {
+            tracing::info!(client.address = %peer.ip(), "connection closed: headers not received in time");
+        } else {
+            tracing::debug!(client.address = %peer.ip(), %error, "connection ended with an error");
+        }
+    }
 }
 
 /// Runs `postsale serve`: opens and migrates the database, binds, and serves until SIGINT or
@@ -174,6 +273,7 @@ pub async fn serve_from_config(config: ServeConfig) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{}", config.listen));
     let settings = Settings {
         ingress: config.ingress.clone(),
+        http: config.http.clone(),
         public_url: public_url.trim_end_matches('/').to_owned(),
         sealing_key,
     };

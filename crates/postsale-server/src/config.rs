@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
@@ -35,6 +36,9 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub ingress: IngressConfig,
 
+    #[command(flatten)]
+    pub http: HttpConfig,
+
     /// Key that encrypts webhook secrets at rest: 32 bytes as 64 hex characters or base64.
     /// Default: the file `secret.key` in `--data-dir`, created on first start. Instances that
     /// share a PostgreSQL database need the same key.
@@ -45,6 +49,50 @@ pub struct ServeConfig {
     /// such as `https://hooks.example.com`. Default: `http://` and the `--listen` address.
     #[arg(long, env = "POSTSALE_PUBLIC_URL")]
     pub public_url: Option<String>,
+}
+
+/// Time limits on reading requests, for every route.
+#[derive(Args, Clone, Debug)]
+pub struct HttpConfig {
+    /// Seconds a client has to send a request's headers. A connection that has not sent them
+    /// by then is closed without a response, and so is a kept-alive connection idle that long.
+    #[arg(
+        long,
+        env = "POSTSALE_HEADER_READ_TIMEOUT",
+        default_value = "30",
+        value_parser = parse_seconds
+    )]
+    pub header_read_timeout: Duration,
+
+    /// Seconds a client has to send a whole request body, counted from the end of its headers.
+    /// A body still arriving then gets 408 Request Timeout.
+    #[arg(
+        long,
+        env = "POSTSALE_BODY_READ_TIMEOUT",
+        default_value = "60",
+        value_parser = parse_seconds
+    )]
+    pub body_read_timeout: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Reads a positive number of seconds, such as `10` or `2.5`.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let invalid =
+        || format!("invalid number of seconds {text:?}: give a number above 0, such as 10");
+    let seconds: f64 = text.trim().parse().map_err(|_| invalid())?;
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(invalid());
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
 }
 
 /// Limits and network settings of `POST /hooks/{token}`.
@@ -85,6 +133,25 @@ impl Default for IngressConfig {
             trusted_proxies: Vec::new(),
             rate_limit_per_minute: 12_000,
             rejected_records_per_webhook: 1_000,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_parse_whole_and_fractional() {
+        assert_eq!(parse_seconds("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+    }
+
+    #[test]
+    fn seconds_reject_zero_and_text() {
+        for text in ["0", "-1", "ten", "inf", ""] {
+            let error = parse_seconds(text).unwrap_err();
+            assert!(error.contains("give a number above 0"), "{text}: {error}");
         }
     }
 }

@@ -21,7 +21,8 @@ use time::OffsetDateTime;
 
 use crate::app::AppState;
 use crate::http::ApiError;
-use crate::http::problem::error_chain;
+use crate::http::problem::{BareResponse, error_chain};
+use crate::http::timeout::body_timeout_error;
 
 /// The facts ingress has about a request before it keeps or rejects it.
 struct Received {
@@ -58,7 +59,9 @@ pub async fn receive(
         Ok(Some(target)) => target,
         Ok(None) => {
             state.metrics().observe_webhook("unknown_token");
-            return StatusCode::NOT_FOUND.into_response();
+            let mut response = StatusCode::NOT_FOUND.into_response();
+            response.extensions_mut().insert(BareResponse);
+            return response;
         }
         Err(error) => return unavailable(&state, &error),
     };
@@ -202,6 +205,18 @@ async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Bytes,
         return Err(too_large(size));
     }
     axum::body::to_bytes(body, max).await.map_err(|error| {
+        if let Some(timeout) = body_timeout_error(&error) {
+            return Rejected {
+                status: StatusCode::REQUEST_TIMEOUT,
+                reason: "body_timeout",
+                diagnosis: format!(
+                    "{timeout}: send the whole body without pausing; the request was not kept"
+                ),
+                body_size: 0,
+                body_sha256: String::new(),
+                www_authenticate: None,
+            };
+        }
         let source = error_chain(&error);
         if source.contains("length limit exceeded") {
             too_large(max + 1)

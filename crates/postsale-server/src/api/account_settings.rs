@@ -2,17 +2,15 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use postsale_store::accounts;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::api::address::validated_address;
-use crate::api::stores::json_error;
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::{ApiCaller, ApiError, JsonBody};
 
 /// The account's default Ship From address. New shipments use it unless their store is set to
 /// ship from the store address.
@@ -47,9 +45,8 @@ pub async fn get_ship_from(
 pub async fn put_ship_from(
     State(state): State<AppState>,
     caller: ApiCaller,
-    body: Result<Json<ShipFrom>, JsonRejection>,
+    JsonBody(input): JsonBody<ShipFrom>,
 ) -> Result<Json<ShipFrom>, ApiError> {
-    let Json(input) = body.map_err(json_error)?;
     let address = input.address.as_ref().map(validated_address).transpose()?;
 
     let account = caller.account.id;

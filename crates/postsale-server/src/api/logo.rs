@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
@@ -18,7 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::timeout::body_timeout_error;
+use crate::http::{ApiCaller, ApiError, Path};
 
 /// How long a browser may reuse a served logo before asking again with `If-None-Match`.
 const CACHE_CONTROL: &str = "private, max-age=300";
@@ -256,6 +257,9 @@ fn logo_error(store: StoreId, error: &LogoError) -> ApiError {
 }
 
 fn body_error(rejection: BytesRejection) -> ApiError {
+    if let Some(timeout) = body_timeout_error(&rejection) {
+        return timeout.problem();
+    }
     let status = rejection.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         let limit = LogoLimits::default().max_input_bytes;

@@ -7,7 +7,8 @@ pub mod preview;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use postsale_core::mapping::catalogue::OrderField;
 use postsale_core::mapping::{FieldKey, Map, MapError};
@@ -20,8 +21,9 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
+use crate::http::json::bytes_rejection_error;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::{ApiCaller, ApiError, Path};
 
 /// The fields a webhook cannot import without, as the mapping screen states them.
 const IMPORT_FIELDS: [FieldKey; 2] = [
@@ -102,8 +104,9 @@ pub async fn put_map(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<SavedMapOut>, ApiError> {
+    let body = body.map_err(|rejection| bytes_rejection_error(&rejection, "the map document"))?;
     let store = load_store(&state, &caller, id).await?;
     let map = Map::from_json(&body).map_err(map_error)?;
 

@@ -2,7 +2,7 @@
 //! `/requests/{id}/replay`, `/stores/{id}/replay`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use postsale_core::order::Order;
 use postsale_core::{AccountId, OrderId, OrderStatus, RequestId, StoreId};
 use postsale_store::orders::{self, OrderFilter, OrderSort, StoredOrder};
@@ -16,10 +16,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::requests::{RequestOut, request_out};
 use crate::api::shipments::{ShipmentOut, shipment_out};
-use crate::api::stores::json_error;
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::{ApiCaller, ApiError, JsonBody, Path};
 use crate::worker::{self, Outcome};
 
 const DEFAULT_PAGE: i64 = 50;
@@ -236,9 +235,8 @@ pub async fn set_order_status(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    body: Result<Json<StatusIn>, axum::extract::rejection::JsonRejection>,
+    JsonBody(input): JsonBody<StatusIn>,
 ) -> Result<Json<OrderSummary>, ApiError> {
-    let Json(input) = body.map_err(json_error)?;
     let order = orders::get(state.db(), caller.account.id, OrderId(id))
         .await?
         .ok_or_else(|| ApiError::not_found("order", id))?;
@@ -286,9 +284,8 @@ pub async fn replay_store(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    body: Result<Json<ReplayIn>, axum::extract::rejection::JsonRejection>,
+    JsonBody(input): JsonBody<ReplayIn>,
 ) -> Result<Json<ReplayReport>, ApiError> {
-    let Json(input) = body.map_err(json_error)?;
     let store_id = StoreId(id);
     if stores::get(state.db(), caller.account.id, store_id)
         .await?

@@ -1,7 +1,7 @@
 //! Kept requests: `/api/v1/stores/{id}/requests`, `/requests/{id}`, `/requests/{id}/body`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use postsale_core::{RequestId, StoreId};
@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::{ApiCaller, ApiError, Path};
 
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;

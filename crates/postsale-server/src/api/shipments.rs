@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use postsale_core::mapping::codes::{self, CARRIERS, PACKAGES, SERVICES};
 use postsale_core::{AccountId, OrderId, OrderStatus, ShipmentId};
@@ -18,10 +18,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::api::stores::json_error;
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::{ApiCaller, ApiError, JsonBody, Path};
 
 const WEIGHT_UNITS: [&str; 4] = ["g", "kg", "oz", "lb"];
 const LENGTH_UNITS: [&str; 2] = ["cm", "in"];
@@ -89,9 +88,8 @@ pub async fn create_shipment(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    body: Result<Json<ShipmentIn>, axum::extract::rejection::JsonRejection>,
+    JsonBody(input): JsonBody<ShipmentIn>,
 ) -> Result<(StatusCode, Json<ShipmentOut>), ApiError> {
-    let Json(input) = body.map_err(json_error)?;
     let order = load_order(&state, caller.account.id, OrderId(id)).await?;
     let (shipment, order_status) = record(&state, caller.account.id, &order, input).await?;
     Ok((

@@ -1,7 +1,7 @@
 //! Stores and their webhook: `/api/v1/stores`, `/stores/{id}`, `/stores/{id}/webhook`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use postsale_core::verify::SecurityConfig;
 use postsale_core::{OrderStatus, StoreId, WebhookState};
@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::{ApiCaller, ApiError, JsonBody, Path, SensitiveJson};
 
 /// The grace period of an old webhook URL after it is regenerated, unless the request says.
 const DEFAULT_GRACE_HOURS: u32 = 24;
@@ -144,9 +144,8 @@ pub struct RegenerateIn {
 pub async fn create_store(
     State(state): State<AppState>,
     caller: ApiCaller,
-    body: Result<Json<StoreIn>, axum::extract::rejection::JsonRejection>,
+    SensitiveJson(input): SensitiveJson<StoreIn>,
 ) -> Result<(StatusCode, Json<StoreOut>), ApiError> {
-    let Json(input) = body.map_err(json_error)?;
     if !caller.account.plan.allows_webhooks() {
         return Err(ApiError::new(
             StatusCode::PAYMENT_REQUIRED,
@@ -222,9 +221,8 @@ pub async fn update_store(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    body: Result<Json<StorePatchIn>, axum::extract::rejection::JsonRejection>,
+    JsonBody(input): JsonBody<StorePatchIn>,
 ) -> Result<Json<StoreOut>, ApiError> {
-    let Json(input) = body.map_err(json_error)?;
     let patch = StorePatch {
         name: input.name.as_deref().map(valid_name).transpose()?,
         address: match input.address {
@@ -286,9 +284,8 @@ pub async fn update_webhook(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    body: Result<Json<WebhookPatchIn>, axum::extract::rejection::JsonRejection>,
+    SensitiveJson(input): SensitiveJson<WebhookPatchIn>,
 ) -> Result<Json<WebhookOut>, ApiError> {
-    let Json(input) = body.map_err(json_error)?;
     let security = match input.security {
         Some(mut security) => {
             let stored = load_webhook(&state, &caller, StoreId(id)).await?;
@@ -325,10 +322,10 @@ pub async fn regenerate_url(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    body: Option<Json<RegenerateIn>>,
+    body: Option<JsonBody<RegenerateIn>>,
 ) -> Result<Json<WebhookOut>, ApiError> {
     let grace_hours = body
-        .and_then(|Json(input)| input.grace_hours)
+        .and_then(|JsonBody(input)| input.grace_hours)
         .unwrap_or(DEFAULT_GRACE_HOURS);
     if grace_hours > MAX_GRACE_HOURS {
         return Err(ApiError::unprocessable(format!(
@@ -506,14 +503,6 @@ fn valid_rate_limit(limit: Option<i64>) -> Result<Option<i64>, ApiError> {
         ))),
         other => Ok(other),
     }
-}
-
-/// Turns a JSON body that does not parse into a 422 (or 400, 415) that names the problem.
-pub fn json_error(rejection: axum::extract::rejection::JsonRejection) -> ApiError {
-    ApiError::new(
-        rejection.status(),
-        format!("invalid JSON body: {}", rejection.body_text()),
-    )
 }
 
 /// Deserialises a member that may be absent (`None`), `null` (`Some(None)`) or a value.

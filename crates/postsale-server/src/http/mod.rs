@@ -1,9 +1,15 @@
-//! HTTP plumbing shared by every route: errors as problem details, API-key authentication and
-//! the per-request span.
+//! HTTP plumbing shared by every route: errors as problem details, API-key authentication,
+//! JSON bodies and path parameters read with problem details on failure, the body read
+//! timeout and the per-request span.
 
 pub mod auth;
+pub mod json;
+pub mod path;
 pub mod problem;
 pub mod span;
+pub mod timeout;
 
 pub use auth::ApiCaller;
+pub use json::{JsonBody, SensitiveJson};
+pub use path::Path;
 pub use problem::ApiError;

@@ -1,6 +1,8 @@
 //! The one error type of the HTTP layer, sent as RFC 9457 problem details.
 
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use postsale_store::StoreError;
 use serde::Serialize;
@@ -155,4 +157,68 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+/// A marker on a response that must go out exactly as it is, such as the bare 404 for an
+/// unknown webhook token, which tells a prober nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct BareResponse;
+
+/// The longest plain-text error body that is copied into a problem's `detail`.
+const MAX_PLAIN_DETAIL_BYTES: usize = 1024;
+
+/// Middleware that turns error responses without a body or with a plain-text body, such as
+/// the router's 405 Method Not Allowed, into problem details, keeping their headers (`Allow`
+/// among them). Responses marked [`BareResponse`] pass unchanged.
+pub async fn problem_for_plain_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+
+    let status = response.status();
+    let is_error = status.is_client_error() || status.is_server_error();
+    // Only bodiless and plain-text errors are axum's own; problem details and the web UI's
+    // HTML error pages pass as they are.
+    let is_plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|value| value.as_bytes().starts_with(b"text/plain"));
+    if !is_error || !is_plain || response.extensions().get::<BareResponse>().is_some() {
+        return response;
+    }
+
+    let (parts, body) = response.into_parts();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = parts
+                .headers
+                .get(header::ALLOW)
+                .and_then(|value| value.to_str().ok())
+                .filter(|allowed| !allowed.is_empty())
+                .unwrap_or("another method");
+            format!("method {method} is not allowed on {path}: use {allowed}")
+        }
+        StatusCode::NOT_FOUND => {
+            format!("no route for {path}: see /api/openapi.json for the routes")
+        }
+        _ => {
+            let text = axum::body::to_bytes(body, MAX_PLAIN_DETAIL_BYTES)
+                .await
+                .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+                .unwrap_or_default();
+            if text.is_empty() {
+                format!("{method} {path} failed with status {status}")
+            } else {
+                format!("{method} {path} failed: {text}")
+            }
+        }
+    };
+
+    let mut problem = ApiError::new(status, detail).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            problem.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    problem
 }

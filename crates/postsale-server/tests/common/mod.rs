@@ -172,3 +172,31 @@ macro_rules! http_tests {
         )*
     };
 }
+
+/// Like `http_tests!`, with the server's settings changed by `$adjust`, a
+/// `fn(&mut postsale_server::app::Settings)` declared beside the tests.
+#[macro_export]
+macro_rules! http_tests_with {
+    ($adjust:ident; $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let test_db = postsale_store::testing::TestDatabase::sqlite().await;
+                    let server = $crate::common::TestServer::start_with(test_db, super::$adjust).await;
+                    super::$name(server).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(test_db) = postsale_store::testing::TestDatabase::postgres().await
+                    else {
+                        return;
+                    };
+                    let server = $crate::common::TestServer::start_with(test_db, super::$adjust).await;
+                    super::$name(server).await;
+                }
+            }
+        )*
+    };
+}

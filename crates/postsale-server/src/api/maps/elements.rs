@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use postsale_core::ingress::decode_body;
 use postsale_core::mapping::{ApplyContext, Element, JsonKind, discover_elements, preview};
 use postsale_core::{AccountId, RequestId};
@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::current_map;
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::{ApiCaller, ApiError, Path};
 
 /// The elements of a request's JSON body.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,7 +1,6 @@
 //! Ready maps for known channels: `/api/v1/presets`, `/presets/{name}`.
 
 use axum::Json;
-use axum::extract::Path;
 use axum::http::StatusCode;
 use postsale_core::mapping::presets;
 use serde::Serialize;
@@ -9,7 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::{ApiCaller, ApiError, Path};
 
 /// A preset as listed.
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,8 +2,7 @@
 //! `/stores/{id}/map/suggest`.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use postsale_core::mapping::presets::{self, PresetMatch};
 use postsale_core::mapping::{
     ApplyContext, ErrorCode, FieldError, FieldWarning, Map, Preview, suggest_map,
@@ -15,10 +14,9 @@ use utoipa::ToSchema;
 
 use super::elements::sample_body;
 use super::{current_map, load_store, map_error, missing_fields};
-use crate::api::stores::json_error;
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::{ApiCaller, ApiError, JsonBody, Path};
 
 /// A preview request: a map (default: the store's current map) and the sample to apply it to,
 /// a kept request or a body given here. Give exactly one of `request_id` and `body`.
@@ -158,9 +156,8 @@ pub async fn preview_map(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    input: Result<Json<PreviewIn>, JsonRejection>,
+    JsonBody(input): JsonBody<PreviewIn>,
 ) -> Result<Json<PreviewOut>, ApiError> {
-    let Json(input) = input.map_err(json_error)?;
     let store = load_store(&state, &caller, id).await?;
     let body = sample(&state, &caller, input.request_id, input.body).await?;
     let (map_version, map) = match input.map {
@@ -190,9 +187,8 @@ pub async fn suggest(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    input: Result<Json<SuggestIn>, JsonRejection>,
+    JsonBody(input): JsonBody<SuggestIn>,
 ) -> Result<Json<SuggestOut>, ApiError> {
-    let Json(input) = input.map_err(json_error)?;
     load_store(&state, &caller, id).await?;
     let body = sample(&state, &caller, input.request_id, input.body).await?;
 

@@ -1,0 +1,358 @@
+//! JSON request bodies whose every failure is problem details. A missing or wrong
+//! `Content-Type` gets 415, a body too large 413, a body too slow 408, a syntax error 400, and
+//! a value of the wrong shape 422, naming the member by its path.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, OptionalFromRequest, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use postsale_core::verify::{BasicAuthConfig, HeaderValueConfig, HmacConfig, IpAllowList};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_path_to_error::Segment;
+
+use crate::http::ApiError;
+use crate::http::problem::error_chain;
+use crate::http::timeout::body_timeout_error;
+
+/// The largest JSON body the API reads, in bytes.
+pub const MAX_JSON_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// A JSON request body. A value of the wrong shape gets 422 with serde's message, which
+/// names the member and the value found.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+/// A JSON request body that may carry secrets, such as a webhook's security settings. A value
+/// of the wrong shape gets 422 naming the member and the expected shape, but never the value
+/// that was sent, so a secret in the wrong place is not echoed back.
+#[derive(Debug)]
+pub struct SensitiveJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        require_json_content_type(request.headers())?;
+        let bytes = read_body(request).await?;
+        parse(&bytes, Echo::Values).map(JsonBody)
+    }
+}
+
+/// An absent body (no bytes at all) is `None`; any other body is read as for `JsonBody`.
+impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Option<Self>, ApiError> {
+        let headers = request.headers().clone();
+        let bytes = read_body(request).await?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        require_json_content_type(&headers)?;
+        parse(&bytes, Echo::Values).map(|value| Some(JsonBody(value)))
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for SensitiveJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        require_json_content_type(request.headers())?;
+        let bytes = read_body(request).await?;
+        parse(&bytes, Echo::ShapesOnly).map(SensitiveJson)
+    }
+}
+
+/// Whether a 422 message may quote the value that was sent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Echo {
+    Values,
+    ShapesOnly,
+}
+
+/// Accepts `application/json` and any `+json` type, ignoring parameters and case.
+fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "missing Content-Type header: send the JSON body with `Content-Type: \
+             application/json`",
+        ));
+    };
+    let text = value.to_str().unwrap_or("");
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        format!(
+            "unsupported Content-Type {:?}: send the JSON body with `Content-Type: \
+             application/json`",
+            truncate(text, 100)
+        ),
+    ))
+}
+
+async fn read_body(request: Request) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(request.into_body(), MAX_JSON_BODY_BYTES)
+        .await
+        .map_err(|error| {
+            if let Some(timeout) = body_timeout_error(&error) {
+                return timeout.problem();
+            }
+            let chain = error_chain(&error);
+            if chain.contains("length limit exceeded") {
+                return ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the JSON body is larger than the limit of {MAX_JSON_BODY_BYTES} bytes: \
+                         send a smaller document"
+                    ),
+                );
+            }
+            ApiError::bad_request(format!(
+                "the request body could not be read: {chain}; send the request again"
+            ))
+        })
+}
+
+/// Turns a failed read of a raw body (axum's `Bytes` extractor) into problem details: 408
+/// when the body read timeout passed, 413 above the size limit, 400 otherwise. `what` names
+/// the body, such as "the map document".
+pub fn bytes_rejection_error(rejection: &BytesRejection, what: &str) -> ApiError {
+    if let Some(timeout) = body_timeout_error(rejection) {
+        return timeout.problem();
+    }
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{what} is larger than the limit of {MAX_JSON_BODY_BYTES} bytes: send a smaller \
+                 one"
+            ),
+        );
+    }
+    ApiError::new(
+        rejection.status(),
+        format!(
+            "{what} could not be read: {}; send the request again",
+            rejection.body_text()
+        ),
+    )
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(value) => {
+            // Trailing characters after the document are a syntax error.
+            return match deserializer.end() {
+                Ok(()) => Ok(value),
+                Err(error) => Err(syntax_error(&error)),
+            };
+        }
+        Err(error) => error,
+    };
+
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    if !inner.is_data() {
+        return Err(syntax_error(&inner));
+    }
+    let detail = match echo {
+        Echo::Values => format!("invalid JSON body at {path}: {inner}"),
+        Echo::ShapesOnly => {
+            let document: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+            match refine_check_error(&document, &path) {
+                Some((check_path, check_error)) => {
+                    let detail = shape_only_message(&document, &check_path, &check_error);
+                    return Err(
+                        ApiError::unprocessable(detail).with_extension("field", check_path.into())
+                    );
+                }
+                None => shape_only_message(&document, &path, &inner),
+            }
+        }
+    };
+    Err(ApiError::unprocessable(detail).with_extension("field", path.into()))
+}
+
+fn syntax_error(error: &serde_json::Error) -> ApiError {
+    ApiError::bad_request(format!(
+        "invalid JSON body: {error}; send one valid JSON document"
+    ))
+}
+
+/// Finds the member that failed inside a security check. The checks are an internally tagged
+/// enum, and serde reads those from a buffer that reports no path below the check itself, so
+/// the check's members are read again as the variant's own type to find the failing member.
+fn refine_check_error(document: &Value, path: &str) -> Option<(String, serde_json::Error)> {
+    let object = value_at(document, path)?.as_object()?;
+    let kind = object.get("type")?.as_str()?;
+    let mut members = object.clone();
+    members.remove("type");
+    let members = Value::Object(members);
+    let failed = match kind {
+        "basic_auth" => probe::<BasicAuthConfig>(members),
+        "header_value" => probe::<HeaderValueConfig>(members),
+        "hmac" => probe::<HmacConfig>(members),
+        "ip_allow_list" => probe::<IpAllowList>(members),
+        _ => return None,
+    }
+    .err()?;
+
+    let inner_path = failed.path().to_string();
+    let full_path = if inner_path == "." {
+        path.to_owned()
+    } else {
+        format!("{path}.{inner_path}")
+    };
+    Some((full_path, failed.into_inner()))
+}
+
+fn probe<T: DeserializeOwned>(
+    members: Value,
+) -> Result<(), serde_path_to_error::Error<serde_json::Error>> {
+    serde_path_to_error::deserialize::<_, T>(members).map(|_| ())
+}
+
+/// Describes a deserialization error at `path` without quoting any value from `document`.
+fn shape_only_message(document: &Value, path: &str, error: &serde_json::Error) -> String {
+    // serde's messages have fixed forms; only the parts after "expected" and the names of
+    // fields come from the type, while "invalid type: string \"...\"" quotes the input.
+    let message = error.to_string();
+    let message = strip_position(&message);
+    let expected = message
+        .rsplit_once(", expected ")
+        .map(|(_, expected)| expected);
+    let found = value_at(document, path).map_or("a value", json_kind);
+
+    if message.starts_with("invalid type: ") || message.starts_with("invalid value: ") {
+        let expected = expected.unwrap_or("a different value");
+        return format!("invalid {path}: expected {expected}, found {found}");
+    }
+    if message.starts_with("unknown variant ") {
+        let expected = expected.unwrap_or("a known name");
+        return format!("invalid {path}: unknown name, expected {expected}");
+    }
+    let names_only = [
+        "missing field ",
+        "unknown field ",
+        "duplicate field ",
+        "invalid length ",
+    ];
+    if names_only.iter().any(|start| message.starts_with(start)) {
+        return format!("invalid {path}: {message}");
+    }
+    format!(
+        "invalid {path}: {found} is not accepted here; see the security settings in \
+         /api/openapi.json for the expected form"
+    )
+}
+
+/// Removes serde_json's " at line L column C" suffix.
+fn strip_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(index) => &message[..index],
+        None => message,
+    }
+}
+
+/// Finds the value at a path that serde_path_to_error printed, such as `security.checks[0]`.
+fn value_at<'v>(document: &'v Value, path: &str) -> Option<&'v Value> {
+    let mut current = document;
+    if path == "." {
+        return Some(current);
+    }
+    for segment in path_segments(path) {
+        current = match segment {
+            Segment::Seq { index } => current.get(index)?,
+            Segment::Map { key } => current.get(key.as_str())?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// Splits `a.b[2].c` into map and sequence segments.
+fn path_segments(path: &str) -> Vec<Segment> {
+    let mut segments = Vec::new();
+    for part in path.split('.') {
+        let (key, indexes) = part.split_once('[').unwrap_or((part, ""));
+        if !key.is_empty() {
+            segments.push(Segment::Map {
+                key: key.to_owned(),
+            });
+        }
+        for index in indexes.split('[') {
+            if let Ok(index) = index.trim_end_matches(']').parse() {
+                segments.push(Segment::Seq { index });
+            }
+        }
+    }
+    segments
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use postsale_core::verify::SecurityConfig;
+
+    fn sensitive_error(body: &str) -> String {
+        let error = parse::<SecurityConfig>(body.as_bytes(), Echo::ShapesOnly).unwrap_err();
+        format!("{error:?}")
+    }
+
+    #[test]
+    fn path_segments_split_maps_and_sequences() {
+        let document = serde_json::json!({"a": {"b": [1, {"c": "x"}]}});
+        assert_eq!(value_at(&document, "a.b[1].c"), Some(&Value::from("x")));
+        assert_eq!(value_at(&document, "a.b[0]"), Some(&Value::from(1)));
+        assert_eq!(value_at(&document, "."), Some(&document));
+        assert_eq!(value_at(&document, "a.z"), None);
+    }
+
+    #[test]
+    fn syntax_error_is_bad_request() {
+        let error = parse::<Value>(b"{\"a\": ", Echo::Values).unwrap_err();
+        assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn trailing_characters_are_bad_request() {
+        let error = parse::<Value>(b"{} {}", Echo::Values).unwrap_err();
+        assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn sensitive_error_hides_string_value() {
+        let secret = "whsec_do_not_echo_this_value_123";
+        let message = sensitive_error(&format!(
+            r#"{{"checks": [{{"type": "header_value", "header": "X-Key", "value": ["{secret}"]}}]}}"#
+        ));
+        assert!(!message.contains(secret), "{message}");
+        assert!(!message.contains("do_not_echo"), "{message}");
+    }
+}
