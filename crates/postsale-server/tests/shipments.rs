@@ -267,6 +267,50 @@ async fn ship_from_defaults_to_store_address(server: TestServer) {
     assert_eq!(shipment["details"]["ship_from"]["name"], "Acme Warehouse");
 }
 
+async fn ship_from_follows_store_setting(server: TestServer) {
+    let store_address = json!({"name": "Store Front", "street1": "5 Main St", "city": "Austin",
+                               "state": "TX", "postal_code": "78701", "country": "US"});
+    let (key, store_id, order_id) =
+        imported_order(&server, json!({"address": store_address})).await;
+    let account_address = json!({"name": "Acme Warehouse", "street1": "1 Dock Rd",
+                                 "city": "Dallas", "state": "TX", "postal_code": "75201",
+                                 "country": "US"});
+    let saved = server
+        .client
+        .put(server.url("/api/v1/account/ship-from"))
+        .bearer_auth(&key)
+        .json(&json!({"address": account_address}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let shipments_path = format!("/api/v1/orders/{order_id}/shipments");
+
+    let from_account = post_json(&server, &key, &shipments_path, label()).await;
+    assert_eq!(from_account.status(), 201);
+    let from_account: Value = from_account.json().await.unwrap();
+    let patched = server
+        .client
+        .patch(server.url(&format!("/api/v1/stores/{store_id}")))
+        .bearer_auth(&key)
+        .json(&json!({"ship_from_store_address": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let from_store = post_json(&server, &key, &shipments_path, label()).await;
+    assert_eq!(from_store.status(), 201);
+    let from_store: Value = from_store.json().await.unwrap();
+
+    assert_eq!(
+        from_account["details"]["ship_from"]["name"],
+        "Acme Warehouse"
+    );
+    assert_eq!(from_account["details"]["ship_from"]["city"], "Dallas");
+    assert_eq!(from_store["details"]["ship_from"]["name"], "Store Front");
+    assert_eq!(from_store["details"]["ship_from"]["city"], "Austin");
+}
+
 async fn shipments_are_isolated(server: TestServer) {
     let (key, _, order_id) = imported_order(&server, json!({})).await;
     let shipment: Value = post_json(
@@ -321,5 +365,6 @@ http_tests!(
     unknown_codes_are_rejected,
     cancelled_order_gets_no_shipment,
     ship_from_defaults_to_store_address,
+    ship_from_follows_store_setting,
     shipments_are_isolated,
 );
