@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use postsale_documents::document::{
-    Address, DocumentOrder, Fonts, Line, LogoImage, StoreHeader, render_invoice_html,
+    Address, DocumentOrder, Fonts, Line, LogoImage, Paper, StoreHeader, render_invoice_html,
     render_invoice_pdf, render_packing_slip_html, render_packing_slip_pdf,
 };
 use rust_decimal::Decimal;
@@ -126,7 +126,7 @@ fn invoice_pdf_holds_order_number_and_every_sku() {
     let order = order_from_shopify(&payload("shopify-orders-updated.json"));
     assert_eq!(order.lines.len(), 30);
 
-    let pdf = render_invoice_pdf(&order, &Fonts::embedded()).unwrap();
+    let pdf = render_invoice_pdf(&order, &Fonts::embedded(), Paper::A4).unwrap();
     let (pages, texts) = pdf_text(&pdf.bytes);
     let all = texts.concat();
 
@@ -146,7 +146,7 @@ fn long_order_continues_on_pages_with_header() {
     let order = order_from_shopify(&payload("shopify-orders-updated.json"));
     let long = many_lines(&order, 300);
 
-    let pdf = render_invoice_pdf(&long, &Fonts::embedded()).unwrap();
+    let pdf = render_invoice_pdf(&long, &Fonts::embedded(), Paper::A4).unwrap();
     let (pages, texts) = pdf_text(&pdf.bytes);
 
     assert_eq!(pages, pdf.page_count);
@@ -171,7 +171,7 @@ fn long_order_continues_on_pages_with_header() {
 fn packing_slip_pdf_has_no_prices() {
     let order = order_from_shopify(&payload("shopify-orders-updated.json"));
 
-    let pdf = render_packing_slip_pdf(&order, &Fonts::embedded()).unwrap();
+    let pdf = render_packing_slip_pdf(&order, &Fonts::embedded(), Paper::A4).unwrap();
     let (_, texts) = pdf_text(&pdf.bytes);
     let all = texts.concat();
 
@@ -185,7 +185,7 @@ fn packing_slip_pdf_has_no_prices() {
 fn cjk_without_cjk_font_is_reported() {
     let order = order_from_shopify(&payload("shopify-orders-create.json"));
 
-    let pdf = render_invoice_pdf(&order, &Fonts::embedded()).unwrap();
+    let pdf = render_invoice_pdf(&order, &Fonts::embedded(), Paper::A4).unwrap();
 
     let missing: String = pdf.missing_glyphs.iter().map(|m| m.character).collect();
     assert_eq!(missing, "測試商品");
@@ -209,11 +209,11 @@ fn fallback_font_prints_what_the_regular_font_lacks() {
     let mut order = order_from_shopify(&payload("shopify-orders-create.json"));
     order.lines[0].name = format!("Part {only_in_mono}");
 
-    let without = render_invoice_pdf(&order, &Fonts::embedded()).unwrap();
+    let without = render_invoice_pdf(&order, &Fonts::embedded(), Paper::A4).unwrap();
     let fonts = Fonts::embedded()
         .with_fallback("DejaVu Sans Mono", mono.to_vec(), 0)
         .unwrap();
-    let with = render_invoice_pdf(&order, &fonts).unwrap();
+    let with = render_invoice_pdf(&order, &fonts, Paper::A4).unwrap();
 
     assert!(
         without
@@ -233,7 +233,7 @@ fn installed_cjk_font_prints_cjk_names() {
     let fonts = Fonts::embedded().with_installed_cjk();
     let order = order_from_shopify(&payload("shopify-orders-create.json"));
 
-    let pdf = render_invoice_pdf(&order, &fonts).unwrap();
+    let pdf = render_invoice_pdf(&order, &fonts, Paper::A4).unwrap();
 
     // Without an installed CJK font the characters are reported instead; both are covered.
     if fonts.fallback_names().is_empty() {
@@ -263,8 +263,8 @@ fn logo_is_embedded_as_image() {
         bytes: png,
     });
 
-    let pdf = render_invoice_pdf(&order, &Fonts::embedded()).unwrap();
-    let html = render_invoice_html(&order);
+    let pdf = render_invoice_pdf(&order, &Fonts::embedded(), Paper::A4).unwrap();
+    let html = render_invoice_html(&order, Paper::A4);
 
     let document = lopdf::Document::load_mem(&pdf.bytes).unwrap();
     let images = document
@@ -315,8 +315,8 @@ fn hostile_order() -> DocumentOrder {
 #[test]
 fn html_escapes_every_order_value() {
     for html in [
-        render_invoice_html(&hostile_order()),
-        render_packing_slip_html(&hostile_order()),
+        render_invoice_html(&hostile_order(), Paper::A4),
+        render_packing_slip_html(&hostile_order(), Paper::A4),
     ] {
         assert!(!html.contains("<script"), "unescaped script");
         assert!(!html.contains("<img"), "unescaped or untrusted image");
@@ -330,8 +330,8 @@ fn html_escapes_every_order_value() {
 fn html_has_print_css_and_all_parts() {
     let order = order_from_shopify(&payload("shopify-orders-updated.json"));
 
-    let invoice = render_invoice_html(&order);
-    let slip = render_packing_slip_html(&order);
+    let invoice = render_invoice_html(&order, Paper::A4);
+    let slip = render_packing_slip_html(&order, Paper::A4);
 
     for html in [&invoice, &slip] {
         assert!(html.contains("@page"));
@@ -352,7 +352,7 @@ fn hostile_pdf_renders_and_stays_on_one_page() {
     order.lines[0].name = "Very long product name ".repeat(200);
     order.lines[0].sku = Some("S".repeat(500));
 
-    let pdf = render_invoice_pdf(&order, &Fonts::embedded()).unwrap();
+    let pdf = render_invoice_pdf(&order, &Fonts::embedded(), Paper::A4).unwrap();
 
     assert_eq!(pdf.page_count, 1);
     assert_eq!(pdf.missing_glyphs, []);
@@ -365,8 +365,8 @@ fn empty_order_renders_without_optional_parts() {
         ..DocumentOrder::default()
     };
 
-    let html = render_invoice_html(&order);
-    let pdf = render_invoice_pdf(&order, &Fonts::embedded()).unwrap();
+    let html = render_invoice_html(&order, Paper::A4);
+    let pdf = render_invoice_pdf(&order, &Fonts::embedded(), Paper::A4).unwrap();
 
     assert!(!html.contains("class=\"totals\""), "totals without amounts");
     assert!(!html.contains("class=\"notes\""), "notes without notes");
@@ -375,4 +375,103 @@ fn empty_order_renders_without_optional_parts() {
     let (_, texts) = pdf_text(&pdf.bytes);
     assert!(texts[0].contains("No lines."), "{}", texts[0]);
     assert!(!texts[0].contains("Subtotal"), "{}", texts[0]);
+}
+
+/// Reads the MediaBox of every page as (width, height) in points, following inheritance from
+/// the page tree.
+fn media_boxes(bytes: &[u8]) -> Vec<(f32, f32)> {
+    let document = lopdf::Document::load_mem(bytes).expect("the PDF parses");
+    let mut sizes = Vec::new();
+    for page_id in document.get_pages().into_values() {
+        let mut node = document.get_dictionary(page_id).unwrap();
+        let media_box = loop {
+            if let Ok(media_box) = node.get(b"MediaBox") {
+                break media_box.as_array().unwrap().clone();
+            }
+            let parent = node.get(b"Parent").unwrap().as_reference().unwrap();
+            node = document.get_dictionary(parent).unwrap();
+        };
+        let numbers: Vec<f32> = media_box
+            .iter()
+            .map(|number| number.as_float().unwrap())
+            .collect();
+        sizes.push((numbers[2] - numbers[0], numbers[3] - numbers[1]));
+    }
+    sizes
+}
+
+#[test]
+fn paper_sets_media_box_of_every_page() {
+    let order = order_from_shopify(&payload("shopify-orders-updated.json"));
+    let long = many_lines(&order, 120);
+
+    for (paper, expected) in [
+        (Paper::A4, (595.28, 841.89)),
+        (Paper::Letter, (612.0, 792.0)),
+    ] {
+        let pdf = render_invoice_pdf(&long, &Fonts::embedded(), paper).unwrap();
+        let sizes = media_boxes(&pdf.bytes);
+
+        assert!(sizes.len() >= 2, "{paper:?}: {} pages", sizes.len());
+        for (width, height) in sizes {
+            assert!((width - expected.0).abs() < 0.01, "{paper:?} width {width}");
+            assert!(
+                (height - expected.1).abs() < 0.01,
+                "{paper:?} height {height}"
+            );
+        }
+        let (_, texts) = pdf_text(&pdf.bytes);
+        assert!(
+            texts.concat().contains("SKU-0119"),
+            "{paper:?}: last line missing"
+        );
+    }
+}
+
+#[test]
+fn right_to_left_names_print_in_visual_order() {
+    let mut order = order_from_shopify(&payload("shopify-orders-create.json"));
+    // "Muhammad Ali" in Arabic and "David Cohen" in Hebrew.
+    let arabic = "\u{645}\u{62D}\u{645}\u{62F} \u{639}\u{644}\u{64A}";
+    let hebrew = "\u{5D3}\u{5D5}\u{5D3} \u{5DB}\u{5D4}\u{5DF}";
+    order.ship_to = Some(Address {
+        name: Some(arabic.into()),
+        city: Some("Dubai".into()),
+        ..Address::default()
+    });
+    order.bill_to = Some(Address {
+        name: Some(hebrew.into()),
+        ..Address::default()
+    });
+    order.lines.truncate(1);
+    order.lines[0].name = "Green Snowboard".into();
+
+    let pdf = render_invoice_pdf(&order, &Fonts::embedded(), Paper::A4).unwrap();
+    let (_, texts) = pdf_text(&pdf.bytes);
+    // lopdf's extraction turns the gap of a shaped space into two spaces; one is kept.
+    let all = texts
+        .concat()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+
+    // The content stream contains glyphs left to right, so text extraction reads a right-to-left
+    // name backwards; each glyph maps back to its own character through ToUnicode.
+    let arabic_visual: String = arabic.chars().rev().collect();
+    let hebrew_visual: String = hebrew.chars().rev().collect();
+    assert!(
+        all.contains(&arabic_visual),
+        "Arabic name not right to left:\n{all}"
+    );
+    assert!(
+        all.contains(&hebrew_visual),
+        "Hebrew name not right to left:\n{all}"
+    );
+    assert!(!all.contains(arabic), "Arabic name printed left to right");
+    assert!(all.contains("Green Snowboard"));
+    assert_eq!(
+        pdf.missing_glyphs,
+        [],
+        "DejaVu Sans covers Arabic and Hebrew"
+    );
 }

@@ -615,6 +615,69 @@ async fn ship_from_is_validated_and_cleared(server: TestServer) {
     assert_eq!(cleared["address"], Value::Null);
 }
 
+/// Reads the width and height, in points, of the first page's MediaBox, following inheritance
+/// from the page tree.
+fn first_page_size(bytes: &[u8]) -> (f32, f32) {
+    let document = lopdf::Document::load_mem(bytes).expect("the PDF parses");
+    let page_id = *document.get_pages().values().next().expect("a page");
+    let mut node = document.get_dictionary(page_id).unwrap();
+    let media_box = loop {
+        if let Ok(media_box) = node.get(b"MediaBox") {
+            break media_box.as_array().unwrap().clone();
+        }
+        let parent = node.get(b"Parent").unwrap().as_reference().unwrap();
+        node = document.get_dictionary(parent).unwrap();
+    };
+    let numbers: Vec<f32> = media_box
+        .iter()
+        .map(|number| number.as_float().unwrap())
+        .collect();
+    (numbers[2] - numbers[0], numbers[3] - numbers[1])
+}
+
+async fn paper_follows_store_country(server: TestServer) {
+    let (key, store_id) = store(&server, "acme").await;
+    let order_id = import_shopify_order(&server, &key, store_id).await;
+    let invoice = |query: &'static str| {
+        let path = format!("/api/v1/orders/{order_id}/invoice{query}");
+        let key = key.clone();
+        let server = &server;
+        async move { server.get(&path, Some(&key)).await }
+    };
+    let pdf_size = |response: reqwest::Response| async move {
+        assert_eq!(response.status(), 200);
+        first_page_size(&response.bytes().await.unwrap())
+    };
+
+    let without_address = pdf_size(invoice("?format=pdf").await).await;
+    let address = json!({"name": "Acme", "street1": "1 Main St", "city": "Austin",
+                         "state": "TX", "postal_code": "78701", "country": "US"});
+    let patched = server
+        .client
+        .patch(server.url(&format!("/api/v1/stores/{store_id}")))
+        .bearer_auth(&key)
+        .json(&json!({"address": address}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let us_default = pdf_size(invoice("?format=pdf").await).await;
+    let us_a4 = pdf_size(invoice("?format=pdf&paper=a4").await).await;
+    let html = invoice("?paper=letter").await.text().await.unwrap();
+    let (status, detail) = problem(invoice("?format=pdf&paper=legal").await).await;
+
+    assert_eq!(
+        without_address,
+        (595.28, 841.89),
+        "A4 without a store address"
+    );
+    assert_eq!(us_default, (612.0, 792.0), "Letter for a US store");
+    assert_eq!(us_a4, (595.28, 841.89), "paper=a4 overrides the country");
+    assert!(html.contains("@page { size: letter;"), "HTML print size");
+    assert_eq!(status, 400);
+    assert!(detail.contains("\"legal\""), "{detail}");
+}
+
 http_tests!(
     large_noise_png_is_reduced,
     gif_and_svg_get_415,
@@ -627,4 +690,5 @@ http_tests!(
     packing_slip_and_unknown_format,
     store_address_is_normalized,
     ship_from_is_validated_and_cleared,
+    paper_follows_store_country,
 );

@@ -10,32 +10,39 @@ use sha2::{Digest, Sha256};
 use super::DocumentKind;
 use super::model::{Address, DocumentOrder, Line, LogoImage};
 use super::money::format_amount;
+use super::paper::Paper;
 use crate::logo::{DetectedFormat, detect_format};
 
-/// Renders the invoice ("Invoice with Logo") as an HTML page.
-pub fn render_invoice_html(order: &DocumentOrder) -> String {
-    render_html(order, DocumentKind::Invoice)
+/// Renders the invoice ("Invoice with Logo") as an HTML page that prints on `paper`.
+pub fn render_invoice_html(order: &DocumentOrder, paper: Paper) -> String {
+    render_html(order, DocumentKind::Invoice, paper)
 }
 
-/// Renders the packing slip as an HTML page: the same header and lines, without prices.
-pub fn render_packing_slip_html(order: &DocumentOrder) -> String {
-    render_html(order, DocumentKind::PackingSlip)
+/// Renders the packing slip as an HTML page that prints on `paper`: the same header and
+/// lines, without prices.
+pub fn render_packing_slip_html(order: &DocumentOrder, paper: Paper) -> String {
+    render_html(order, DocumentKind::PackingSlip, paper)
 }
 
 /// Builds the `Content-Security-Policy` header value to serve the documents with. It allows
-/// the page's own style sheet (by its SHA-256 hash) and `data:` images, and nothing else, so
-/// no script runs even if escaping were bypassed.
+/// the page's own style sheet, for either paper size (by their SHA-256 hashes), and `data:`
+/// images, and nothing else, so no script runs even if escaping were bypassed.
 pub fn html_content_security_policy() -> String {
-    let digest = Sha256::digest(style_element_text().as_bytes());
+    let hashes: Vec<String> = [Paper::A4, Paper::Letter]
+        .into_iter()
+        .map(|paper| {
+            let digest = Sha256::digest(style_element_text(paper).as_bytes());
+            format!("'sha256-{}'", STANDARD.encode(digest))
+        })
+        .collect();
     format!(
-        "default-src 'none'; img-src data:; style-src 'sha256-{}'; base-uri 'none'; \
+        "default-src 'none'; img-src data:; style-src {}; base-uri 'none'; \
          form-action 'none'; frame-ancestors 'none'",
-        STANDARD.encode(digest)
+        hashes.join(" ")
     )
 }
 
 const STYLE: &str = "\
-@page { size: A4; margin: 14mm 12mm; }
 * { box-sizing: border-box; }
 body { font-family: 'DejaVu Sans', 'Noto Sans', 'Noto Sans CJK SC', sans-serif; font-size: 10pt;
   color: #111; margin: 0; }
@@ -69,11 +76,14 @@ table.totals tr.total th, table.totals tr.total td { font-weight: bold; border-t
 ";
 
 /// Returns the exact text inside the `<style>` element, which the policy hash covers.
-fn style_element_text() -> String {
-    format!("\n{STYLE}")
+fn style_element_text(paper: Paper) -> String {
+    format!(
+        "\n@page {{ size: {}; margin: 14mm 12mm; }}\n{STYLE}",
+        paper.name()
+    )
 }
 
-fn render_html(order: &DocumentOrder, kind: DocumentKind) -> String {
+fn render_html(order: &DocumentOrder, kind: DocumentKind, paper: Paper) -> String {
     let mut html = String::with_capacity(8 * 1024 + order.lines.len() * 256);
     let title = format!("{} {}", kind.title(), order.order_number);
 
@@ -83,7 +93,7 @@ fn render_html(order: &DocumentOrder, kind: DocumentKind) -> String {
     let _ = writeln!(
         html,
         "<style>{}</style>\n</head>\n<body>",
-        style_element_text()
+        style_element_text(paper)
     );
 
     push_header(&mut html, order, kind);
@@ -272,17 +282,22 @@ mod tests {
 
     #[test]
     fn policy_hash_matches_style_element() {
-        let html = render_invoice_html(&DocumentOrder::default());
-        let start = html.find("<style>").unwrap() + "<style>".len();
-        let end = html.find("</style>").unwrap();
-        let digest = STANDARD.encode(Sha256::digest(&html.as_bytes()[start..end]));
-
         let policy = html_content_security_policy();
 
-        assert!(
-            policy.contains(&format!("style-src 'sha256-{digest}'")),
-            "{policy}"
-        );
+        for paper in [Paper::A4, Paper::Letter] {
+            let html = render_invoice_html(&DocumentOrder::default(), paper);
+            let start = html.find("<style>").unwrap() + "<style>".len();
+            let end = html.find("</style>").unwrap();
+            let digest = STANDARD.encode(Sha256::digest(&html.as_bytes()[start..end]));
+            assert!(
+                policy.contains(&format!("'sha256-{digest}'")),
+                "{paper:?}: {policy}"
+            );
+            assert!(
+                html.contains(&format!("size: {};", paper.name())),
+                "{paper:?}"
+            );
+        }
         assert!(policy.starts_with("default-src 'none';"), "{policy}");
         assert!(!policy.contains("script-src"), "{policy}");
     }

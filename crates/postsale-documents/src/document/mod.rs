@@ -4,11 +4,13 @@
 mod html;
 mod model;
 mod money;
+mod paper;
 mod pdf;
 
 pub use html::{html_content_security_policy, render_invoice_html, render_packing_slip_html};
 pub use model::{Address, DocumentOrder, Line, LogoImage, StoreHeader, format_order_date};
 pub use money::format_amount;
+pub use paper::Paper;
 pub use pdf::{
     FontError, Fonts, KNOWN_CJK_FONT_PATHS, MissingGlyph, PdfDocument, PdfError,
     render_invoice_pdf, render_packing_slip_pdf,

@@ -6,13 +6,13 @@ mod content;
 use std::sync::OnceLock;
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use postsale_core::OrderId;
 use postsale_documents::document::{
-    DocumentOrder, Fonts, PdfDocument, PdfError, html_content_security_policy, render_invoice_html,
-    render_invoice_pdf, render_packing_slip_html, render_packing_slip_pdf,
+    DocumentOrder, Fonts, Paper, PdfDocument, PdfError, html_content_security_policy,
+    render_invoice_html, render_invoice_pdf, render_packing_slip_html, render_packing_slip_pdf,
 };
 use postsale_store::{logos, orders, stores};
 use serde::Deserialize;
@@ -20,7 +20,7 @@ use utoipa::IntoParams;
 
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError};
+use crate::http::{ApiCaller, ApiError, Path};
 
 /// The fonts of every PDF: DejaVu Sans compiled in, then the CJK fonts installed on the host.
 /// They are loaded on the first PDF, because the CJK fonts are read from disk.
@@ -32,6 +32,10 @@ static FONTS: OnceLock<Fonts> = OnceLock::new();
 pub struct DocumentQuery {
     /// `html` (default) or `pdf`.
     pub format: Option<String>,
+    /// Paper size: `a4` or `letter`. Default: `letter` when the store address is in the US,
+    /// Canada, Mexico, Puerto Rico, Chile, Colombia, Costa Rica, the Dominican Republic,
+    /// Guatemala, Panama, the Philippines, El Salvador or Venezuela, otherwise `a4`.
+    pub paper: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +65,7 @@ enum Format {
     params(("id" = i64, Path, description = "Order id"), DocumentQuery),
     responses(
         (status = 200, description = "The invoice as `text/html`, or `application/pdf`"),
-        (status = 400, description = "Unknown format", body = Problem),
+        (status = 400, description = "Unknown format or paper", body = Problem),
         (status = 404, body = Problem),
     ))]
 pub async fn get_invoice(
@@ -79,7 +83,7 @@ pub async fn get_invoice(
     params(("id" = i64, Path, description = "Order id"), DocumentQuery),
     responses(
         (status = 200, description = "The packing slip as `text/html`, or `application/pdf`"),
-        (status = 400, description = "Unknown format", body = Problem),
+        (status = 400, description = "Unknown format or paper", body = Problem),
         (status = 404, body = Problem),
     ))]
 pub async fn get_packing_slip(
@@ -100,12 +104,23 @@ async fn render(
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|error| ApiError::bad_request(error.body_text()))?;
     let format = parse_format(query.format.as_deref())?;
-    let document = load_document(state, caller, id).await?;
+    let paper = query.paper.as_deref().map(parse_paper).transpose()?;
+    let (document, store_country) = load_document(state, caller, id).await?;
+    let paper = paper.unwrap_or_else(|| Paper::for_country(store_country.as_deref()));
 
     match format {
-        Format::Html => Ok(html_response(&document, kind)),
-        Format::Pdf => pdf_response(id, document, kind).await,
+        Format::Html => Ok(html_response(&document, kind, paper)),
+        Format::Pdf => pdf_response(id, document, kind, paper).await,
     }
+}
+
+fn parse_paper(paper: &str) -> Result<Paper, ApiError> {
+    Paper::parse(paper).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "invalid paper {paper:?}: use a4 or letter, or leave it out for the usual size of \
+             the store address's country"
+        ))
+    })
 }
 
 fn parse_format(format: Option<&str>) -> Result<Format, ApiError> {
@@ -118,12 +133,13 @@ fn parse_format(format: Option<&str>) -> Result<Format, ApiError> {
     }
 }
 
-/// Reads the order, its store and the store's logo, all within the caller's account.
+/// Reads the order, its store and the store's logo, all within the caller's account. Returns
+/// the document and the country code of the store address, when it has one.
 async fn load_document(
     state: &AppState,
     caller: &ApiCaller,
     id: OrderId,
-) -> Result<DocumentOrder, ApiError> {
+) -> Result<(DocumentOrder, Option<String>), ApiError> {
     let account = caller.account.id;
     let stored = orders::get(state.db(), account, id)
         .await?
@@ -136,18 +152,20 @@ async fn load_document(
         ),
         None => (None, None),
     };
-    Ok(content::document_order(
-        &stored.order,
-        store.as_ref(),
-        logo,
-        &caller.account.name,
-    ))
+    let country = store
+        .as_ref()
+        .and_then(|store| store.address.as_deref())
+        .and_then(|address| serde_json::from_str::<serde_json::Value>(address).ok())
+        .and_then(|address| address["country"].as_str().map(str::to_owned));
+    let document =
+        content::document_order(&stored.order, store.as_ref(), logo, &caller.account.name);
+    Ok((document, country))
 }
 
-fn html_response(document: &DocumentOrder, kind: Kind) -> Response {
+fn html_response(document: &DocumentOrder, kind: Kind, paper: Paper) -> Response {
     let html = match kind {
-        Kind::Invoice => render_invoice_html(document),
-        Kind::PackingSlip => render_packing_slip_html(document),
+        Kind::Invoice => render_invoice_html(document, paper),
+        Kind::PackingSlip => render_packing_slip_html(document, paper),
     };
     let policy = HeaderValue::from_str(&html_content_security_policy())
         .expect("the content security policy is ASCII");
@@ -171,9 +189,10 @@ async fn pdf_response(
     id: OrderId,
     document: DocumentOrder,
     kind: Kind,
+    paper: Paper,
 ) -> Result<Response, ApiError> {
     let file_name = pdf_file_name(kind, &document.order_number, id);
-    let rendered = tokio::task::spawn_blocking(move || render_pdf(&document, kind))
+    let rendered = tokio::task::spawn_blocking(move || render_pdf(&document, kind, paper))
         .await
         .map_err(|error| ApiError::internal(&error))?
         .map_err(|error| ApiError::internal(&error))?;
@@ -208,11 +227,11 @@ async fn pdf_response(
     Ok((headers, rendered.bytes).into_response())
 }
 
-fn render_pdf(document: &DocumentOrder, kind: Kind) -> Result<PdfDocument, PdfError> {
+fn render_pdf(document: &DocumentOrder, kind: Kind, paper: Paper) -> Result<PdfDocument, PdfError> {
     let fonts = FONTS.get_or_init(|| Fonts::embedded().with_installed_cjk());
     match kind {
-        Kind::Invoice => render_invoice_pdf(document, fonts),
-        Kind::PackingSlip => render_packing_slip_pdf(document, fonts),
+        Kind::Invoice => render_invoice_pdf(document, fonts, paper),
+        Kind::PackingSlip => render_packing_slip_pdf(document, fonts, paper),
     }
 }
 

@@ -11,16 +11,18 @@ use krilla::paint::{Fill, FillRule};
 use krilla::surface::Surface;
 use krilla::{Document, SerializeSettings};
 
+use super::super::paper::Paper;
 use super::PdfError;
-use super::layout::{Op, PAGE_HEIGHT, PAGE_WIDTH};
+use super::layout::Op;
 use super::text::FaceSet;
 
-/// Writes the pages as a PDF file titled `title`.
+/// Writes the pages as a PDF file titled `title`, on pages of `paper`.
 pub(crate) fn draw(
     pages: &[Vec<Op>],
     faces: &FaceSet<'_>,
     logo: Option<&Image>,
     title: &str,
+    paper: Paper,
 ) -> Result<Vec<u8>, PdfError> {
     let mut document = Document::new_with(SerializeSettings::default());
     document.set_metadata(
@@ -29,7 +31,8 @@ pub(crate) fn draw(
             .creator("postsale".to_owned()),
     );
 
-    let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).expect("A4 is a valid size");
+    let (width, height) = paper.size_points();
+    let settings = PageSettings::from_wh(width, height).expect("A4 and Letter are valid sizes");
     for ops in pages {
         let mut page = document.start_page_with(settings.clone());
         let mut surface = page.surface();

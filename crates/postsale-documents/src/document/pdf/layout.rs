@@ -3,19 +3,14 @@
 
 use super::super::model::{Address, DocumentOrder, Line};
 use super::super::money::format_amount;
+use super::super::paper::Paper;
 use super::super::{DocumentKind, TotalRow, totals};
 use super::text::{FaceSet, MissingGlyph, Style};
 use super::wrap::{TextStyle, fit, shrink_to_fit, wrap, wrap_paragraphs};
 
-/// A4 in points.
-pub(crate) const PAGE_WIDTH: f32 = 595.28;
-pub(crate) const PAGE_HEIGHT: f32 = 841.89;
-
 const MARGIN: f32 = 40.0;
-const CONTENT_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN;
-const RIGHT: f32 = MARGIN + CONTENT_WIDTH;
-/// Lowest y of body content; the footer sits below it.
-const BOTTOM: f32 = PAGE_HEIGHT - MARGIN - 18.0;
+/// Room between the lowest body content and the page margin, for the footer.
+const FOOTER_ROOM: f32 = 18.0;
 const CELL_PADDING: f32 = 4.0;
 const LOGO_MAX: (f32, f32) = (160.0, 60.0);
 const NOTE_MAX_LINES: usize = 60;
@@ -91,11 +86,13 @@ pub(crate) fn lay_out(
     order: &DocumentOrder,
     kind: DocumentKind,
     logo_size: Option<(u32, u32)>,
+    paper: Paper,
 ) -> Laid {
     let mut layout = Layout {
         faces,
         order,
         kind,
+        paper,
         pages: vec![Vec::new()],
         page: 0,
         y: MARGIN,
@@ -121,6 +118,7 @@ struct Layout<'a, 'f> {
     faces: &'a FaceSet<'f>,
     order: &'a DocumentOrder,
     kind: DocumentKind,
+    paper: Paper,
     pages: Vec<Vec<Op>>,
     /// Index of the page that operations go to.
     page: usize,
@@ -130,8 +128,26 @@ struct Layout<'a, 'f> {
 }
 
 impl Layout<'_, '_> {
+    fn page_height(&self) -> f32 {
+        self.paper.size_points().1
+    }
+
+    fn content_width(&self) -> f32 {
+        self.paper.size_points().0 - 2.0 * MARGIN
+    }
+
+    /// Returns the x of the right margin.
+    fn right(&self) -> f32 {
+        MARGIN + self.content_width()
+    }
+
+    /// Returns the lowest y of body content. The footer sits below it.
+    fn bottom(&self) -> f32 {
+        self.page_height() - MARGIN - FOOTER_ROOM
+    }
+
     fn header(&mut self, logo_size: Option<(u32, u32)>) {
-        let left_width = CONTENT_WIDTH * 0.55;
+        let left_width = self.content_width() * 0.55;
         let mut left = MARGIN;
 
         if let Some((width, height)) = logo_size {
@@ -157,14 +173,21 @@ impl Layout<'_, '_> {
             left = self.text_lines(MARGIN, left, &lines, BODY, "store address");
         }
 
-        let right_width = CONTENT_WIDTH - left_width - 16.0;
-        let mut right = self.text_right(RIGHT, MARGIN, self.kind.title(), TITLE, 0, "title");
+        let right_width = self.content_width() - left_width - 16.0;
+        let mut right = self.text_right(self.right(), MARGIN, self.kind.title(), TITLE, 0, "title");
         let number = format!("Order {}", self.order.order_number);
         let number = fit(self.faces, &number, BODY_BOLD, right_width);
-        right = self.text_right(RIGHT, right + 4.0, &number, BODY_BOLD, 0, "order number");
+        right = self.text_right(
+            self.right(),
+            right + 4.0,
+            &number,
+            BODY_BOLD,
+            0,
+            "order number",
+        );
         if let Some(date) = &self.order.order_date {
             let date = fit(self.faces, &format!("Date {date}"), BODY, right_width);
-            right = self.text_right(RIGHT, right, &date, BODY, 0, "order date");
+            right = self.text_right(self.right(), right, &date, BODY, 0, "order date");
         }
 
         self.y = left.max(right) + 18.0;
@@ -172,7 +195,7 @@ impl Layout<'_, '_> {
 
     fn addresses(&mut self) {
         let gap = 20.0;
-        let width = (CONTENT_WIDTH - gap) / 2.0;
+        let width = (self.content_width() - gap) / 2.0;
         let blocks = match self.kind {
             DocumentKind::Invoice => [
                 ("BILL TO", &self.order.bill_to),
@@ -213,7 +236,7 @@ impl Layout<'_, '_> {
         };
         match self.kind {
             DocumentKind::Invoice => {
-                let name = CONTENT_WIDTH - 105.0 - 40.0 - 80.0 - 85.0;
+                let name = self.content_width() - 105.0 - 40.0 - 80.0 - 85.0;
                 vec![
                     column("SKU", 105.0, false),
                     column("Item", name, false),
@@ -224,7 +247,7 @@ impl Layout<'_, '_> {
             }
             DocumentKind::PackingSlip => vec![
                 column("SKU", 140.0, false),
-                column("Item", CONTENT_WIDTH - 140.0 - 55.0, false),
+                column("Item", self.content_width() - 140.0 - 55.0, false),
                 column("Qty", 55.0, true),
             ],
         }
@@ -268,14 +291,14 @@ impl Layout<'_, '_> {
         self.push(Op::Rect {
             x: MARGIN,
             y: self.y,
-            width: CONTENT_WIDTH,
+            width: self.content_width(),
             height,
             gray: 228,
         });
         self.push(Op::Rect {
             x: MARGIN,
             y: self.y + height - 0.6,
-            width: CONTENT_WIDTH,
+            width: self.content_width(),
             height: 0.6,
             gray: 120,
         });
@@ -358,7 +381,7 @@ impl Layout<'_, '_> {
         self.push(Op::Rect {
             x: MARGIN,
             y: self.y - 0.4,
-            width: CONTENT_WIDTH,
+            width: self.content_width(),
             height: 0.4,
             gray: 200,
         });
@@ -372,7 +395,7 @@ impl Layout<'_, '_> {
         self.ensure(rows.len() as f32 * row_height + 8.0);
 
         let amount_width = 120.0;
-        let label_right = RIGHT - amount_width - 12.0;
+        let label_right = self.right() - amount_width - 12.0;
         self.y += 6.0;
         for row in rows {
             let style = if row.is_total { BODY_BOLD } else { BODY };
@@ -380,7 +403,7 @@ impl Layout<'_, '_> {
                 self.push(Op::Rect {
                     x: label_right - 80.0,
                     y: self.y,
-                    width: RIGHT - label_right + 80.0,
+                    width: self.right() - label_right + 80.0,
                     height: 0.6,
                     gray: 120,
                 });
@@ -394,7 +417,7 @@ impl Layout<'_, '_> {
                 MIN_NUMBER_SIZE,
             );
             self.text_right(label_right, self.y, &row.label, style, 0, "totals");
-            self.text_right(RIGHT, self.y, &amount, amount_style, 0, "totals");
+            self.text_right(self.right(), self.y, &amount, amount_style, 0, "totals");
             self.y += row_height;
         }
     }
@@ -414,7 +437,9 @@ impl Layout<'_, '_> {
         self.y = self.text_line(MARGIN, self.y, "NOTES", LABEL, 100, "heading");
 
         for note in notes {
-            for line in wrap_paragraphs(self.faces, note, BODY, CONTENT_WIDTH, NOTE_MAX_LINES) {
+            for line in
+                wrap_paragraphs(self.faces, note, BODY, self.content_width(), NOTE_MAX_LINES)
+            {
                 self.ensure(line_height(BODY));
                 self.y = self.text_line(MARGIN, self.y, &line, BODY, 0, "notes");
             }
@@ -425,20 +450,20 @@ impl Layout<'_, '_> {
     fn footers(&mut self) {
         let count = self.pages.len();
         let label = format!("{} {}", self.kind.title(), self.order.order_number);
-        let label = fit(self.faces, &label, SMALL, CONTENT_WIDTH * 0.7);
-        let top = PAGE_HEIGHT - MARGIN - line_height(SMALL);
+        let label = fit(self.faces, &label, SMALL, self.content_width() * 0.7);
+        let top = self.page_height() - MARGIN - line_height(SMALL);
 
         for page in 0..count {
             self.page = page;
             self.text_line(MARGIN, top, &label, SMALL, 90, "footer");
             let number = format!("Page {} of {count}", page + 1);
-            self.text_right(RIGHT, top, &number, SMALL, 90, "footer");
+            self.text_right(self.right(), top, &number, SMALL, 90, "footer");
         }
     }
 
     /// Starts a new page when `height` does not fit below `self.y`; returns whether it did.
     fn ensure(&mut self, height: f32) -> bool {
-        if self.y + height <= BOTTOM {
+        if self.y + height <= self.bottom() {
             return false;
         }
         self.pages.push(Vec::new());
@@ -450,7 +475,7 @@ impl Layout<'_, '_> {
             self.kind.title(),
             self.order.order_number
         );
-        let heading = fit(self.faces, &heading, SMALL, CONTENT_WIDTH);
+        let heading = fit(self.faces, &heading, SMALL, self.content_width());
         self.y = self.text_line(MARGIN, self.y, &heading, SMALL, 90, "heading") + 6.0;
         true
     }
@@ -577,11 +602,16 @@ mod tests {
         let fonts = Fonts::embedded();
         let faces = FaceSet::new(&fonts);
 
-        for kind in [DocumentKind::Invoice, DocumentKind::PackingSlip] {
-            let laid = lay_out(&faces, &long_order(), kind, None);
+        let kinds = [DocumentKind::Invoice, DocumentKind::PackingSlip];
+        for (kind, paper) in kinds.into_iter().zip([Paper::A4, Paper::Letter]) {
+            let right_margin = paper.size_points().0 - MARGIN;
+            let laid = lay_out(&faces, &long_order(), kind, None, paper);
             for (left, right, text) in text_extents(&faces, &laid) {
                 assert!(left >= MARGIN - 0.01, "{kind:?} {text:?} starts at {left}");
-                assert!(right <= RIGHT + 0.01, "{kind:?} {text:?} ends at {right}");
+                assert!(
+                    right <= right_margin + 0.01,
+                    "{kind:?} {text:?} ends at {right}"
+                );
             }
         }
     }
@@ -590,7 +620,13 @@ mod tests {
     fn table_cells_stay_inside_columns() {
         let fonts = Fonts::embedded();
         let faces = FaceSet::new(&fonts);
-        let laid = lay_out(&faces, &long_order(), DocumentKind::Invoice, None);
+        let laid = lay_out(
+            &faces,
+            &long_order(),
+            DocumentKind::Invoice,
+            None,
+            Paper::A4,
+        );
 
         let sku_right = MARGIN + 105.0 - CELL_PADDING;
         let sku_cells: Vec<_> = text_extents(&faces, &laid)
@@ -621,7 +657,13 @@ mod tests {
     fn long_note_is_capped() {
         let fonts = Fonts::embedded();
         let faces = FaceSet::new(&fonts);
-        let laid = lay_out(&faces, &long_order(), DocumentKind::Invoice, None);
+        let laid = lay_out(
+            &faces,
+            &long_order(),
+            DocumentKind::Invoice,
+            None,
+            Paper::A4,
+        );
 
         let note_lines = text_extents(&faces, &laid)
             .into_iter()

@@ -14,6 +14,7 @@ pub use text::MissingGlyph;
 
 use super::DocumentKind;
 use super::model::{DocumentOrder, LogoImage};
+use super::paper::Paper;
 use crate::logo::{DetectedFormat, detect_format};
 use text::FaceSet;
 
@@ -44,31 +45,38 @@ pub enum PdfError {
     Write { message: String },
 }
 
-/// Renders the invoice ("Invoice with Logo") as a PDF.
-pub fn render_invoice_pdf(order: &DocumentOrder, fonts: &Fonts) -> Result<PdfDocument, PdfError> {
-    render_pdf(order, fonts, DocumentKind::Invoice)
+/// Renders the invoice ("Invoice with Logo") as a PDF on pages of `paper`.
+pub fn render_invoice_pdf(
+    order: &DocumentOrder,
+    fonts: &Fonts,
+    paper: Paper,
+) -> Result<PdfDocument, PdfError> {
+    render_pdf(order, fonts, DocumentKind::Invoice, paper)
 }
 
-/// Renders the packing slip as a PDF: SKU, name and quantity of each line, no prices.
+/// Renders the packing slip as a PDF on pages of `paper`: SKU, name and quantity of each
+/// line, no prices.
 pub fn render_packing_slip_pdf(
     order: &DocumentOrder,
     fonts: &Fonts,
+    paper: Paper,
 ) -> Result<PdfDocument, PdfError> {
-    render_pdf(order, fonts, DocumentKind::PackingSlip)
+    render_pdf(order, fonts, DocumentKind::PackingSlip, paper)
 }
 
 fn render_pdf(
     order: &DocumentOrder,
     fonts: &Fonts,
     kind: DocumentKind,
+    paper: Paper,
 ) -> Result<PdfDocument, PdfError> {
     let faces = FaceSet::new(fonts);
     let logo = order.store.logo.as_ref().and_then(load_logo);
     let logo_size = logo.as_ref().map(Image::size);
 
-    let laid = layout::lay_out(&faces, order, kind, logo_size);
+    let laid = layout::lay_out(&faces, order, kind, logo_size, paper);
     let title = format!("{} {}", kind.title(), order.order_number);
-    let bytes = draw::draw(&laid.pages, &faces, logo.as_ref(), &title)?;
+    let bytes = draw::draw(&laid.pages, &faces, logo.as_ref(), &title, paper)?;
 
     log_missing_glyphs(&order.order_number, &laid.missing);
     Ok(PdfDocument {

@@ -1,11 +1,17 @@
 //! Text measurement and glyph selection: picks, for each character, the first face that has a
-//! glyph for it, measures widths, wraps and shortens text to a width, and records characters
-//! that no face has.
+//! glyph for it, measures widths, and records characters that no face has.
+//!
+//! Text in scripts that need shaping, such as Arabic and Hebrew, is put in visual order with
+//! the Unicode Bidirectional Algorithm (`unicode-bidi`) and shaped with rustybuzz. So
+//! right-to-left runs print right to left, and Arabic letters take their joined forms. Other
+//! text maps each character to its glyph directly, without kerning.
 
 use std::ops::Range;
 
 use krilla::text::{Font, GlyphId, KrillaGlyph};
+use rustybuzz::{Direction, UnicodeBuffer};
 use ttf_parser::Face;
+use unicode_bidi::BidiInfo;
 
 use super::fonts::{FontFace, Fonts};
 
@@ -29,6 +35,7 @@ pub struct MissingGlyph {
 
 struct LoadedFace<'a> {
     face: Face<'a>,
+    shaper: rustybuzz::Face<'a>,
     font: Font,
     units_per_em: f32,
 }
@@ -60,8 +67,12 @@ impl<'a> FaceSet<'a> {
         }
     }
 
-    /// Width of `text` in points.
+    /// Width of `text` in points, as [`FaceSet::runs`] sets it.
     pub fn width(&self, text: &str, style: Style, size: f32) -> f32 {
+        if needs_shaping(text) {
+            let runs = self.runs(text, style);
+            return runs.iter().map(|run| run.width_em).sum::<f32>() * size;
+        }
         text.chars()
             .map(|character| self.advance_em(character, style))
             .sum::<f32>()
@@ -80,12 +91,40 @@ impl<'a> FaceSet<'a> {
         missing
     }
 
-    /// Splits `text` into runs of one face each, with glyph ids and advances for krilla.
-    // NOTE: each character maps to one glyph without shaping (no kerning, ligatures or
-    // contextual forms), so Arabic prints in isolated forms and right-to-left text prints left
-    // to right.
+    /// Splits one line of `text` into runs of one face each, in visual order from left to
+    /// right, with glyph ids and advances for krilla.
     pub fn runs<'s>(&self, text: &'s str, style: Style) -> Vec<Run<'s>> {
-        let mut runs: Vec<Run<'s>> = Vec::new();
+        if !needs_shaping(text) {
+            return self
+                .face_ranges(text, style)
+                .into_iter()
+                .map(|(range, face)| self.run(&text[range], face))
+                .collect();
+        }
+
+        let bidi = BidiInfo::new(text, None);
+        let mut runs = Vec::new();
+        for paragraph in &bidi.paragraphs {
+            let (levels, visual_ranges) = bidi.visual_runs(paragraph, paragraph.range.clone());
+            for visual in visual_ranges {
+                let right_to_left = levels[visual.start].is_rtl();
+                let mut pieces = self.face_ranges(&text[visual.clone()], style);
+                // Within a right-to-left run, the logically first piece is the rightmost.
+                if right_to_left {
+                    pieces.reverse();
+                }
+                for (range, face) in pieces {
+                    let piece = &text[visual.start + range.start..visual.start + range.end];
+                    runs.push(self.shaped_run(piece, face, right_to_left));
+                }
+            }
+        }
+        runs
+    }
+
+    /// Splits `text` into byte ranges that one face prints, each with that face's index.
+    fn face_ranges(&self, text: &str, style: Style) -> Vec<(Range<usize>, usize)> {
+        let mut ranges: Vec<(Range<usize>, usize)> = Vec::new();
         let mut current: Option<(usize, usize)> = None;
 
         for (offset, character) in text.char_indices() {
@@ -95,15 +134,67 @@ impl<'a> FaceSet<'a> {
             if let Some((start, run_face)) = current
                 && run_face != face
             {
-                runs.push(self.run(&text[start..offset], run_face));
+                ranges.push((start..offset, run_face));
                 current = None;
             }
             current.get_or_insert((offset, face));
         }
         if let Some((start, face)) = current {
-            runs.push(self.run(&text[start..], face));
+            ranges.push((start..text.len(), face));
         }
-        runs
+        ranges
+    }
+
+    /// Shapes `text` in one face with rustybuzz. The glyphs come back in visual order, and
+    /// each carries the byte range of the characters it stands for, so that text extraction
+    /// maps joined forms and ligatures back to the characters.
+    fn shaped_run<'s>(&self, text: &'s str, face_index: usize, right_to_left: bool) -> Run<'s> {
+        let loaded = &self.faces[face_index];
+        let mut buffer = UnicodeBuffer::new();
+        buffer.push_str(text);
+        buffer.set_direction(if right_to_left {
+            Direction::RightToLeft
+        } else {
+            Direction::LeftToRight
+        });
+        buffer.guess_segment_properties();
+        let shaped = rustybuzz::shape(&loaded.shaper, &[], buffer);
+
+        // A cluster runs from its first byte to the first byte of the next cluster in logical
+        // order, whichever direction the glyphs are in.
+        let mut cluster_starts: Vec<usize> = shaped
+            .glyph_infos()
+            .iter()
+            .map(|info| info.cluster as usize)
+            .collect();
+        cluster_starts.sort_unstable();
+        cluster_starts.dedup();
+
+        let units = loaded.units_per_em;
+        let mut glyphs = Vec::with_capacity(shaped.len());
+        let mut width_em = 0.0;
+        for (info, position) in shaped.glyph_infos().iter().zip(shaped.glyph_positions()) {
+            let start = info.cluster as usize;
+            let next = cluster_starts.partition_point(|&cluster| cluster <= start);
+            let end = cluster_starts.get(next).copied().unwrap_or(text.len());
+            let advance_em = position.x_advance as f32 / units;
+            width_em += advance_em;
+            glyphs.push(KrillaGlyph::new(
+                GlyphId::new(info.glyph_id),
+                advance_em,
+                position.x_offset as f32 / units,
+                position.y_offset as f32 / units,
+                position.y_advance as f32 / units,
+                start..end,
+                None,
+            ));
+        }
+        Run {
+            font: loaded.font.clone(),
+            text,
+            glyphs,
+            width_em,
+        }
     }
 
     fn run<'s>(&self, text: &'s str, face_index: usize) -> Run<'s> {
@@ -175,8 +266,136 @@ fn load(face: &FontFace) -> LoadedFace<'_> {
         .expect("faces are checked to load in krilla when a Fonts value is built");
     let units_per_em = f32::from(parsed.units_per_em());
     LoadedFace {
+        shaper: rustybuzz::Face::from_face(parsed.clone()),
         face: parsed,
         font,
         units_per_em,
+    }
+}
+
+/// Returns whether `text` has a character of a script that is written right to left or whose
+/// letters change form with their neighbours. These are the blocks from U+0590 to U+08FF
+/// (Hebrew, Arabic, Syriac, Thaana, N'Ko and others), the Indic and Southeast Asian blocks
+/// from U+0900 to U+109F, Khmer, the Hebrew and Arabic presentation forms, the right-to-left
+/// mark, and the historic right-to-left scripts from U+10800.
+fn needs_shaping(text: &str) -> bool {
+    text.chars().any(|character| {
+        matches!(
+            u32::from(character),
+            0x0590..=0x08FF
+                | 0x0900..=0x109F
+                | 0x1780..=0x17FF
+                | 0x200F
+                | 0xFB1D..=0xFDFF
+                | 0xFE70..=0xFEFF
+                | 0x10800..=0x10FFF
+                | 0x1E800..=0x1EFFF
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lists the glyphs of a text as (glyph id, the characters it stands for), left to right.
+    fn glyphs(faces: &FaceSet<'_>, text: &str) -> Vec<(u32, String)> {
+        faces
+            .runs(text, Style::Regular)
+            .iter()
+            .flat_map(|run| {
+                run.glyphs.iter().map(|glyph| {
+                    (
+                        glyph.glyph_id.to_u32(),
+                        run.text[glyph.text_range.clone()].to_owned(),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn nominal_glyph(faces: &FaceSet<'_>, character: char) -> u32 {
+        u32::from(faces.faces[REGULAR].face.glyph_index(character).unwrap().0)
+    }
+
+    #[test]
+    fn arabic_runs_right_to_left_in_joined_forms() {
+        let fonts = Fonts::embedded();
+        let faces = FaceSet::new(&fonts);
+        // "Muhammad": meem, hah, meem, dal; the first three join to the following letter.
+        let name = "\u{645}\u{62D}\u{645}\u{62F}";
+
+        let shaped = glyphs(&faces, name);
+
+        let order: String = shaped.iter().map(|(_, text)| text.as_str()).collect();
+        let reversed: String = name.chars().rev().collect();
+        assert_eq!(order, reversed, "glyphs are not in visual order");
+        let first_meem = shaped.last().unwrap();
+        assert_eq!(first_meem.1, "\u{645}");
+        assert_ne!(
+            first_meem.0,
+            nominal_glyph(&faces, '\u{645}'),
+            "the initial meem kept its isolated form"
+        );
+        let hah = &shaped[shaped.len() - 2];
+        assert_ne!(
+            hah.0,
+            nominal_glyph(&faces, '\u{62D}'),
+            "hah kept its isolated form"
+        );
+    }
+
+    #[test]
+    fn hebrew_runs_right_to_left() {
+        let fonts = Fonts::embedded();
+        let faces = FaceSet::new(&fonts);
+        let name = "\u{5D3}\u{5D5}\u{5D3} \u{5DB}\u{5D4}\u{5DF}";
+
+        let order: String = glyphs(&faces, name)
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect();
+
+        assert_eq!(order, name.chars().rev().collect::<String>());
+    }
+
+    #[test]
+    fn mixed_line_keeps_latin_left_to_right() {
+        let fonts = Fonts::embedded();
+        let faces = FaceSet::new(&fonts);
+        // "Dani", between Latin words: only the Hebrew word turns around.
+        let text = "Ship to \u{5D3}\u{5E0}\u{5D9}, Tel Aviv";
+
+        let order: String = glyphs(&faces, text)
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect();
+
+        assert_eq!(order, "Ship to \u{5D9}\u{5E0}\u{5D3}, Tel Aviv");
+    }
+
+    #[test]
+    fn shaped_width_matches_runs() {
+        let fonts = Fonts::embedded();
+        let faces = FaceSet::new(&fonts);
+        let name = "\u{645}\u{62D}\u{645}\u{62F}";
+
+        let width = faces.width(name, Style::Regular, 10.0);
+        let runs: f32 = faces
+            .runs(name, Style::Regular)
+            .iter()
+            .map(|run| run.width_em)
+            .sum();
+
+        assert!(width > 0.0);
+        assert!((width - runs * 10.0).abs() < 0.001, "{width} vs {runs}");
+    }
+
+    #[test]
+    fn latin_text_needs_no_shaping() {
+        assert!(!needs_shaping("Jane Example, 12 Main St"));
+        assert!(!needs_shaping("\u{6E2C}\u{8A66}"));
+        assert!(needs_shaping("Jane \u{5D3}"));
+        assert!(needs_shaping("\u{645}"));
     }
 }

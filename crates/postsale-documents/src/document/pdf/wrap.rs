@@ -114,6 +114,9 @@ pub(crate) fn shrink_to_fit(
 /// Finds the byte offset at which the first line of `text` ends: after the last space that keeps the
 /// line within `max_width`, or else before the first character that does not fit, but always
 /// after at least one character.
+// NOTE: widths here add up characters one by one. For shaped text (Arabic joined forms) the
+// printed line can be slightly wider or narrower than this sum, so a wrapped Arabic line may
+// end a little past or short of `max_width`.
 fn break_point(faces: &FaceSet<'_>, text: &str, style: TextStyle, max_width: f32) -> usize {
     let mut used = 0.0;
     let mut last_space = None;
