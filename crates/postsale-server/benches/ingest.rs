@@ -4,10 +4,14 @@
 //! Run it with `cargo bench -p postsale-server --bench ingest`. It needs `wrk` on the `PATH`.
 //! `POSTSALE_BENCH_SECONDS` and `POSTSALE_BENCH_WARMUP_SECONDS` change the durations (20 s and
 //! 3 s), and `POSTSALE_BENCH_WRK_THREADS` the number of wrk threads (2).
+//!
+//! Every step has a deadline, so a run ends in bounded time: a wrk run is killed 30 s after
+//! its duration, the server must respond to `/healthz` within 30 s and stop within 60 s of
+//! SIGTERM, and the server is killed when the benchmark fails part way.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
@@ -24,6 +28,13 @@ const CONNECTIONS: u32 = 64;
 /// The size the order body is grown to, in bytes.
 const BODY_BYTES: usize = 5 * 1024;
 const SIGNING_SECRET: &str = "bench-shopify-webhook-secret";
+/// Time a wrk run may take beyond its duration before it is killed.
+const WRK_GRACE: Duration = Duration::from_secs(30);
+/// Time `postsale serve` may take to exit after SIGTERM before it is killed.
+const STOP_DEADLINE: Duration = Duration::from_secs(60);
+/// The maximum number of pages of kept requests read back, far above what a run can keep.
+const MAX_PAGES: usize = 10_000;
+
 /// The delivery id header that the wrk script fills with a new value for every request.
 const DELIVERY_ID_HEADER: &str = "X-Shopify-Webhook-Id";
 
@@ -110,6 +121,10 @@ fn main() -> anyhow::Result<()> {
         wrk_threads: number_from_env("POSTSALE_BENCH_WRK_THREADS", 2)?,
     };
 
+    let machine = machine_description();
+    let load_before = load_average();
+    eprintln!("ingest: {machine}; load average before: {load_before}");
+
     let work_dir =
         std::env::temp_dir().join(format!("postsale-ingest-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work_dir)
@@ -128,6 +143,9 @@ fn main() -> anyhow::Result<()> {
     let kept = runtime.block_on(server.count_kept(store_id))?;
     server.stop()?;
 
+    let load_after = load_average();
+    println!("machine: {machine}");
+    println!("load average (1, 5, 15 min) before: {load_before}; after: {load_after}");
     print_report(&bare, &durable, &kept);
     std::fs::remove_dir_all(&work_dir).ok();
     Ok(())
@@ -246,7 +264,8 @@ fn run_wrk(
         .args(["--", run]);
     eprintln!("ingest: {}", command_line(&command));
 
-    let output = command.output().context("cannot run wrk")?;
+    let deadline = duration + WRK_GRACE;
+    let output = output_within(&mut command, deadline).context("cannot run wrk")?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     ensure!(
         output.status.success(),
@@ -260,6 +279,62 @@ fn run_wrk(
         .find_map(|line| line.strip_prefix("WRK_RESULT "))
         .context("wrk printed no WRK_RESULT line: check the script's done function")?;
     Ok(serde_json::from_str(line)?)
+}
+
+/// Runs `command` and collects its output, killing it when it runs longer than `deadline`.
+fn output_within(command: &mut Command, deadline: Duration) -> anyhow::Result<Output> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let started = Instant::now();
+    while child.try_wait()?.is_none() {
+        if started.elapsed() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            bail!(
+                "{} ran longer than {deadline:?} and was killed",
+                command_line(command)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(child.wait_with_output()?)
+}
+
+/// Describes the CPU model and count and the memory size, from /proc.
+fn machine_description() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |count| count.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_gib = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
+    format!("{cores} cores ({model}), {memory_gib:.0} GiB")
+}
+
+/// Reads the 1, 5 and 15 minute load averages from /proc/loadavg.
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let figures: Vec<&str> = text.split_whitespace().take(3).collect();
+    if figures.len() == 3 {
+        figures.join(" ")
+    } else {
+        "unknown".to_owned()
+    }
 }
 
 fn command_line(command: &Command) -> String {
@@ -366,7 +441,7 @@ impl PostsaleServer {
     async fn count_kept(&self, store_id: i64) -> anyhow::Result<KeptCounts> {
         let mut kept = KeptCounts::default();
         let mut cursor: Option<i64> = None;
-        loop {
+        for _ in 0..MAX_PAGES {
             let mut url = format!(
                 "{}/api/v1/stores/{store_id}/requests?status=accepted&limit=500",
                 self.base_url
@@ -398,16 +473,34 @@ impl PostsaleServer {
                 return Ok(kept);
             }
         }
+        bail!("the store lists more than {MAX_PAGES} pages of kept requests")
     }
 
-    /// Stops the server with SIGTERM, as an operator would, and waits for it to exit.
+    /// Stops the server with SIGTERM, as an operator would, and waits for it to exit; kills
+    /// it when it has not exited within [`STOP_DEADLINE`].
     fn stop(mut self) -> anyhow::Result<()> {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()?;
         ensure!(status.success(), "cannot send SIGTERM to postsale serve");
-        self.child.wait()?;
+        let started = Instant::now();
+        while self.child.try_wait()?.is_none() {
+            if started.elapsed() > STOP_DEADLINE {
+                bail!("postsale serve did not exit within {STOP_DEADLINE:?} of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         Ok(())
+    }
+}
+
+impl Drop for PostsaleServer {
+    /// Kills the server when the benchmark ends early, so that no server outlives it.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
     }
 }
 
