@@ -185,6 +185,30 @@ async fn failed_sign_ins_pause_address(server: TestServer) {
     assert!(page.contains("from your network address"), "{page}");
 }
 
+async fn concurrent_sign_ins_respect_limit(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    create_user(&server, acme.account.id, "ops@acme.example").await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let browser = Browser::new(&server);
+        attempts.spawn(async move {
+            let response = browser.sign_in("ops@acme.example", "wrong password").await;
+            response.status().as_u16()
+        });
+    }
+
+    let statuses = attempts.join_all().await;
+
+    let checked = statuses.iter().filter(|&&status| status == 422).count();
+    let paused = statuses.iter().filter(|&&status| status == 429).count();
+    assert!(checked <= 5, "{statuses:?}");
+    assert_eq!(checked + paused, 20, "{statuses:?}");
+    let response = Browser::new(&server)
+        .sign_in("ops@acme.example", PASSWORD)
+        .await;
+    assert_eq!(response.status(), 429);
+}
+
 async fn success_clears_email_failures(server: TestServer) {
     let acme = server.create_account("acme", Plan::Soar).await;
     create_user(&server, acme.account.id, "ops@acme.example").await;
@@ -492,6 +516,7 @@ http_tests!(
     failed_sign_ins_pause_email,
     pause_holds_across_servers,
     failed_sign_ins_pause_address,
+    concurrent_sign_ins_respect_limit,
     success_clears_email_failures,
     sign_in_form_needs_its_token,
     expired_session_signs_out,

@@ -155,8 +155,12 @@ async fn submit(
     let address = client_address(peer.ip(), &headers, trusted).to_string();
     let now = OffsetDateTime::now_utc();
     housekeeping(db, now).await?;
+    // The attempt is recorded as a failure before the password check, so that concurrent
+    // attempts see each other and at most the limit reach the check.
+    let attempt = sign_in_failures::record(db, &email, &address, now).await?;
     let recent = sign_in_failures::recent(db, &email, &address, now - FAILURE_WINDOW).await?;
-    if let Some(lockout) = lockout(&recent, now) {
+    if let Some(lockout) = lockout(&without_current_attempt(recent), now) {
+        sign_in_failures::delete(db, attempt).await?;
         tracing::info!(client.address = %address, "sign-in paused after repeated failures");
         view.error = Some(lockout.message);
         let mut response = render_form(&state, StatusCode::TOO_MANY_REQUESTS, &view);
@@ -168,9 +172,8 @@ async fn submit(
     }
 
     let Some(user) = check_password(db, &email, form.password).await? else {
-        sign_in_failures::record(db, &email, &address, now).await?;
         tracing::info!(client.address = %address, "sign-in failed: wrong email or password");
-        view.error = Some(failure_message(recent.email.count + 1));
+        view.error = Some(failure_message(recent.email.count));
         return Ok(render_form(&state, StatusCode::UNPROCESSABLE_ENTITY, &view));
     };
 
@@ -257,6 +260,14 @@ fn lockout(recent: &RecentFailures, now: OffsetDateTime) -> Option<Lockout> {
         message: format!("{message}. Sign-in is paused: try again in {minutes} {unit}."),
         retry_after_seconds: seconds,
     })
+}
+
+/// Returns the failures counted before the current attempt, which `recent` already includes.
+fn without_current_attempt(recent: RecentFailures) -> RecentFailures {
+    let mut previous = recent;
+    previous.email.count = (previous.email.count - 1).max(0);
+    previous.client_address.count = (previous.client_address.count - 1).max(0);
+    previous
 }
 
 /// Returns the message after a failed attempt, the `failures`-th of this email in the window.
