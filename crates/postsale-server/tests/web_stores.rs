@@ -109,6 +109,46 @@ async fn add_webhook_creates_capturing_store(server: TestServer) {
     assert!(page.contains("No request yet"), "{page}");
 }
 
+async fn webhook_without_checks_stays_capturing(server: TestServer) {
+    let user = signed_in(&server, "acme", Plan::Soar).await;
+    let id = add_webhook(&user).await;
+    let preset: Value = server
+        .get("/api/v1/presets/shopify", Some(&user.api_key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+
+    let saved = client
+        .put(server.url(&format!("/api/v1/stores/{id}/map")))
+        .bearer_auth(&user.api_key)
+        .json(&preset)
+        .send()
+        .await
+        .unwrap();
+    let patched = client
+        .patch(server.url(&format!("/api/v1/stores/{id}/webhook")))
+        .bearer_auth(&user.api_key)
+        .json(&json!({ "state": "active" }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(saved.status(), 200);
+    assert_eq!(patched.status(), 422);
+    let problem: Value = patched.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("no security check"), "{problem}");
+    let webhook: Value = server
+        .get(&format!("/api/v1/stores/{id}/webhook"), Some(&user.api_key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(webhook["state"], "capturing");
+}
+
 async fn add_webhook_needs_soar_plan(server: TestServer) {
     let user = signed_in(&server, "small", Plan::Starter).await;
 
@@ -488,6 +528,7 @@ async fn list_shows_last_request_time(server: TestServer) {
 }
 
 http_tests!(
+    webhook_without_checks_stays_capturing,
     signed_out_page_redirects_with_next,
     empty_list_offers_add_webhook,
     add_webhook_creates_capturing_store,

@@ -182,6 +182,13 @@ async fn activate_webhook(
     if webhook.state != WebhookState::Capturing || !can_import(map) {
         return Ok(webhook.state);
     }
+    if !crate::api::stores::has_checks(state, &webhook)? {
+        tracing::info!(
+            store.id = store_id.get(),
+            "webhook stays capturing: it has no security check yet"
+        );
+        return Ok(webhook.state);
+    }
 
     // NOTE: `webhooks::update` reads and then writes, so a webhook disabled between the read
     // above and this write ends up active.

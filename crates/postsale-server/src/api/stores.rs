@@ -294,6 +294,15 @@ pub async fn update_webhook(
         }
         None => None,
     };
+    if input.state == Some(WebhookState::Active) && security.is_none() {
+        let stored = load_webhook(&state, &caller, StoreId(id)).await?;
+        if !has_checks(&state, &stored)? {
+            return Err(ApiError::unprocessable(
+                "the webhook has no security check, so it cannot be set active: add a check \
+                 in `security.checks` first",
+            ));
+        }
+    }
     let patch = WebhookPatch {
         security,
         state: input.state,
@@ -415,6 +424,12 @@ pub fn open_security(state: &AppState, webhook: &Webhook) -> Result<SecurityConf
         .open(&webhook.security)
         .map_err(|error| ApiError::internal(&error))?;
     serde_json::from_str(&json).map_err(|error| ApiError::internal(&error))
+}
+
+/// Checks that a webhook has at least one security check. A webhook without one captures
+/// requests for mapping but never becomes `active`, so unsigned requests are never imported.
+pub fn has_checks(state: &AppState, webhook: &Webhook) -> Result<bool, ApiError> {
+    Ok(!open_security(state, webhook)?.checks.is_empty())
 }
 
 fn seal_security(state: &AppState, security: &SecurityConfig) -> Result<String, ApiError> {

@@ -520,7 +520,11 @@ async fn enabled_state(
     };
     let map =
         Map::from_json(stored.document.as_bytes()).map_err(|error| WebError::internal(&error))?;
-    if crate::api::maps::can_import(&map) {
+    let webhook = webhooks::get_for_store(state.db(), signed_in.account.id, store_id)
+        .await?
+        .ok_or_else(|| WebError::not_found("Store", store_id.get()))?;
+    let has_checks = crate::api::stores::has_checks(state, &webhook)?;
+    if crate::api::maps::can_import(&map) && has_checks {
         Ok(WebhookState::Active)
     } else {
         Ok(WebhookState::Capturing)
