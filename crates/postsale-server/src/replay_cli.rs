@@ -6,7 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use postsale_core::{AccountId, RequestId, StoreId};
 use postsale_store::requests::{self, ReplaySelection};
-use postsale_store::stores;
+use postsale_store::{Database, stores};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -61,7 +61,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         );
     }
     let ids = if !args.requests.is_empty() {
-        args.requests.clone()
+        named_requests(&db, &args).await?
     } else if args.failed {
         requests::ids_for_replay(&db, args.account, args.store, ReplaySelection::Failed).await?
     } else {
@@ -97,16 +97,40 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     )
     .await?;
     bar.finish();
+    // Counted from the outcomes, so a request deleted after the ids were listed is not counted.
+    let replayed =
+        counts.created + counts.updated + counts.unchanged + counts.skipped + counts.failed;
     println!(
-        "replayed {}: {} created, {} updated, {} unchanged, {} skipped, {} failed",
-        ids.len(),
-        counts.created,
-        counts.updated,
-        counts.unchanged,
-        counts.skipped,
-        counts.failed
+        "replayed {replayed}: {} created, {} updated, {} unchanged, {} skipped, {} failed",
+        counts.created, counts.updated, counts.unchanged, counts.skipped, counts.failed
     );
     Ok(())
+}
+
+/// Checks the `--request` ids: every one must be an importable request of the store, or the
+/// command replays nothing and names the ids that are not.
+async fn named_requests(db: &Database, args: &ReplayArgs) -> anyhow::Result<Vec<RequestId>> {
+    let named = requests::check_named(db, args.account, args.store, &args.requests).await?;
+    let list = |ids: &[RequestId]| -> String {
+        let texts: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        texts.join(", ")
+    };
+    if !named.not_found.is_empty() {
+        anyhow::bail!(
+            "request ids not found in store {} of account {}: {}; nothing was replayed",
+            args.store,
+            args.account,
+            list(&named.not_found)
+        );
+    }
+    if !named.not_importable.is_empty() {
+        anyhow::bail!(
+            "requests {} cannot be imported: they were rejected or their body is not JSON; \
+             nothing was replayed, so leave them out",
+            list(&named.not_importable)
+        );
+    }
+    Ok(named.importable)
 }
 
 fn count(counts: &mut Counts, outcome: &Outcome) {

@@ -363,3 +363,65 @@ pub async fn count_for_store(
             .await?;
     Ok(count)
 }
+
+/// The requests named for a replay, sorted by what a replay can do with them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NamedRequests {
+    /// Accepted requests of the store with a JSON body, in the order they were named, each once.
+    pub importable: Vec<RequestId>,
+    /// Requests of the store that were rejected or whose body is not JSON.
+    pub not_importable: Vec<RequestId>,
+    /// Ids that name no request of this store in this account.
+    pub not_found: Vec<RequestId>,
+}
+
+/// Ids looked up in one query, well below the bind limits of SQLite and PostgreSQL.
+const LOOKUP_CHUNK: usize = 500;
+
+/// Sorts the ids a caller named for a replay of one store into importable, not importable and
+/// not found. Repeated ids are kept once.
+pub async fn check_named(
+    db: &Database,
+    account_id: AccountId,
+    store_id: StoreId,
+    ids: &[RequestId],
+) -> Result<NamedRequests> {
+    let mut seen = std::collections::HashSet::new();
+    let unique: Vec<RequestId> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+    let mut importable_found = std::collections::HashSet::new();
+    let mut present = std::collections::HashSet::new();
+    for chunk in unique.chunks(LOOKUP_CHUNK) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT id, accepted, body_kind FROM requests \
+             WHERE account_id = $1 AND store_id = $2 AND id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(account_id.get())
+            .bind(store_id.get());
+        for id in chunk {
+            query = query.bind(id.get());
+        }
+        for row in query.fetch_all(db.pool()).await? {
+            let id = RequestId(row.try_get("id")?);
+            let accepted: i64 = row.try_get("accepted")?;
+            let body_kind: String = row.try_get("body_kind")?;
+            present.insert(id);
+            if accepted == 1 && body_kind == "json" {
+                importable_found.insert(id);
+            }
+        }
+    }
+    let mut named = NamedRequests::default();
+    for id in unique {
+        if importable_found.contains(&id) {
+            named.importable.push(id);
+        } else if present.contains(&id) {
+            named.not_importable.push(id);
+        } else {
+            named.not_found.push(id);
+        }
+    }
+    Ok(named)
+}

@@ -23,6 +23,10 @@ use crate::worker::{self, Outcome};
 
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
+/// The longest text filter (`q`, `source`, `number`) an order listing takes, in characters.
+/// Longer search patterns exceed SQLite's limit on `LIKE` patterns, and no order number,
+/// name or email is this long.
+const MAX_FILTER_CHARS: usize = 200;
 /// The maximum number of requests one replay call takes; larger replays are split by `since`.
 pub(crate) const MAX_REPLAY: usize = 10_000;
 
@@ -151,8 +155,14 @@ pub async fn list_orders(
             .as_deref()
             .map(parse_status_filter)
             .transpose()?,
-        source: query.source,
-        number: query.number,
+        source: query
+            .source
+            .map(|text| bounded_text("source", text))
+            .transpose()?,
+        number: query
+            .number
+            .map(|text| bounded_text("number", text))
+            .transpose()?,
         created_from: query
             .created_from
             .as_deref()
@@ -163,7 +173,11 @@ pub async fn list_orders(
             .as_deref()
             .map(|text| parse_instant("created_to", text))
             .transpose()?,
-        text: query.q.filter(|text| !text.trim().is_empty()),
+        text: query
+            .q
+            .map(|text| bounded_text("q", text))
+            .transpose()?
+            .filter(|text| !text.trim().is_empty()),
     };
     let sort = match query.sort.as_deref() {
         None | Some("newest") => OrderSort::Newest,
@@ -304,7 +318,11 @@ pub async fn replay_store(
         ));
     }
     let ids = if let Some(ids) = input.request_ids {
-        ids.into_iter().map(RequestId).collect()
+        if ids.len() > MAX_REPLAY {
+            return Err(too_many_to_replay(ids.len()));
+        }
+        let named: Vec<RequestId> = ids.into_iter().map(RequestId).collect();
+        named_for_replay(&state, &caller, store_id, &named).await?
     } else if input.failed {
         requests::ids_for_replay(
             state.db(),
@@ -324,14 +342,56 @@ pub async fn replay_store(
         .await?
     };
     if ids.len() > MAX_REPLAY {
-        return Err(ApiError::unprocessable(format!(
-            "{} requests match, more than the {MAX_REPLAY} one replay takes: narrow it with since",
-            ids.len()
-        )));
+        return Err(too_many_to_replay(ids.len()));
     }
     Ok(Json(
         replay(&state, caller.account.id, &caller.actor(), &ids).await?,
     ))
+}
+
+fn too_many_to_replay(count: usize) -> ApiError {
+    ApiError::unprocessable(format!(
+        "{count} requests match, more than the {MAX_REPLAY} one replay takes: narrow it with \
+         since, or name fewer request_ids"
+    ))
+}
+
+/// Checks the ids a caller named: every one must be an importable request of this store, or
+/// nothing is replayed and the problem lists the ids that are not.
+async fn named_for_replay(
+    state: &AppState,
+    caller: &ApiCaller,
+    store_id: StoreId,
+    ids: &[RequestId],
+) -> Result<Vec<RequestId>, ApiError> {
+    let named = requests::check_named(state.db(), caller.account.id, store_id, ids).await?;
+    let list = |ids: &[RequestId]| -> String {
+        let texts: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        texts.join(", ")
+    };
+    let as_json = |ids: &[RequestId]| -> serde_json::Value {
+        ids.iter().map(|id| id.get()).collect::<Vec<_>>().into()
+    };
+    if !named.not_found.is_empty() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            format!(
+                "request ids not found in store {store_id}: {}; nothing was replayed. List the \
+                 store's requests with GET /api/v1/stores/{store_id}/requests",
+                list(&named.not_found)
+            ),
+        )
+        .with_extension("not_found", as_json(&named.not_found)));
+    }
+    if !named.not_importable.is_empty() {
+        return Err(ApiError::unprocessable(format!(
+            "requests {} of store {store_id} cannot be imported: they were rejected or their \
+             body is not JSON; nothing was replayed. Leave them out of request_ids",
+            list(&named.not_importable)
+        ))
+        .with_extension("not_importable", as_json(&named.not_importable)));
+    }
+    Ok(named.importable)
 }
 
 /// Runs requests of an account through their store's current map again. `actor` names who
@@ -417,6 +477,25 @@ fn summary(order: &StoredOrder) -> OrderSummary {
         created_at: order.created_at,
         updated_at: order.updated_at,
     }
+}
+
+/// Rejects a text filter that is too long to match anything or that contains a NUL character,
+/// which PostgreSQL cannot compare.
+fn bounded_text(name: &str, text: String) -> Result<String, ApiError> {
+    let chars = text.chars().count();
+    if chars > MAX_FILTER_CHARS {
+        return Err(ApiError::unprocessable(format!(
+            "invalid {name}: it has {chars} characters, more than the limit of \
+             {MAX_FILTER_CHARS}; search with a shorter text"
+        ))
+        .with_extension("max_length", MAX_FILTER_CHARS.into()));
+    }
+    if text.contains('\0') {
+        return Err(ApiError::unprocessable(format!(
+            "invalid {name}: it contains a NUL character (%00); remove it"
+        )));
+    }
+    Ok(text)
 }
 
 fn parse_status_filter(text: &str) -> Result<Option<OrderStatus>, ApiError> {

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use postsale_core::mapping::ApplyContext;
 use postsale_core::verify::SecurityConfig;
 use postsale_core::{OrderStatus, StoreId, WebhookState};
 use postsale_store::stores::{self, Automation, NewStore, Store, StorePatch};
@@ -326,7 +327,10 @@ pub async fn update_webhook(
 #[utoipa::path(post, path = "/api/v1/stores/{id}/webhook/regenerate-url", tag = "stores",
     security(("api_key" = [])), params(("id" = i64, Path, description = "Store id")),
     request_body = RegenerateIn,
-    responses((status = 200, body = WebhookOut), (status = 404, body = Problem)))]
+    responses((status = 200, body = WebhookOut), (status = 404, body = Problem),
+              (status = 415, description = "A body was sent without `Content-Type: \
+                                             application/json`", body = Problem),
+              (status = 422, body = Problem)))]
 pub async fn regenerate_url(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -462,20 +466,18 @@ fn valid_name(name: &str) -> Result<String, ApiError> {
     Ok(name.to_owned())
 }
 
+/// Checks a store's time zone: an IANA name from the bundled time zone database, such as
+/// `America/Chicago`, `UTC`, or a fixed offset such as `+02:00`.
 fn valid_time_zone(zone: &str) -> Result<String, ApiError> {
     let zone = zone.trim();
-    let looks_valid = !zone.is_empty()
-        && zone.len() <= 64
-        && zone
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+' | ':'));
-    if !looks_valid {
-        return Err(ApiError::unprocessable(format!(
-            "invalid time_zone {zone:?}: use an IANA name such as America/Chicago or an offset \
-             such as +02:00"
-        )));
+    match ApplyContext::with_time_zone(zone) {
+        Ok(_) => Ok(zone.to_owned()),
+        Err(_) => Err(ApiError::unprocessable(format!(
+            "invalid time_zone {zone:?}: it is not an IANA time zone name or a UTC offset; use \
+             a name such as America/Chicago or Europe/Berlin, or an offset such as +02:00"
+        ))
+        .with_extension("field", "time_zone".into())),
     }
-    Ok(zone.to_owned())
 }
 
 fn valid_address(address: &serde_json::Value) -> Result<String, ApiError> {

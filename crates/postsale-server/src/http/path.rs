@@ -3,7 +3,7 @@
 
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, MatchedPath};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -25,6 +25,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if let Some(error) = signed_number_error(parts, state).await {
+            return Err(error);
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
             Err(rejection) => {
@@ -37,6 +40,32 @@ where
             }
         }
     }
+}
+
+/// Rejects a parameter written as a number with a leading `+`, such as `+1`. Rust's integer
+/// parser accepts it, so `/stores/+1` would otherwise reach store 1, but an id is written in
+/// digits only.
+async fn signed_number_error<S: Send + Sync>(parts: &mut Parts, state: &S) -> Option<ApiError> {
+    let params = RawPathParams::from_request_parts(parts, state).await.ok()?;
+    let (key, value) = params.iter().find(|(_, value)| {
+        value
+            .strip_prefix('+')
+            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+    })?;
+    let route = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_default();
+    let quoted: String = value.chars().take(MAX_QUOTED_CHARS).collect();
+    Some(ApiError::new(
+        StatusCode::BAD_REQUEST,
+        format!(
+            "invalid {} {quoted:?} in the path: use a whole number written in digits only, \
+             without a sign, such as the `id` the API returned for it",
+            parameter_label(&route, key)
+        ),
+    ))
 }
 
 fn path_error(rejection: &PathRejection, route: &str) -> ApiError {

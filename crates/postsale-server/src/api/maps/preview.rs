@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use postsale_core::mapping::presets::{self, PresetMatch};
 use postsale_core::mapping::{
     ApplyContext, ErrorCode, FieldError, FieldWarning, Map, Preview, suggest_map,
@@ -26,7 +27,7 @@ pub struct PreviewIn {
     /// A map document; absent to preview the store's current map.
     #[schema(value_type = Option<Object>)]
     pub map: Option<Value>,
-    /// A kept request of this account whose body is JSON.
+    /// A request kept for this store whose body is JSON.
     pub request_id: Option<i64>,
     /// A request body as the channel sends it.
     #[schema(value_type = Option<Object>)]
@@ -106,7 +107,7 @@ pub struct ThinPayloadOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuggestIn {
-    /// A kept request of this account whose body is JSON.
+    /// A request kept for this store whose body is JSON.
     pub request_id: Option<i64>,
     /// A request body as the channel sends it.
     #[schema(value_type = Option<Object>)]
@@ -159,7 +160,7 @@ pub async fn preview_map(
     JsonBody(input): JsonBody<PreviewIn>,
 ) -> Result<Json<PreviewOut>, ApiError> {
     let store = load_store(&state, &caller, id).await?;
-    let body = sample(&state, &caller, input.request_id, input.body).await?;
+    let body = sample(&state, &caller, &store, input.request_id, input.body).await?;
     let (map_version, map) = match input.map {
         Some(document) => (None, Map::from_value(document).map_err(map_error)?),
         None => {
@@ -189,8 +190,8 @@ pub async fn suggest(
     Path(id): Path<i64>,
     JsonBody(input): JsonBody<SuggestIn>,
 ) -> Result<Json<SuggestOut>, ApiError> {
-    load_store(&state, &caller, id).await?;
-    let body = sample(&state, &caller, input.request_id, input.body).await?;
+    let store = load_store(&state, &caller, id).await?;
+    let body = sample(&state, &caller, &store, input.request_id, input.body).await?;
 
     let suggestion = match presets::best_match(&body) {
         Some(found) => preset_suggestion(found)?,
@@ -246,15 +247,31 @@ fn proposal(body: &Value) -> Result<SuggestOut, ApiError> {
     })
 }
 
-/// Reads the sample of a preview or suggestion: a kept request's body or a body in the call.
+/// Reads the sample of a preview or suggestion: the body of a request kept for this store, or
+/// a body in the call. A request of another store is not found, so that a store's preview
+/// only ever shows its own requests.
 async fn sample(
     state: &AppState,
     caller: &ApiCaller,
+    store: &Store,
     request_id: Option<i64>,
     body: Option<Value>,
 ) -> Result<Value, ApiError> {
     match (request_id, body) {
-        (Some(id), None) => Ok(sample_body(state, caller, id).await?.1),
+        (Some(id), None) => {
+            let (request, body) = sample_body(state, caller, id).await?;
+            if request.store_id != store.id {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "request {id} not found in store {}: choose a request from GET \
+                         /api/v1/stores/{}/requests",
+                        store.id, store.id
+                    ),
+                ));
+            }
+            Ok(body)
+        }
         (None, Some(body)) => Ok(body),
         (Some(_), Some(_)) => Err(ApiError::unprocessable(
             "both request_id and body are set: give only one of them as the sample",

@@ -1,0 +1,440 @@
+//! Input checks of the REST API: time zones, optional bodies, search length, path ids, replay
+//! ids, and map previews limited to the store's own requests.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+use postsale_core::Plan;
+use serde_json::{Value, json};
+
+const TOKEN_HEADER: &str = "X-Token";
+const TOKEN: &str = "abc123";
+
+const MAP: &str = r#"{
+  "version": 1,
+  "fields": {
+    "order.source": { "value": "cart" },
+    "order.number": { "path": "$.number" },
+    "charges.total": { "path": "$.total" }
+  }
+}"#;
+
+/// An account's API key and one of its stores, whose webhook checks a header value.
+struct Setup {
+    key: String,
+    store_id: i64,
+    url: String,
+}
+
+async fn setup(server: &TestServer, name: &str) -> Setup {
+    let account = server.create_account(name, Plan::Soar).await;
+    store_of(server, &account.api_key, "Main").await
+}
+
+async fn store_of(server: &TestServer, key: &str, name: &str) -> Setup {
+    let security =
+        json!({"checks": [{"type": "header_value", "header": TOKEN_HEADER, "value": TOKEN}]});
+    let store = server
+        .create_store(key, json!({"name": name, "security": security}))
+        .await;
+    Setup {
+        key: key.to_owned(),
+        store_id: store["id"].as_i64().unwrap(),
+        url: store["webhook"]["url"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn call(
+    server: &TestServer,
+    method: reqwest::Method,
+    key: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut request = server
+        .client
+        .request(method, server.url(path))
+        .bearer_auth(key);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, json)
+}
+
+fn detail(problem: &Value) -> &str {
+    problem["detail"].as_str().unwrap_or_default()
+}
+
+/// Posts an order body to the store's hook and returns the kept request's id.
+async fn deliver(server: &TestServer, setup: &Setup, body: &str) -> i64 {
+    let response = server
+        .client
+        .post(&setup.url)
+        .header(TOKEN_HEADER, TOKEN)
+        .header("Content-Type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    answer["request_id"].as_i64().unwrap()
+}
+
+async fn put_map(server: &TestServer, setup: &Setup, map: &str) -> (u16, Value) {
+    let response = server
+        .client
+        .put(server.url(&format!("/api/v1/stores/{}/map", setup.store_id)))
+        .bearer_auth(&setup.key)
+        .header("Content-Type", "application/json")
+        .body(map.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// Waits until the worker wrote an outcome on the request.
+async fn imported(server: &TestServer, key: &str, request_id: i64) -> Value {
+    for _ in 0..200 {
+        let (_, request) = call(
+            server,
+            reqwest::Method::GET,
+            key,
+            &format!("/api/v1/requests/{request_id}"),
+            None,
+        )
+        .await;
+        if request["import_state"] == "done" {
+            return request;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("request {request_id} was not imported within 5 s");
+}
+
+async fn invalid_time_zone_is_rejected(server: TestServer) {
+    let account = server.create_account("zones", Plan::Soar).await;
+    let security =
+        json!({"checks": [{"type": "header_value", "header": TOKEN_HEADER, "value": TOKEN}]});
+    for zone in ["Mars/Olympus_Mons", "Europe/Berlinn", "+25:00", "America/"] {
+        let body = json!({"name": "Zoned", "security": security, "time_zone": zone});
+        let (status, problem) = call(
+            &server,
+            reqwest::Method::POST,
+            &account.api_key,
+            "/api/v1/stores",
+            Some(&body),
+        )
+        .await;
+        assert_eq!(status, 422, "{zone}: {problem}");
+        assert!(detail(&problem).contains(zone), "{problem}");
+        assert!(detail(&problem).contains("IANA"), "{problem}");
+    }
+
+    let setup = store_of(&server, &account.api_key, "Main").await;
+    let path = format!("/api/v1/stores/{}", setup.store_id);
+    let patch = json!({"time_zone": "Asia/Kathmandoo"});
+    let (status, problem) = call(
+        &server,
+        reqwest::Method::PATCH,
+        &setup.key,
+        &path,
+        Some(&patch),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(detail(&problem).contains("Asia/Kathmandoo"), "{problem}");
+
+    for zone in [
+        "Asia/Kathmandu",
+        "America/Argentina/Buenos_Aires",
+        "+05:30",
+        "UTC",
+    ] {
+        let patch = json!({"time_zone": zone});
+        let (status, store) = call(
+            &server,
+            reqwest::Method::PATCH,
+            &setup.key,
+            &path,
+            Some(&patch),
+        )
+        .await;
+        assert_eq!(status, 200, "{zone}: {store}");
+        assert_eq!(store["time_zone"], zone);
+    }
+}
+
+async fn regenerate_body_needs_json_type(server: TestServer) {
+    let setup = setup(&server, "regen").await;
+    let path = server.url(&format!(
+        "/api/v1/stores/{}/webhook/regenerate-url",
+        setup.store_id
+    ));
+
+    let untyped = server
+        .client
+        .post(&path)
+        .bearer_auth(&setup.key)
+        .body(r#"{"grace_hours": 0}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untyped.status(), 415);
+    let problem: Value = untyped.json().await.unwrap();
+    assert!(
+        detail(&problem).contains("Content-Type: application/json"),
+        "{problem}"
+    );
+    let (_, webhook) = call(
+        &server,
+        reqwest::Method::GET,
+        &setup.key,
+        &format!("/api/v1/stores/{}/webhook", setup.store_id),
+        None,
+    )
+    .await;
+    assert_eq!(
+        webhook["url"],
+        setup.url.as_str(),
+        "a rejected call changes nothing"
+    );
+
+    let (status, webhook) = call(
+        &server,
+        reqwest::Method::POST,
+        &setup.key,
+        &format!("/api/v1/stores/{}/webhook/regenerate-url", setup.store_id),
+        Some(&json!({"grace_hours": 0})),
+    )
+    .await;
+    assert_eq!(status, 200, "{webhook}");
+    assert!(
+        webhook["previous_url"].is_null(),
+        "grace 0 was read: {webhook}"
+    );
+
+    let unknown = json!({"grace_hour": 5});
+    let (status, problem) = call(
+        &server,
+        reqwest::Method::POST,
+        &setup.key,
+        &format!("/api/v1/stores/{}/webhook/regenerate-url", setup.store_id),
+        Some(&unknown),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(detail(&problem).contains("grace_hour"), "{problem}");
+
+    let empty = server
+        .client
+        .post(&path)
+        .bearer_auth(&setup.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 200, "no body takes the defaults");
+    let webhook: Value = empty.json().await.unwrap();
+    assert!(webhook["previous_url"].is_string(), "{webhook}");
+}
+
+async fn long_search_text_is_rejected(server: TestServer) {
+    let setup = setup(&server, "search").await;
+    let long = "a".repeat(60_000);
+    let (status, problem) = call(
+        &server,
+        reqwest::Method::GET,
+        &setup.key,
+        &format!("/api/v1/orders?q={long}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(detail(&problem).contains("200"), "{problem}");
+    assert_eq!(problem["max_length"], 200);
+
+    let limit = "a".repeat(200);
+    let (status, page) = call(
+        &server,
+        reqwest::Method::GET,
+        &setup.key,
+        &format!("/api/v1/orders?q={limit}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+
+    let (status, problem) = call(
+        &server,
+        reqwest::Method::GET,
+        &setup.key,
+        "/api/v1/orders?q=a%00b",
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+}
+
+async fn path_ids_need_plain_digits(server: TestServer) {
+    let setup = setup(&server, "ids").await;
+    let good = format!("/api/v1/stores/{}", setup.store_id);
+    let (status, _) = call(&server, reqwest::Method::GET, &setup.key, &good, None).await;
+    assert_eq!(status, 200);
+
+    let id = setup.store_id;
+    let spellings = [
+        (format!("+{id}"), 400),
+        (format!("%2B{id}"), 400),
+        (format!("{id}.0"), 400),
+        (format!("{id}%20"), 400),
+        ("abc".to_owned(), 400),
+        ("99999999999999999999".to_owned(), 400),
+        (format!("-{id}"), 404),
+        ("0".to_owned(), 404),
+    ];
+    for (spelling, expected) in &spellings {
+        for path in [
+            format!("/api/v1/stores/{spelling}"),
+            format!("/api/v1/stores/{spelling}/map/versions/1"),
+            format!("/api/v1/stores/{id}/map/versions/{spelling}"),
+            format!("/api/v1/orders/{spelling}"),
+            format!("/api/v1/requests/{spelling}"),
+        ] {
+            let response = server.get(&path, Some(&setup.key)).await;
+            assert_eq!(response.status().as_u16(), *expected, "{path}");
+            let content_type = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(content_type, "application/problem+json", "{path}");
+            let problem: Value = response.json().await.unwrap();
+            if spelling.contains('+') || spelling.contains("%2B") {
+                assert!(
+                    detail(&problem).contains("digits only"),
+                    "{path}: {problem}"
+                );
+                assert!(
+                    detail(&problem).contains(&format!("+{id}")),
+                    "{path}: {problem}"
+                );
+            }
+        }
+    }
+}
+
+async fn replay_names_missing_ids(server: TestServer) {
+    let setup = setup(&server, "replay").await;
+    let (status, _) = put_map(&server, &setup, MAP).await;
+    assert_eq!(status, 200);
+    let real = deliver(&server, &setup, r#"{"number":"1001","total":"5.00"}"#).await;
+    imported(&server, &setup.key, real).await;
+    let other_store = store_of(&server, &setup.key, "Other").await;
+    let theirs = deliver(&server, &other_store, r#"{"number":"2001","total":"1.00"}"#).await;
+
+    let path = format!("/api/v1/stores/{}/replay", setup.store_id);
+    let body = json!({"request_ids": [real, 999_999, theirs]});
+    let (status, problem) = call(
+        &server,
+        reqwest::Method::POST,
+        &setup.key,
+        &path,
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 404, "{problem}");
+    assert_eq!(problem["not_found"], json!([999_999, theirs]), "{problem}");
+    assert!(detail(&problem).contains("999999"), "{problem}");
+    let (_, request) = call(
+        &server,
+        reqwest::Method::GET,
+        &setup.key,
+        &format!("/api/v1/requests/{real}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        request["outcome"], "created",
+        "nothing was replayed: {request}"
+    );
+
+    let body = json!({"request_ids": [real, real]});
+    let (status, report) = call(
+        &server,
+        reqwest::Method::POST,
+        &setup.key,
+        &path,
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report["replayed"], 1,
+        "a repeated id is replayed once: {report}"
+    );
+    assert_eq!(report["unchanged"], 1, "{report}");
+}
+
+async fn preview_uses_own_requests_only(server: TestServer) {
+    let mine = setup(&server, "preview").await;
+    let other = store_of(&server, &mine.key, "Other").await;
+    let theirs = deliver(&server, &other, r#"{"number":"7","total":"1.00"}"#).await;
+    let own = deliver(&server, &mine, r#"{"number":"8","total":"1.00"}"#).await;
+    let map: Value = serde_json::from_str(MAP).unwrap();
+    let path = format!("/api/v1/stores/{}/map/preview", mine.store_id);
+
+    let body = json!({"map": map, "request_id": theirs});
+    let (status, problem) = call(
+        &server,
+        reqwest::Method::POST,
+        &mine.key,
+        &path,
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 404, "{problem}");
+    assert!(
+        detail(&problem).contains(&format!("request {theirs}")),
+        "{problem}"
+    );
+
+    let suggest = format!("/api/v1/stores/{}/map/suggest", mine.store_id);
+    let body = json!({"request_id": theirs});
+    let (status, problem) = call(
+        &server,
+        reqwest::Method::POST,
+        &mine.key,
+        &suggest,
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 404, "{problem}");
+
+    let body = json!({"map": map, "request_id": own});
+    let (status, preview) = call(
+        &server,
+        reqwest::Method::POST,
+        &mine.key,
+        &path,
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["order"]["number"], "8");
+}
+
+http_tests!(
+    invalid_time_zone_is_rejected,
+    regenerate_body_needs_json_type,
+    long_search_text_is_rejected,
+    path_ids_need_plain_digits,
+    replay_names_missing_ids,
+    preview_uses_own_requests_only,
+);
