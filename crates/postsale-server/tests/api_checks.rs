@@ -1,5 +1,5 @@
 //! Input checks of the REST API: time zones, optional bodies, search length, path ids, replay
-//! ids, and map previews limited to the store's own requests.
+//! ids, map previews limited to the store's own requests, and map saves that race a disable.
 
 mod common;
 
@@ -430,6 +430,121 @@ async fn preview_uses_own_requests_only(server: TestServer) {
     assert_eq!(preview["order"]["number"], "8");
 }
 
+async fn map_save_never_enables_disabled(server: TestServer) {
+    let setup = setup(&server, "race").await;
+    let webhook_path = format!("/api/v1/stores/{}/webhook", setup.store_id);
+
+    for round in 0..5 {
+        let reset = json!({"state": "capturing"});
+        let (status, _) = call(
+            &server,
+            reqwest::Method::PATCH,
+            &setup.key,
+            &webhook_path,
+            Some(&reset),
+        )
+        .await;
+        assert_eq!(status, 200);
+
+        let mut saves = Vec::new();
+        for _ in 0..8 {
+            let client = server.client.clone();
+            let url = server.url(&format!("/api/v1/stores/{}/map", setup.store_id));
+            let key = setup.key.clone();
+            saves.push(tokio::spawn(async move {
+                let response = client
+                    .put(url)
+                    .bearer_auth(key)
+                    .header("Content-Type", "application/json")
+                    .body(MAP)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap();
+                (status, body)
+            }));
+        }
+        let disable = json!({"state": "disabled"});
+        let (status, _) = call(
+            &server,
+            reqwest::Method::PATCH,
+            &setup.key,
+            &webhook_path,
+            Some(&disable),
+        )
+        .await;
+        assert_eq!(status, 200);
+
+        let mut versions = Vec::new();
+        for save in saves {
+            let (status, saved) = save.await.unwrap();
+            assert_eq!(status, 200, "{saved}");
+            versions.push(saved["version"].as_i64().unwrap());
+        }
+        versions.sort_unstable();
+        versions.dedup();
+        assert_eq!(versions.len(), 8, "each save has its own version");
+
+        let (_, webhook) = call(
+            &server,
+            reqwest::Method::GET,
+            &setup.key,
+            &webhook_path,
+            None,
+        )
+        .await;
+        assert_eq!(
+            webhook["state"], "disabled",
+            "round {round}: a map save re-enabled a disabled webhook"
+        );
+    }
+}
+
+async fn webhook_patches_keep_each_other(server: TestServer) {
+    let setup = setup(&server, "patches").await;
+    let webhook_path = format!("/api/v1/stores/{}/webhook", setup.store_id);
+    let (status, _) = put_map(&server, &setup, MAP).await;
+    assert_eq!(status, 200);
+
+    let header = json!({"delivery_id_header": "X-Event-Id"});
+    let (status, _) = call(
+        &server,
+        reqwest::Method::PATCH,
+        &setup.key,
+        &webhook_path,
+        Some(&header),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let limit = json!({"rate_limit_per_minute": 60});
+    let (status, webhook) = call(
+        &server,
+        reqwest::Method::PATCH,
+        &setup.key,
+        &webhook_path,
+        Some(&limit),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    assert_eq!(webhook["state"], "active", "{webhook}");
+    assert_eq!(webhook["delivery_id_header"], "X-Event-Id", "{webhook}");
+    assert_eq!(webhook["rate_limit_per_minute"], 60, "{webhook}");
+
+    let clear = json!({"delivery_id_header": null});
+    let (_, webhook) = call(
+        &server,
+        reqwest::Method::PATCH,
+        &setup.key,
+        &webhook_path,
+        Some(&clear),
+    )
+    .await;
+    assert!(webhook["delivery_id_header"].is_null(), "{webhook}");
+    assert_eq!(webhook["rate_limit_per_minute"], 60, "{webhook}");
+}
+
 http_tests!(
     invalid_time_zone_is_rejected,
     regenerate_body_needs_json_type,
@@ -437,4 +552,6 @@ http_tests!(
     path_ids_need_plain_digits,
     replay_names_missing_ids,
     preview_uses_own_requests_only,
+    map_save_never_enables_disabled,
+    webhook_patches_keep_each_other,
 );

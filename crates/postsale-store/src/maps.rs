@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use crate::{Database, Result, from_millis, to_millis};
+use crate::{Database, Dialect, Result, from_millis, to_millis};
 
 /// One saved version of a store's map.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,29 +18,23 @@ pub struct StoredMap {
     pub created_at: OffsetDateTime,
 }
 
-/// Saves `document` as the store's next map version and returns it. Two concurrent saves
-/// cannot take the same version: the unique index on (store, version) rejects the second,
-/// which is retried once with the next number.
+/// Saves `document` as the store's next map version and returns it. Concurrent saves of one
+/// store take turns: on PostgreSQL each locks the store's row first, and SQLite runs one write
+/// transaction at a time, so no two saves read the same highest version.
 pub async fn save(
     db: &Database,
     account_id: AccountId,
     store_id: StoreId,
     document: &str,
 ) -> Result<StoredMap> {
-    match insert_next(db, account_id, store_id, document).await {
-        Err(error) if error.is_unique_violation() => {
-            insert_next(db, account_id, store_id, document).await
-        }
-        other => other,
+    let mut transaction = db.pool().begin().await?;
+    if db.dialect() == Dialect::Postgres {
+        sqlx::query("SELECT id FROM stores WHERE account_id = $1 AND id = $2 FOR UPDATE")
+            .bind(account_id.get())
+            .bind(store_id.get())
+            .fetch_optional(&mut *transaction)
+            .await?;
     }
-}
-
-async fn insert_next(
-    db: &Database,
-    account_id: AccountId,
-    store_id: StoreId,
-    document: &str,
-) -> Result<StoredMap> {
     let row = sqlx::query(
         "INSERT INTO maps (account_id, store_id, version, document, created_at) \
          SELECT $1, $2, COALESCE(MAX(version), 0) + 1, $3, $4 FROM maps WHERE store_id = $2 \
@@ -50,9 +44,11 @@ async fn insert_next(
     .bind(store_id.get())
     .bind(document)
     .bind(to_millis(OffsetDateTime::now_utc()))
-    .fetch_one(db.pool())
+    .fetch_one(&mut *transaction)
     .await?;
-    map_from_row(&row)
+    let saved = map_from_row(&row)?;
+    transaction.commit().await?;
+    Ok(saved)
 }
 
 /// Reads the newest map of a store, if it has one.

@@ -112,44 +112,64 @@ pub async fn get_for_store(
     row.as_ref().map(webhook_from_row).transpose()
 }
 
-/// Applies a partial update to a store's webhook.
+/// Applies a partial update to a store's webhook in one statement, so that members the patch
+/// leaves out keep whatever a concurrent update wrote.
 pub async fn update(
     db: &Database,
     account_id: AccountId,
     store_id: StoreId,
     patch: &WebhookPatch,
 ) -> Result<Option<Webhook>> {
-    let Some(mut webhook) = get_for_store(db, account_id, store_id).await? else {
-        return Ok(None);
-    };
-    if let Some(security) = &patch.security {
-        webhook.security.clone_from(security);
-    }
-    if let Some(state) = patch.state {
-        webhook.state = state;
-    }
-    if let Some(header) = &patch.delivery_id_header {
-        webhook.delivery_id_header.clone_from(header);
-    }
-    if let Some(limit) = patch.rate_limit_per_minute {
-        webhook.rate_limit_per_minute = limit;
-    }
-
-    sqlx::query(
-        "UPDATE webhooks SET security = $1, state = $2, delivery_id_header = $3, \
-                rate_limit_per_minute = $4, updated_at = $5 \
-         WHERE account_id = $6 AND store_id = $7",
+    let result = sqlx::query(
+        "UPDATE webhooks SET security = COALESCE($1, security), state = COALESCE($2, state), \
+                delivery_id_header = CASE WHEN $3 = 1 THEN $4 ELSE delivery_id_header END, \
+                rate_limit_per_minute = CASE WHEN $5 = 1 THEN $6 ELSE rate_limit_per_minute END, \
+                updated_at = $7 \
+         WHERE account_id = $8 AND store_id = $9",
     )
-    .bind(&webhook.security)
-    .bind(webhook.state.as_str())
-    .bind(&webhook.delivery_id_header)
-    .bind(webhook.rate_limit_per_minute)
+    .bind(patch.security.as_deref())
+    .bind(patch.state.map(WebhookState::as_str))
+    .bind(i64::from(patch.delivery_id_header.is_some()))
+    .bind(patch.delivery_id_header.clone().flatten())
+    .bind(i64::from(patch.rate_limit_per_minute.is_some()))
+    .bind(patch.rate_limit_per_minute.flatten())
     .bind(to_millis(OffsetDateTime::now_utc()))
     .bind(account_id.get())
     .bind(store_id.get())
     .execute(db.pool())
     .await?;
+    if result.rows_affected() == 0 {
+        return Ok(None);
+    }
     get_for_store(db, account_id, store_id).await
+}
+
+/// Sets a store's webhook `active` if, and only if, it is `capturing` with the sealed security
+/// settings `security`, in one conditional statement: a webhook that was disabled or given
+/// other checks, even a moment before, stays as it is. Returns the state after the statement
+/// and whether this call activated it, or `None` when the store has no webhook.
+pub async fn activate_if_capturing(
+    db: &Database,
+    account_id: AccountId,
+    store_id: StoreId,
+    security: &str,
+) -> Result<Option<(WebhookState, bool)>> {
+    let activated = sqlx::query(
+        "UPDATE webhooks SET state = 'active', updated_at = $1 \
+         WHERE account_id = $2 AND store_id = $3 AND state = 'capturing' AND security = $4",
+    )
+    .bind(to_millis(OffsetDateTime::now_utc()))
+    .bind(account_id.get())
+    .bind(store_id.get())
+    .bind(security)
+    .execute(db.pool())
+    .await?;
+    if activated.rows_affected() == 1 {
+        return Ok(Some((WebhookState::Active, true)));
+    }
+    Ok(get_for_store(db, account_id, store_id)
+        .await?
+        .map(|webhook| (webhook.state, false)))
 }
 
 /// Gives a webhook a new token. The old token keeps working until `old_valid_until`.

@@ -15,7 +15,7 @@ use postsale_core::mapping::{FieldKey, Map, MapError};
 use postsale_core::{StoreId, WebhookState};
 use postsale_store::maps::{self, StoredMap};
 use postsale_store::stores::{self, Store};
-use postsale_store::webhooks::{self, WebhookPatch};
+use postsale_store::webhooks;
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -169,7 +169,8 @@ pub async fn get_map_version(
 }
 
 /// Sets a `capturing` webhook `active` when `map` sets order source and number, and returns
-/// the webhook's state.
+/// the webhook's state. The change is one conditional statement, so a webhook disabled while
+/// the map was saved stays disabled.
 async fn activate_webhook(
     state: &AppState,
     caller: &ApiCaller,
@@ -190,20 +191,19 @@ async fn activate_webhook(
         return Ok(webhook.state);
     }
 
-    // NOTE: `webhooks::update` reads and then writes, so a webhook disabled between the read
-    // above and this write ends up active.
-    let patch = WebhookPatch {
-        state: Some(WebhookState::Active),
-        ..WebhookPatch::default()
-    };
-    let webhook = webhooks::update(state.db(), caller.account.id, store_id, &patch)
-        .await?
-        .ok_or_else(|| ApiError::not_found("store", store_id))?;
-    tracing::info!(
-        store.id = store_id.get(),
-        "webhook active: its map sets order source and number"
-    );
-    Ok(webhook.state)
+    // The update applies only while the webhook is still capturing with the security settings
+    // checked above, so a concurrent disable or change of checks wins.
+    let current =
+        webhooks::activate_if_capturing(state.db(), caller.account.id, store_id, &webhook.security)
+            .await?;
+    let (current, activated) = current.ok_or_else(|| ApiError::not_found("store", store_id))?;
+    if activated {
+        tracing::info!(
+            store.id = store_id.get(),
+            "webhook active: its map sets order source and number"
+        );
+    }
+    Ok(current)
 }
 
 /// Checks that `map` sets every order-level field an import cannot do without.
