@@ -256,6 +256,11 @@ fn log_connection_end(peer: SocketAddr, result: Result<(), hyper::Error>) {
 pub async fn serve_from_config(config: ServeConfig) -> anyhow::Result<()> {
     let db = crate::cli::open_database(&config.database).await?;
     tracing::info!(dialect = ?db.dialect(), "database ready, migrations applied");
+    let sealing_key = SealingKey::load(config.secret_key.as_deref(), &config.database.data_dir)
+        .context("cannot load the key that encrypts webhook secrets")?;
+    crate::sealing::verify_key(&db, &sealing_key)
+        .await
+        .context("cannot start with this secret key")?;
 
     let listener = TcpListener::bind(config.listen).await.with_context(|| {
         format!(
@@ -265,8 +270,6 @@ pub async fn serve_from_config(config: ServeConfig) -> anyhow::Result<()> {
     })?;
     tracing::info!(address = %config.listen, "http listening");
 
-    let sealing_key = SealingKey::load(config.secret_key.as_deref(), &config.database.data_dir)
-        .context("cannot load the key that encrypts webhook secrets")?;
     let public_url = config
         .public_url
         .clone()

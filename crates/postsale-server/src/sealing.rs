@@ -133,6 +133,52 @@ impl SealingKey {
     }
 }
 
+/// The text sealed in the database's key check record.
+const KEY_CHECK_TEXT: &str = "postsale key check v1";
+
+/// Why the key check at start failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyCheckError {
+    #[error(
+        "the secret key does not match this database: {what} sealed with another key. \
+         Give every process that uses this database the same POSTSALE_SECRET_KEY (or the same \
+         secret.key file) as the process that created it; restore the key from a backup if it \
+         was lost"
+    )]
+    Mismatch { what: &'static str },
+    #[error("cannot read or write the key check record")]
+    Database(#[from] postsale_store::StoreError),
+}
+
+/// Checks `key` against the database's key check record, writing the record on first start.
+///
+/// A database whose webhook secrets were sealed before the record existed is first checked
+/// against its oldest webhook's sealed settings, so that the record is never written with a
+/// key that cannot open the secrets already stored.
+pub async fn verify_key(
+    db: &postsale_store::Database,
+    key: &SealingKey,
+) -> Result<(), KeyCheckError> {
+    use postsale_store::key_check;
+
+    if key_check::read(db).await?.is_none() {
+        if let Some(sealed) = key_check::oldest_sealed_secret(db).await? {
+            key.open(&sealed).map_err(|_| KeyCheckError::Mismatch {
+                what: "its stored webhook secrets were",
+            })?;
+        }
+        key_check::insert_if_absent(db, &key.seal(KEY_CHECK_TEXT)).await?;
+    }
+    // Read again: another process may have written its record first.
+    let sealed = key_check::read(db).await?.unwrap_or_default();
+    match key.open(&sealed) {
+        Ok(text) if text == KEY_CHECK_TEXT => Ok(()),
+        _ => Err(KeyCheckError::Mismatch {
+            what: "its key check record was",
+        }),
+    }
+}
+
 #[cfg(unix)]
 fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;

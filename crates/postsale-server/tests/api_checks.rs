@@ -1,5 +1,6 @@
 //! Input checks of the REST API: time zones, optional bodies, search length, path ids, replay
-//! ids, map previews limited to the store's own requests, and map saves that race a disable.
+//! ids, map previews limited to the store's own requests, map saves that race a disable, and
+//! the secret key check at start.
 
 mod common;
 
@@ -544,6 +545,59 @@ async fn webhook_patches_keep_each_other(server: TestServer) {
     assert!(webhook["delivery_id_header"].is_null(), "{webhook}");
     assert_eq!(webhook["rate_limit_per_minute"], 60, "{webhook}");
 }
+
+async fn key_check_guards_sealed_secrets(db: &postsale_store::Database) {
+    use postsale_server::sealing::{SealingKey, verify_key};
+    use postsale_store::stores::{self, NewStore};
+    use postsale_store::webhooks::{self, NewWebhook};
+    use postsale_store::{accounts, key_check};
+
+    let first = SealingKey::from_bytes(&[1; 32]);
+    let other = SealingKey::from_bytes(&[2; 32]);
+    let account = accounts::create(
+        db,
+        &accounts::NewAccount {
+            name: "keys".into(),
+            plan: Plan::Soar,
+            email: "keys@example.com".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let store = NewStore {
+        name: "Sealed".into(),
+        address: None,
+        time_zone: "UTC".into(),
+        automation: Default::default(),
+        ship_from_store_address: false,
+    };
+    let webhook = NewWebhook {
+        token: webhooks::new_token(),
+        security: first.seal(r#"{"checks": []}"#),
+        state: postsale_core::WebhookState::Capturing,
+        delivery_id_header: None,
+        rate_limit_per_minute: None,
+    };
+    stores::create(db, account.id, &store, &webhook)
+        .await
+        .unwrap();
+
+    let refused = verify_key(db, &other).await.unwrap_err().to_string();
+    assert!(refused.contains("stored webhook secrets"), "{refused}");
+    assert_eq!(
+        key_check::read(db).await.unwrap(),
+        None,
+        "no record for a wrong key"
+    );
+
+    verify_key(db, &first).await.unwrap();
+    assert!(key_check::read(db).await.unwrap().is_some());
+    verify_key(db, &first).await.unwrap();
+    let refused = verify_key(db, &other).await.unwrap_err().to_string();
+    assert!(refused.contains("key check record"), "{refused}");
+}
+
+postsale_store::storage_tests!(key_check_guards_sealed_secrets);
 
 http_tests!(
     invalid_time_zone_is_rejected,

@@ -301,6 +301,57 @@ async fn two_processes_import_once(test_db: TestDatabase, data_dir: &std::path::
     );
 }
 
+/// Runs `postsale serve` with another secret key on a database that a first process set up,
+/// and expects it to exit at start with an error that says what to do.
+async fn other_key_is_refused(test_db: TestDatabase, data_dir: &std::path::Path) {
+    let first = ServerProcess::start(&test_db.url, data_dir).await;
+    prepare(&test_db.db, &first).await;
+    let other_key = "17".repeat(32);
+
+    let output = tokio::task::spawn_blocking({
+        let url = test_db.url.clone();
+        let data_dir = data_dir.to_owned();
+        move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_postsale"))
+                .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+                .args(["--database-url", &url])
+                .arg("--data-dir")
+                .arg(&data_dir)
+                .args(["--secret-key", &other_key])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start postsale serve");
+            for _ in 0..200 {
+                if child.try_wait().unwrap().is_some() {
+                    return child.wait_with_output().unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            panic!("postsale serve with another secret key was still running after 10 s");
+        }
+    })
+    .await
+    .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the secret key does not match this database"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("POSTSALE_SECRET_KEY"), "{stderr}");
+    assert!(
+        !stderr.contains(&"17".repeat(32)),
+        "the key never reaches the log"
+    );
+    drop(first);
+
+    let again = ServerProcess::start(&test_db.url, data_dir).await;
+    drop(again);
+}
+
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("postsale-{name}-{}", rand_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -326,6 +377,23 @@ async fn kill_during_load_postgres() {
     };
     let dir = temp_dir("kill-pg");
     kill_during_load_loses_nothing(test_db, &dir).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_key_is_refused_sqlite() {
+    let dir = temp_dir("key");
+    other_key_is_refused(TestDatabase::sqlite().await, &dir).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_key_is_refused_postgres() {
+    let Some(test_db) = TestDatabase::postgres().await else {
+        return;
+    };
+    let dir = temp_dir("key-pg");
+    other_key_is_refused(test_db, &dir).await;
     let _ = std::fs::remove_dir_all(dir);
 }
 

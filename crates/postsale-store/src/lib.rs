@@ -12,6 +12,7 @@ mod database;
 mod error;
 pub mod imports;
 pub mod ingest;
+pub mod key_check;
 pub mod logos;
 pub mod maps;
 pub mod orders;
