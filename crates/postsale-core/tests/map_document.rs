@@ -90,6 +90,28 @@ fn every_rule_problem_is_reported_together() {
 }
 
 #[test]
+fn header_source_needs_a_header_name() {
+    let found = problems(json!({
+        "version": 1,
+        "fields": {
+            "order.source": {"header": "X Shop"},
+            "order.number": {"header": "X-Number", "path": "$.n"}
+        }
+    }));
+    assert!(
+        found.iter().any(|problem| problem
+            .contains("order.source: header \"X Shop\" is not an HTTP header name")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|problem| problem.contains("order.number: the rule has 2 sources")),
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn item_fields_belong_in_items() {
     let found = problems(json!({"version": 1, "fields": {"items.sku": {"path": "$.sku"}}}));
     assert!(found[0].contains("items.sku is an item field"), "{found:?}");
@@ -169,7 +191,7 @@ fn schema_and_types_agree_on_keys() {
     });
     let rule: postsale_core::mapping::Rule = serde_json::from_value(full_rule).unwrap();
     let mut rule_keys = keys(&serde_json::to_value(&rule).unwrap());
-    rule_keys.extend(["value", "template", "first_of", "sum"].map(String::from));
+    rule_keys.extend(["value", "template", "first_of", "sum", "header"].map(String::from));
     assert_eq!(rule_keys, keys(&schema["$defs"]["rule"]["properties"]));
 
     let full_map = json!({

@@ -441,3 +441,21 @@ fn same_body_gives_the_same_fingerprint() {
     let other = order_from("shopify", "shopify-orders-create.json").order;
     assert_ne!(first.fingerprint(), other.fingerprint());
 }
+
+#[test]
+fn shopify_source_is_the_shop_domain() {
+    let map = &presets::get("shopify").unwrap().map;
+    let body = payload("shopify-orders-create.json");
+    let headers = |domain: &str| {
+        postsale_core::mapping::ApplyContext::default()
+            .with_headers(vec![("x-shopify-shop-domain".into(), domain.into())])
+    };
+
+    let first = postsale_core::mapping::apply_map(map, &body, &headers("one.myshopify.com"));
+    let second = postsale_core::mapping::apply_map(map, &body, &headers("two.myshopify.com"));
+    let without = postsale_core::mapping::apply_map(map, &body, &Default::default());
+
+    assert_eq!(first.unwrap().order.source, "one.myshopify.com");
+    assert_eq!(second.unwrap().order.source, "two.myshopify.com");
+    assert_eq!(without.unwrap().order.source, "shopify");
+}

@@ -119,8 +119,8 @@ async fn measure(
             .expect("import a batch");
         for (request, outcome) in report.outcomes {
             match outcome {
-                Outcome::Created(_) => created += 1,
-                Outcome::Updated(_) => updated += 1,
+                Outcome::Created(..) => created += 1,
+                Outcome::Updated(..) => updated += 1,
                 outcome => other.push((request, outcome)),
             }
         }

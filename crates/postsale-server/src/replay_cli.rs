@@ -135,9 +135,9 @@ async fn named_requests(db: &Database, args: &ReplayArgs) -> anyhow::Result<Vec<
 
 fn count(counts: &mut Counts, outcome: &Outcome) {
     match outcome {
-        Outcome::Created(_) => counts.created += 1,
-        Outcome::Updated(_) => counts.updated += 1,
-        Outcome::Unchanged(_) => counts.unchanged += 1,
+        Outcome::Created(..) => counts.created += 1,
+        Outcome::Updated(..) => counts.updated += 1,
+        Outcome::Unchanged(..) => counts.unchanged += 1,
         Outcome::Skipped { .. } => counts.skipped += 1,
         Outcome::Failed { .. } => counts.failed += 1,
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{TestServer, shared_case, shared_payload};
 use postsale_core::mapping::presets;
-use postsale_core::verify::{HmacConfig, Preset, Secret, sign_request};
+use postsale_core::verify::{HmacConfig, Preset, SHOPIFY_TEST_SHOP_DOMAIN, Secret, sign_request};
 use postsale_core::{AccountId, Plan, StoreId, WebhookState};
 use postsale_store::webhooks::{self, WebhookPatch};
 use postsale_store::{maps, orders};
@@ -124,7 +124,10 @@ async fn shopify_create_imports_order(server: TestServer) {
 
     assert_eq!(request["outcome"], "created", "{request}");
     let order = order_json(&server, &setup, &request["order_id"]).await;
-    assert_eq!(order["source"], "shopify");
+    assert_eq!(
+        order["source"], SHOPIFY_TEST_SHOP_DOMAIN,
+        "the shop's domain"
+    );
     assert_eq!(order["number"], source["order_number"].to_string());
     assert_eq!(order["status"], "awaiting_shipment");
     assert_eq!(

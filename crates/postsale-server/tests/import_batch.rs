@@ -240,8 +240,8 @@ async fn created_and_updated_in_one_batch(db: &Database) {
         ["created", "created", "updated"]
     );
     let (id, status, order) = stored_order(db, shop, "100").await;
-    assert_eq!(batches[0][0].1, Outcome::Created(id));
-    assert_eq!(batches[0][2].1, Outcome::Updated(id));
+    assert_eq!(batches[0][0].1, Outcome::Created(id, serde_json::json!([])));
+    assert_eq!(batches[0][2].1, Outcome::Updated(id, serde_json::json!([])));
     assert_eq!(
         status,
         Some(OrderStatus::AwaitingShipment),

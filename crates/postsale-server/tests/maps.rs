@@ -309,7 +309,10 @@ async fn put_saves_versions_and_activates(server: TestServer) {
     assert_eq!(first["webhook_state"], "active");
     assert_eq!(first["can_import"], true);
     assert_eq!(first["missing"], json!([]));
-    assert_eq!(first["map"]["fields"]["order.source"]["value"], "shopify");
+    assert_eq!(
+        first["map"]["fields"]["order.source"]["header"],
+        "X-Shopify-Shop-Domain"
+    );
     assert_eq!(webhook_state(&server, &setup).await, "active");
 
     let (status, second) = put_map(&server, &setup, &shopify).await;

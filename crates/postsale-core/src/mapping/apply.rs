@@ -12,21 +12,28 @@ use super::error::{FieldError, FieldWarning, MappingError};
 use super::evaluate::{Evaluator, display_raw};
 use super::finish;
 use super::map::{ItemsRule, Map, Rule};
+use super::nul;
 use super::path::JsonPath;
 use super::validate;
 use crate::order::{Line, Order};
 
-/// Store settings that the request body does not carry.
+/// What a map reads besides the request body: the store's settings and the request's headers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApplyContext {
     /// The store's time zone, for date-times sent without an offset. Defaults to UTC, never the
     /// server's local zone.
     pub zone: Zone,
+    /// The request's headers as `(name, value)` pairs, for rules with a `header` source. Empty
+    /// when the body has no request behind it, such as a sample pasted into a preview.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Default for ApplyContext {
     fn default() -> Self {
-        ApplyContext { zone: Zone::utc() }
+        ApplyContext {
+            zone: Zone::utc(),
+            headers: Vec::new(),
+        }
     }
 }
 
@@ -35,7 +42,15 @@ impl ApplyContext {
     pub fn with_time_zone(name: &str) -> Result<Self, String> {
         Ok(ApplyContext {
             zone: datetime::parse_zone(name)?,
+            headers: Vec::new(),
         })
+    }
+
+    /// Returns this context with the headers of one request.
+    #[must_use]
+    pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Self {
+        self.headers = headers;
+        self
     }
 }
 
@@ -69,7 +84,7 @@ pub fn apply_map(
 pub(crate) fn run(map: &Map, body: &Value, context: &ApplyContext) -> Application {
     let mut builder = Builder {
         map,
-        evaluator: Evaluator::new(body),
+        evaluator: Evaluator::with_headers(body, &context.headers),
         settings: Settings {
             money_format: map.money_format,
             zone: &context.zone,
@@ -81,6 +96,9 @@ pub(crate) fn run(map: &Map, body: &Value, context: &ApplyContext) -> Applicatio
     builder.fill_fields();
     builder.fill_items();
     let test = builder.test_flag();
+    if nul::contains_nul(body) {
+        builder.warnings.extend(nul::warnings(map, body));
+    }
 
     let (mut result, draft) = builder.finish();
     if let Ok(mapped) = &mut result {

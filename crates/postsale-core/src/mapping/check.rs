@@ -47,6 +47,14 @@ pub(crate) fn check_rule(
 }
 
 fn check_source(name: &str, rule: &Rule, problems: &mut Vec<String>) {
+    if let Some(Source::Header(header)) = rule.source()
+        && http::HeaderName::from_bytes(header.as_bytes()).is_err()
+    {
+        problems.push(format!(
+            "{name}: header {header:?} is not an HTTP header name; write a name such as \
+             X-Shopify-Shop-Domain"
+        ));
+    }
     if rule.source().is_some() {
         return;
     }
@@ -54,15 +62,17 @@ fn check_source(name: &str, rule: &Rule, problems: &mut Vec<String>) {
         + rule.value.is_some() as usize
         + rule.template.is_some() as usize
         + rule.first_of.is_some() as usize
-        + rule.sum.is_some() as usize;
+        + rule.sum.is_some() as usize
+        + rule.header.is_some() as usize;
     if count == 0 {
         problems.push(format!(
-            "{name}: the rule has no source; give one of path, value, template, first_of or sum"
+            "{name}: the rule has no source; give one of path, value, template, first_of, sum \
+             or header"
         ));
     } else {
         problems.push(format!(
-            "{name}: the rule has {count} sources; keep one of path, value, template, first_of \
-             or sum"
+            "{name}: the rule has {count} sources; keep one of path, value, template, first_of, \
+             sum or header"
         ));
     }
     if rule.first_of.as_ref().is_some_and(Vec::is_empty) {

@@ -14,15 +14,21 @@ use super::template::TemplatePart;
 /// The maximum number of characters of a value that error messages repeat.
 const MAX_DISPLAY_CHARS: usize = 120;
 
-/// Reads rule sources from one body.
+/// Reads rule sources from one body and the headers it came with.
 #[derive(Debug)]
 pub(crate) struct Evaluator<'a> {
     body: &'a Value,
+    headers: &'a [(String, String)],
 }
 
 impl<'a> Evaluator<'a> {
+    #[cfg(test)]
     pub fn new(body: &'a Value) -> Self {
-        Evaluator { body }
+        Evaluator { body, headers: &[] }
+    }
+
+    pub fn with_headers(body: &'a Value, headers: &'a [(String, String)]) -> Self {
+        Evaluator { body, headers }
     }
 
     pub fn body(&self) -> &'a Value {
@@ -45,6 +51,7 @@ impl<'a> Evaluator<'a> {
             Source::Template(template) => self.template(template.parts(), current),
             Source::FirstOf(paths) => self.first_of(paths, current),
             Source::Sum(path) => self.sum(path, rule, current, settings)?,
+            Source::Header(name) => self.header(name),
         };
         Ok(raw)
     }
@@ -71,6 +78,14 @@ impl<'a> Evaluator<'a> {
         }
         let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
         (found && !collapsed.is_empty()).then_some(Raw::Text(collapsed))
+    }
+
+    /// Returns the first header of this name, as text; a repeated header is not joined.
+    fn header(&self, name: &str) -> Option<Raw<'a>> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| Raw::Text(value.clone()))
     }
 
     fn first_of(&self, paths: &'a [JsonPath], current: &'a Value) -> Option<Raw<'a>> {

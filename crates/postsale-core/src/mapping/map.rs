@@ -60,6 +60,10 @@ pub struct Rule {
     /// The sum of every value a wildcard path selects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sum: Option<JsonPath>,
+    /// The value of a request header, such as `X-Shopify-Shop-Domain`; names match without
+    /// regard to case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
     /// The value used when the source gives none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Value>,
@@ -108,6 +112,7 @@ pub enum Source<'a> {
     Template(&'a Template),
     FirstOf(&'a [JsonPath]),
     Sum(&'a JsonPath),
+    Header(&'a str),
 }
 
 /// The items section: the array that contains the lines, and how each entry fills a line.
@@ -247,6 +252,16 @@ impl Map {
         missing
     }
 
+    /// Returns whether a rule reads a request header, so that the importer must pass them.
+    pub fn reads_headers(&self) -> bool {
+        let item_rules = self.items.iter().flat_map(|items| items.fields.values());
+        self.fields
+            .values()
+            .chain(self.test_flag.as_ref())
+            .chain(item_rules)
+            .any(|rule| rule.header.is_some())
+    }
+
     /// Returns the rule of a field, at order level or in the items section.
     pub fn rule(&self, key: FieldKey) -> Option<&Rule> {
         if key.category() == Category::Items {
@@ -292,6 +307,7 @@ impl Rule {
             self.template.as_ref().map(Source::Template),
             self.first_of.as_deref().map(Source::FirstOf),
             self.sum.as_ref().map(Source::Sum),
+            self.header.as_deref().map(Source::Header),
         ]
         .into_iter()
         .flatten();
@@ -325,6 +341,7 @@ impl Rule {
                 format!("first of {}", list.join(", "))
             }
             Some(Source::Sum(path)) => format!("sum of {path}"),
+            Some(Source::Header(name)) => format!("header {name}"),
             None => "no source".into(),
         }
     }

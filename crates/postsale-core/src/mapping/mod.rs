@@ -18,6 +18,7 @@ mod error;
 mod evaluate;
 mod finish;
 mod map;
+mod nul;
 pub mod path;
 pub mod presets;
 mod preview;

@@ -31,5 +31,5 @@ pub use preset::{Preset, UnknownPreset};
 pub use rejection::{BASIC_CHALLENGE, CheckKind, Reason, Rejection, Verified};
 pub use request::{VerifyInput, verify_request};
 pub use secret::Secret;
-pub use sign::sign_request;
+pub use sign::{SHOPIFY_TEST_SHOP_DOMAIN, sign_request};
 pub use validate::{ConfigError, MAX_SECRETS, MAX_TOLERANCE_SECS};

@@ -11,6 +11,10 @@ use super::hmac_config::{HmacConfig, SignedContent};
 use super::preset::Preset;
 use super::secret::Secret;
 
+/// The shop domain sent in `X-Shopify-Shop-Domain`. Shop domains have one label before
+/// `myshopify.com`, so this two-label name cannot be a real shop's.
+pub const SHOPIFY_TEST_SHOP_DOMAIN: &str = "send-test.example.myshopify.com";
+
 /// Computes the headers that the sender described by `config` sends with `body` at `now`:
 /// the signature headers, and the delivery id and event headers of the preset's channel
 /// (Shopify and WooCommerce, which also name the event, and GitHub).
@@ -75,6 +79,7 @@ fn channel_headers(
     let pairs: Vec<(&str, String)> = match preset {
         Preset::Shopify => vec![
             ("X-Shopify-Topic", "orders/create".to_owned()),
+            ("X-Shopify-Shop-Domain", SHOPIFY_TEST_SHOP_DOMAIN.to_owned()),
             ("X-Shopify-Webhook-Id", delivery_id.to_owned()),
             (
                 "X-Shopify-Triggered-At",

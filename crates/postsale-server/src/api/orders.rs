@@ -429,9 +429,9 @@ pub(crate) async fn replay(
 fn count(report: &mut ReplayReport, outcome: &Outcome) {
     report.replayed += 1;
     match outcome {
-        Outcome::Created(_) => report.created += 1,
-        Outcome::Updated(_) => report.updated += 1,
-        Outcome::Unchanged(_) => report.unchanged += 1,
+        Outcome::Created(..) => report.created += 1,
+        Outcome::Updated(..) => report.updated += 1,
+        Outcome::Unchanged(..) => report.unchanged += 1,
         Outcome::Skipped { .. } => report.skipped += 1,
         Outcome::Failed { .. } => report.failed += 1,
     }

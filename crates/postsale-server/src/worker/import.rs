@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use postsale_core::ingress::decode_body;
-use postsale_core::mapping::{ApplyContext, Map, MappingError, apply_map};
+use postsale_core::mapping::{ApplyContext, Map, MappingError};
 use postsale_core::order::Order;
 use postsale_core::{OrderId, OrderStatus, RequestId, StoreId};
 use postsale_store::StoreError;
@@ -26,9 +26,10 @@ pub const MAX_LINES_PER_ORDER: usize = 5_000;
 /// The outcome of importing one request.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    Created(OrderId),
-    Updated(OrderId),
-    Unchanged(OrderId),
+    /// The order was created. The value lists the map's warnings, an empty array for none.
+    Created(OrderId, Value),
+    Updated(OrderId, Value),
+    Unchanged(OrderId, Value),
     /// Not imported, for the reason given: `duplicate`, `stale`, `order_closed`, `test`,
     /// `thin_payload` or `not_an_order`.
     Skipped {
@@ -45,9 +46,9 @@ pub enum Outcome {
 impl Outcome {
     pub fn name(&self) -> &'static str {
         match self {
-            Outcome::Created(_) => "created",
-            Outcome::Updated(_) => "updated",
-            Outcome::Unchanged(_) => "unchanged",
+            Outcome::Created(..) => "created",
+            Outcome::Updated(..) => "updated",
+            Outcome::Unchanged(..) => "unchanged",
             Outcome::Skipped { .. } => "skipped",
             Outcome::Failed { .. } => "failed",
         }
@@ -55,7 +56,9 @@ impl Outcome {
 
     pub fn order_id(&self) -> Option<OrderId> {
         match self {
-            Outcome::Created(id) | Outcome::Updated(id) | Outcome::Unchanged(id) => Some(*id),
+            Outcome::Created(id, _) | Outcome::Updated(id, _) | Outcome::Unchanged(id, _) => {
+                Some(*id)
+            }
             Outcome::Skipped { order_id, .. } => *order_id,
             Outcome::Failed { .. } => None,
         }
@@ -69,7 +72,12 @@ impl Outcome {
                 detail
             }
             Outcome::Failed { detail } => detail.clone(),
-            _ => json!({}),
+            Outcome::Created(_, warnings)
+            | Outcome::Updated(_, warnings)
+            | Outcome::Unchanged(_, warnings) => match warnings.as_array() {
+                Some(list) if !list.is_empty() => json!({ "warnings": warnings }),
+                _ => json!({}),
+            },
         }
     }
 }
@@ -252,10 +260,11 @@ fn prepare(request: &ClaimedRequest, context: &StoreContext, max_body_bytes: usi
             ));
         }
     };
-    let mapped = match apply_map(map, &body, &context.apply) {
-        Ok(mapped) => mapped,
-        Err(error) => return Prepared::Decided(mapping_outcome(error, *version)),
-    };
+    let mapped =
+        match super::delivery::apply_to_request(map, &body, &context.apply, &request.headers) {
+            Ok(mapped) => mapped,
+            Err(error) => return Prepared::Decided(mapping_outcome(error, *version)),
+        };
     if mapped.test {
         return Prepared::Decided(skipped(
             "test",
@@ -301,9 +310,9 @@ async fn upsert(
         .upsert_order(request.account_id, request.store_id, order, first_status)
         .await?;
     Ok(match upsert {
-        UpsertOutcome::Created(id) => Outcome::Created(id),
-        UpsertOutcome::Updated(id) => Outcome::Updated(id),
-        UpsertOutcome::Unchanged(id) => Outcome::Unchanged(id),
+        UpsertOutcome::Created(id) => Outcome::Created(id, warnings),
+        UpsertOutcome::Updated(id) => Outcome::Updated(id, warnings),
+        UpsertOutcome::Unchanged(id) => Outcome::Unchanged(id, warnings),
         UpsertOutcome::Closed {
             order_id,
             status,

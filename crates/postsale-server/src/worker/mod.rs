@@ -2,6 +2,7 @@
 //! into orders. It runs inside `postsale serve`; several processes on one PostgreSQL database
 //! share the work without importing a request twice.
 
+pub mod delivery;
 mod import;
 
 use std::collections::VecDeque;

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use postsale_core::verify::Preset;
+use postsale_core::verify::{Preset, SHOPIFY_TEST_SHOP_DOMAIN};
 use serde_json::Value;
 
 use crate::browser_tests;
@@ -231,7 +231,7 @@ async fn merchant_reaches_imported_order(server: TestServer, mut browser: Browse
         .unwrap();
     let order = &orders["items"][0];
     assert_eq!(order["number"], "1071", "{orders}");
-    assert_eq!(order["source"], "shopify", "{orders}");
+    assert_eq!(order["source"], SHOPIFY_TEST_SHOP_DOMAIN, "{orders}");
     let order_id = order["id"].as_i64().unwrap();
     let detail: Value = server
         .get(

@@ -33,8 +33,17 @@ pub fn scalar(value: &Value) -> Scalar<'_> {
     }
 }
 
-/// Reads text as a scalar: trimmed, with blank and null words as no value.
+/// Reads text as a scalar: trimmed, with blank and null words as no value. NUL characters
+/// (U+0000) are removed, because PostgreSQL cannot store them in text columns and an order must
+/// import the same way on SQLite and PostgreSQL.
 pub fn text_scalar(text: &str) -> Scalar<'_> {
+    if text.contains('\0') {
+        let cleaned = text.replace('\0', "");
+        return match text_scalar(&cleaned) {
+            Scalar::Text(kept) => Scalar::Text(Cow::Owned(kept.into_owned())),
+            _ => Scalar::Empty,
+        };
+    }
     let trimmed = text.trim();
     if trimmed.is_empty() || NULL_WORDS.contains(&trimmed) {
         Scalar::Empty
@@ -118,7 +127,10 @@ fn decode_entity(name: &str) -> Option<String> {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,
             None => number.parse().ok()?,
         };
-        return char::from_u32(code).map(String::from);
+        // `&#0;` stays as written: a NUL character cannot be stored in text.
+        return char::from_u32(code)
+            .filter(|decoded| *decoded != '\0')
+            .map(String::from);
     }
     ENTITIES
         .iter()
@@ -139,6 +151,14 @@ mod tests {
         assert!(scalar(&json!("null")).is_empty());
         assert!(scalar(&json!(null)).is_empty());
         assert!(!scalar(&json!("Null Island")).is_empty());
+    }
+
+    #[test]
+    fn nul_characters_are_removed() {
+        assert_eq!(scalar(&json!("Ja\u{0}ne\u{0}")).as_text().unwrap(), "Jane");
+        assert!(scalar(&json!("\u{0} \u{0}")).is_empty());
+        assert!(scalar(&json!("nu\u{0}ll")).is_empty());
+        assert_eq!(decode_html("a&#0;b"), "a&#0;b");
     }
 
     #[test]

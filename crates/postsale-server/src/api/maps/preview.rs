@@ -18,6 +18,7 @@ use super::{current_map, load_store, map_error, missing_fields};
 use crate::app::AppState;
 use crate::http::problem::Problem;
 use crate::http::{ApiCaller, ApiError, JsonBody, Path};
+use crate::worker::delivery::parse_headers;
 
 /// A preview request: a map (default: the store's current map) and the sample to apply it to,
 /// a kept request or a body given here. Give exactly one of `request_id` and `body`.
@@ -32,6 +33,10 @@ pub struct PreviewIn {
     /// A request body as the channel sends it.
     #[schema(value_type = Option<Object>)]
     pub body: Option<Value>,
+    /// Headers sent with `body`, by name, for rules with a `header` source such as the Shopify
+    /// preset's `X-Shopify-Shop-Domain`. A kept request's own headers are used with
+    /// `request_id`.
+    pub headers: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The order a sample would become, with every error and warning.
@@ -160,7 +165,18 @@ pub async fn preview_map(
     JsonBody(input): JsonBody<PreviewIn>,
 ) -> Result<Json<PreviewOut>, ApiError> {
     let store = load_store(&state, &caller, id).await?;
-    let body = sample(&state, &caller, &store, input.request_id, input.body).await?;
+    if input.headers.is_some() && input.request_id.is_some() {
+        return Err(ApiError::unprocessable(
+            "headers are set with request_id: a kept request's own headers are used, so send \
+             headers only with body",
+        ));
+    }
+    let (body, kept_headers) =
+        sample(&state, &caller, &store, input.request_id, input.body).await?;
+    let headers = match input.headers {
+        Some(given) => given.into_iter().collect(),
+        None => kept_headers,
+    };
     let (map_version, map) = match input.map {
         Some(document) => (None, Map::from_value(document).map_err(map_error)?),
         None => {
@@ -171,7 +187,7 @@ pub async fn preview_map(
         }
     };
 
-    let context = store_context(&store)?;
+    let context = store_context(&store)?.with_headers(headers);
     let preview = postsale_core::mapping::preview(&map, &body, &context);
     preview_out(preview, map_version, &map)
 }
@@ -191,7 +207,7 @@ pub async fn suggest(
     JsonBody(input): JsonBody<SuggestIn>,
 ) -> Result<Json<SuggestOut>, ApiError> {
     let store = load_store(&state, &caller, id).await?;
-    let body = sample(&state, &caller, &store, input.request_id, input.body).await?;
+    let (body, _) = sample(&state, &caller, &store, input.request_id, input.body).await?;
 
     let suggestion = match presets::best_match(&body) {
         Some(found) => preset_suggestion(found)?,
@@ -248,15 +264,15 @@ fn proposal(body: &Value) -> Result<SuggestOut, ApiError> {
 }
 
 /// Reads the sample of a preview or suggestion: the body of a request kept for this store, or
-/// a body in the call. A request of another store is not found, so that a store's preview
-/// only ever shows its own requests.
+/// a body in the call, with the kept request's headers. A request of another store is not
+/// found, so that a store's preview only ever shows its own requests.
 async fn sample(
     state: &AppState,
     caller: &ApiCaller,
     store: &Store,
     request_id: Option<i64>,
     body: Option<Value>,
-) -> Result<Value, ApiError> {
+) -> Result<(Value, Vec<(String, String)>), ApiError> {
     match (request_id, body) {
         (Some(id), None) => {
             let (request, body) = sample_body(state, caller, id).await?;
@@ -270,9 +286,9 @@ async fn sample(
                     ),
                 ));
             }
-            Ok(body)
+            Ok((body, parse_headers(&request.headers)))
         }
-        (None, Some(body)) => Ok(body),
+        (None, Some(body)) => Ok((body, Vec::new())),
         (Some(_), Some(_)) => Err(ApiError::unprocessable(
             "both request_id and body are set: give only one of them as the sample",
         )),
