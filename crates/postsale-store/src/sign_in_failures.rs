@@ -22,7 +22,7 @@ pub struct RecentFailures {
     pub client_address: FailureWindow,
 }
 
-/// Records one sign-in attempt as failed and returns the row's id.
+/// Records one sign-in attempt as failed.
 ///
 /// The sign-in handler records an attempt before it checks the password, so concurrent
 /// attempts each count the others and no more than the limit are checked.
@@ -31,25 +31,15 @@ pub async fn record(
     email: &str,
     client_address: &str,
     now: OffsetDateTime,
-) -> Result<i64> {
-    let row = sqlx::query(
-        "INSERT INTO sign_in_failures (email, client_address, failed_at) VALUES ($1, $2, $3) \
-         RETURNING id",
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sign_in_failures (email, client_address, failed_at) VALUES ($1, $2, $3)",
     )
     .bind(normalize_email(email))
     .bind(client_address)
     .bind(to_millis(now))
-    .fetch_one(db.pool())
+    .execute(db.pool())
     .await?;
-    Ok(row.try_get("id")?)
-}
-
-/// Removes one recorded attempt, for an attempt that the limit stopped before any check.
-pub async fn delete(db: &Database, id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE id = $1")
-        .bind(id)
-        .execute(db.pool())
-        .await?;
     Ok(())
 }
 

@@ -156,11 +156,11 @@ async fn submit(
     let now = OffsetDateTime::now_utc();
     housekeeping(db, now).await?;
     // The attempt is recorded as a failure before the password check, so that concurrent
-    // attempts see each other and at most the limit reach the check.
-    let attempt = sign_in_failures::record(db, &email, &address, now).await?;
+    // attempts see each other and at most the limit reach the check. An attempt stopped by
+    // the limit stays recorded, so a pause lasts while the attempts go on.
+    sign_in_failures::record(db, &email, &address, now).await?;
     let recent = sign_in_failures::recent(db, &email, &address, now - FAILURE_WINDOW).await?;
     if let Some(lockout) = lockout(&without_current_attempt(recent), now) {
-        sign_in_failures::delete(db, attempt).await?;
         tracing::info!(client.address = %address, "sign-in paused after repeated failures");
         view.error = Some(lockout.message);
         let mut response = render_form(&state, StatusCode::TOO_MANY_REQUESTS, &view);
