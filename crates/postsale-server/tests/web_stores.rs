@@ -344,6 +344,16 @@ async fn edit_page_links_security_and_map(server: TestServer) {
     assert_inputs_labelled(&page);
 }
 
+async fn signed_store_id_is_not_found(server: TestServer) {
+    let user = signed_in(&server, "acme", Plan::Soar).await;
+    let id = add_webhook(&user).await;
+
+    let (status, _) = user.browser.page(&format!("/settings/stores/{id}")).await;
+    assert_eq!(status, 200);
+    let (status, page) = user.browser.page(&format!("/settings/stores/+{id}")).await;
+    assert_eq!(status, 404, "{page}");
+}
+
 async fn regenerate_keeps_old_url_for_grace(server: TestServer) {
     let user = signed_in(&server, "acme", Plan::Soar).await;
     let id = add_webhook(&user).await;
@@ -528,6 +538,7 @@ async fn list_shows_last_request_time(server: TestServer) {
 }
 
 http_tests!(
+    signed_store_id_is_not_found,
     webhook_without_checks_stays_capturing,
     signed_out_page_redirects_with_next,
     empty_list_offers_add_webhook,

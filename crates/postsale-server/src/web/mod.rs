@@ -23,7 +23,7 @@ pub mod store_form;
 pub mod stores;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -65,8 +65,9 @@ where
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(value)) => Ok(PathIds(value)),
+        // The API's extractor also rejects a leading `+`, which the integer parser accepts.
+        match crate::http::Path::<T>::from_request_parts(parts, state).await {
+            Ok(crate::http::Path(value)) => Ok(PathIds(value)),
             Err(_) => Err(WebError::new(
                 StatusCode::NOT_FOUND,
                 "There is no page at this address. Check the link, or go back to the list.",
