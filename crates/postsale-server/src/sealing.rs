@@ -136,7 +136,7 @@ impl SealingKey {
 /// The text sealed in the database's key check record.
 const KEY_CHECK_TEXT: &str = "postsale key check v1";
 
-/// Why the key check at start failed.
+/// A failure of the key check at start.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyCheckError {
     #[error(

@@ -1,6 +1,6 @@
 //! Channel sequences through the import worker with the real bodies: Shopify create, update
-//! and cancel; WooCommerce created then updated; Shopify shops told apart by their domain;
-//! the delivery time standing in for a missing `updated at`; NUL characters in text.
+//! and cancel; WooCommerce created then updated; Shopify shops kept apart by their domain;
+//! the delivery time used for a missing `updated at`; NUL characters in text.
 
 mod common;
 

@@ -23,9 +23,9 @@ use crate::worker::{self, Outcome};
 
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
-/// The longest text filter (`q`, `source`, `number`) an order listing takes, in characters.
-/// Longer search patterns exceed SQLite's limit on `LIKE` patterns, and no order number,
-/// name or email is this long.
+/// The maximum length of a text filter (`q`, `source`, `number`) of an order listing, in
+/// characters. Longer search patterns exceed SQLite's limit on `LIKE` patterns, and no order
+/// number, name or email is this long.
 const MAX_FILTER_CHARS: usize = 200;
 /// The maximum number of requests one replay call takes; larger replays are split by `since`.
 pub(crate) const MAX_REPLAY: usize = 10_000;

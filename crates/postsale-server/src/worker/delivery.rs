@@ -1,6 +1,6 @@
 //! What an import reads from a request's headers besides its body: the headers that map rules
-//! read (such as Shopify's `X-Shopify-Shop-Domain`), and the time the channel says the change
-//! happened, which is used as the order's `updated at` when the map fills none.
+//! read (such as Shopify's `X-Shopify-Shop-Domain`), and the time of the change that the
+//! channel reports, which is used as the order's `updated at` when the map fills none.
 
 use postsale_core::mapping::convert::datetime::parse_datetime;
 use postsale_core::mapping::{ApplyContext, Map, MappedOrder, MappingError, Zone, apply_map};
