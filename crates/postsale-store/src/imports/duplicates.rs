@@ -19,6 +19,11 @@ impl StoredDuplicates {
     /// Checks every claimed request in one query. The body rule skips requests of the batch
     /// itself, because their stored outcome is the one from before this batch (a replay claims
     /// imported requests). [`ImportedBodies`] covers them instead.
+    ///
+    /// Only a finished import writes an outcome, so the body rule tests the outcome and not
+    /// `import_state = 'done'`: with that condition, PostgreSQL without statistics on a freshly
+    /// filled table chose the `(import_state, webhook_id, id)` index and read every imported
+    /// request of the webhook for each request of the batch (2.7 ms each at 20,000 requests).
     pub(super) async fn read(
         transaction: &mut Transaction<'static, Any>,
         dialect: Dialect,
@@ -37,7 +42,6 @@ impl StoredDuplicates {
                OR EXISTS (SELECT 1 FROM requests e \
                           WHERE e.webhook_id = b.webhook_id AND e.body_sha256 = b.body_sha256 \
                             AND e.id < b.id AND e.received_at > b.received_at - $2 \
-                            AND e.import_state = 'done' \
                             AND e.outcome IN ('created', 'updated', 'unchanged') \
                             AND e.id NOT IN ({batch})))"
         ))
