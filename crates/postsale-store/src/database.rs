@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
-use sqlx::{AnyConnection, AnyPool, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 
 use crate::{Result, StoreError};
 
@@ -71,18 +71,49 @@ impl Database {
 
     /// Applies the embedded migrations that this database has not run yet.
     pub async fn migrate(&self) -> Result<()> {
-        let migrator = match self.dialect {
-            Dialect::Sqlite => &SQLITE_MIGRATIONS,
-            Dialect::Postgres => &POSTGRES_MIGRATIONS,
+        self.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Applies the embedded migrations up to and including `version`, for tests that fill a
+    /// database in an earlier schema and then check what a later migration makes of it.
+    pub async fn migrate_up_to(&self, version: i64) -> Result<()> {
+        let migrations: Vec<_> = self
+            .migrator()
+            .iter()
+            .filter(|migration| migration.version <= version)
+            .cloned()
+            .collect();
+        let migrator = Migrator {
+            migrations: migrations.into(),
+            ..Migrator::DEFAULT
         };
         migrator.run(&self.pool).await?;
         Ok(())
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.dialect {
+            Dialect::Sqlite => &SQLITE_MIGRATIONS,
+            Dialect::Postgres => &POSTGRES_MIGRATIONS,
+        }
     }
 
     /// Checks that the database runs a trivial query.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Begins a transaction that writes. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a transaction that read first and then writes after another
+    /// connection committed is answered "busy" at once, without waiting for the lock.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        let transaction = match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        };
+        Ok(transaction)
     }
 
     pub fn dialect(&self) -> Dialect {

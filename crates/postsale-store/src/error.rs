@@ -36,6 +36,19 @@ impl StoreError {
         }
     }
 
+    /// The message with the messages of every cause after it, for logs and for the handlers
+    /// that wait on a shared batch.
+    pub fn with_causes(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
     /// Whether every pooled connection stayed busy for the acquire timeout.
     pub fn is_pool_timeout(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut))

@@ -58,31 +58,151 @@ impl Ingest {
 async fn write_batches(db: Database, mut receiver: mpsc::Receiver<(NewRequest, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (requests, replies): (Vec<NewRequest>, Vec<Reply>) = batch.drain(..).unzip();
-        match requests::insert_batch(&db, &requests).await {
-            Ok(ids) => {
-                for (reply, id) in replies.into_iter().zip(ids) {
-                    let _ = reply.send(Ok(id));
-                }
+        commit(&db, std::mem::take(&mut batch)).await;
+    }
+}
+
+/// Commits a batch in one transaction and answers every handler. When the transaction fails,
+/// it keeps each request alone instead, so that one request that cannot be kept (its store was
+/// deleted after the lookup, say) does not turn away the others.
+async fn commit(db: &Database, batch: Vec<(NewRequest, Reply)>) {
+    let (requests, replies): (Vec<NewRequest>, Vec<Reply>) = batch.into_iter().unzip();
+    match requests::insert_batch(db, &requests).await {
+        Ok(ids) => {
+            for (reply, id) in replies.into_iter().zip(ids) {
+                let _ = reply.send(Ok(id));
             }
-            Err(error) => {
-                let message = describe(&error);
-                tracing::error!(error = %message, count = replies.len(), "commit of kept requests failed");
-                for reply in replies {
-                    let _ = reply.send(Err(message.clone()));
-                }
+        }
+        Err(error) if requests.len() > 1 => {
+            tracing::warn!(error = %error.with_causes(), count = requests.len(), "commit of kept requests failed; keeping them one by one");
+            for (request, reply) in requests.iter().zip(replies) {
+                let result = requests::insert_batch(db, std::slice::from_ref(request)).await;
+                let answer = match result.as_deref() {
+                    Ok([id]) => Ok(*id),
+                    Ok(_) => Err("the insert returned no id".to_owned()),
+                    Err(error) => Err(failed(error, 1)),
+                };
+                let _ = reply.send(answer);
+            }
+        }
+        Err(error) => {
+            let message = failed(&error, replies.len());
+            for reply in replies {
+                let _ = reply.send(Err(message.clone()));
             }
         }
     }
 }
 
-fn describe(error: &StoreError) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+/// Logs a failed commit and returns the message for the waiting handlers.
+fn failed(error: &StoreError, count: usize) -> String {
+    let message = error.with_causes();
+    tracing::error!(error = %message, count, "commit of kept requests failed");
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use postsale_core::{AccountId, StoreId, WebhookId};
+    use time::OffsetDateTime;
+
+    use super::*;
+    use crate::requests::ImportState;
+    use crate::testing::TestDatabase;
+
+    fn request(account: i64, store: i64, webhook: i64, body: &[u8]) -> NewRequest {
+        NewRequest {
+            account_id: AccountId(account),
+            store_id: StoreId(store),
+            webhook_id: WebhookId(webhook),
+            received_at: OffsetDateTime::now_utc(),
+            method: "POST".to_owned(),
+            path: "/hooks/t".to_owned(),
+            query: None,
+            headers: "[]".to_owned(),
+            remote_addr: "127.0.0.1".to_owned(),
+            content_type: Some("application/json".to_owned()),
+            body: Some(body.to_vec()),
+            body_size: i64::try_from(body.len()).unwrap(),
+            body_sha256: hex::encode(body),
+            body_kind: "json".to_owned(),
+            delivery_id: None,
+            status_code: 200,
+            reason_code: None,
+            diagnosis: None,
+            import_state: ImportState::Pending,
+        }
     }
-    text
+
+    /// A batch with one request whose store no longer exists keeps the others.
+    async fn one_bad_request_does_not_fail_the_batch(db: &Database) {
+        let account: i64 = sqlx::query_scalar(
+            "INSERT INTO accounts (name, plan, email, created_at) \
+             VALUES ('acme', 'soar', 'acme@example.com', 0) RETURNING id",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        let store: i64 = sqlx::query_scalar(
+            "INSERT INTO stores (account_id, name, created_at, updated_at) \
+             VALUES ($1, 'Main', 0, 0) RETURNING id",
+        )
+        .bind(account)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        let webhook: i64 = sqlx::query_scalar(
+            "INSERT INTO webhooks (account_id, store_id, token, state, security, created_at, \
+                                   updated_at) \
+             VALUES ($1, $2, 'token', 'active', 'sealed', 0, 0) RETURNING id",
+        )
+        .bind(account)
+        .bind(store)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+
+        let mut batch = Vec::new();
+        let mut answers = Vec::new();
+        for index in 0..5 {
+            let (reply, answer) = oneshot::channel();
+            // The third names a store and webhook that do not exist.
+            let new = if index == 2 {
+                request(account, store + 1000, webhook + 1000, b"{\"n\":2}")
+            } else {
+                request(
+                    account,
+                    store,
+                    webhook,
+                    format!("{{\"n\":{index}}}").as_bytes(),
+                )
+            };
+            batch.push((new, reply));
+            answers.push(answer);
+        }
+        commit(db, batch).await;
+
+        for (index, answer) in answers.into_iter().enumerate() {
+            let answer = answer.await.unwrap();
+            if index == 2 {
+                assert!(answer.is_err(), "the request of a missing store was kept");
+            } else {
+                let id = answer.unwrap();
+                let body = requests::body(db, AccountId(account), id).await.unwrap();
+                assert_eq!(body, Some(format!("{{\"n\":{index}}}").into_bytes()));
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_bad_request_does_not_fail_the_batch_on_sqlite() {
+        one_bad_request_does_not_fail_the_batch(&TestDatabase::sqlite().await.db).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_bad_request_does_not_fail_the_batch_on_postgres() {
+        if let Some(test_db) = TestDatabase::postgres().await {
+            one_bad_request_does_not_fail_the_batch(&test_db.db).await;
+        }
+    }
 }

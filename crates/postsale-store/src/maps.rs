@@ -27,7 +27,7 @@ pub async fn save(
     store_id: StoreId,
     document: &str,
 ) -> Result<StoredMap> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     if db.dialect() == Dialect::Postgres {
         sqlx::query("SELECT id FROM stores WHERE account_id = $1 AND id = $2 FOR UPDATE")
             .bind(account_id.get())

@@ -60,7 +60,7 @@ pub async fn create(
     status: Option<OrderStatus>,
 ) -> Result<Shipment> {
     let now = to_millis(OffsetDateTime::now_utc());
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let row = sqlx::query(&format!(
         "INSERT INTO shipments (account_id, order_id, carrier, service, package, \
                                 tracking_number, ship_date, cost, document, created_at) \
@@ -94,7 +94,7 @@ pub async fn void(
     status: Option<OrderStatus>,
 ) -> Result<VoidOutcome> {
     let now = to_millis(OffsetDateTime::now_utc());
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     // The conditional update is the first statement, so on SQLite the transaction holds the
     // write lock from the start, and on PostgreSQL two voids of one shipment serialise on it.
     let row = sqlx::query(&format!(

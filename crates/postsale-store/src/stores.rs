@@ -80,7 +80,7 @@ pub async fn create(
     webhook: &NewWebhook,
 ) -> Result<(Store, Webhook)> {
     let now = to_millis(OffsetDateTime::now_utc());
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let row = sqlx::query(&format!(
         "INSERT INTO stores (account_id, name, address, time_zone, status_on_import, set_shipped, \
                              set_voided, ship_from_store_address, created_at, updated_at) \
@@ -134,7 +134,7 @@ pub async fn update(
     store_id: StoreId,
     patch: &StorePatch,
 ) -> Result<Option<Store>> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM stores WHERE account_id = $1 AND id = $2"
     ))

@@ -32,13 +32,23 @@ enum Cleanup {
 impl TestDatabase {
     /// Creates a migrated SQLite database in a new temporary folder.
     pub async fn sqlite() -> TestDatabase {
+        let test_db = TestDatabase::empty_sqlite().await;
+        test_db
+            .db
+            .migrate()
+            .await
+            .expect("migrate the test SQLite file");
+        test_db
+    }
+
+    /// Creates an SQLite database without any table, for tests of the migrations.
+    pub async fn empty_sqlite() -> TestDatabase {
         let folder = std::env::temp_dir().join(format!("postsale-test-{}", random_suffix()));
         std::fs::create_dir_all(&folder).expect("create a temporary folder for SQLite");
         let url = format!("sqlite://{}", folder.join("postsale.db").display());
         let db = Database::connect(&url)
             .await
             .expect("open the test SQLite file");
-        db.migrate().await.expect("migrate the test SQLite file");
         TestDatabase {
             db,
             url,
@@ -49,6 +59,18 @@ impl TestDatabase {
     /// Creates a migrated PostgreSQL database, or returns `None` when PostgreSQL is not
     /// configured and this is not a CI run.
     pub async fn postgres() -> Option<TestDatabase> {
+        let test_db = TestDatabase::empty_postgres().await?;
+        test_db
+            .db
+            .migrate()
+            .await
+            .expect("migrate the test database");
+        Some(test_db)
+    }
+
+    /// Creates a PostgreSQL database without any table, for tests of the migrations, or
+    /// returns `None` as [`TestDatabase::postgres`] does.
+    pub async fn empty_postgres() -> Option<TestDatabase> {
         let admin_url = postgres_admin_url()?;
         let name = format!("postsale_test_{}", random_suffix());
         let mut admin = PgConnection::connect(&admin_url)
@@ -66,7 +88,6 @@ impl TestDatabase {
         let db = Database::connect(&url)
             .await
             .expect("open the test database");
-        db.migrate().await.expect("migrate the test database");
         Some(TestDatabase {
             db,
             url,

@@ -329,6 +329,44 @@ async fn ingest_commits_concurrent_requests(db: &Database) {
     assert_eq!(kept.len(), 200);
 }
 
+/// A batch larger than one multi-row insert: every id names the request given at its place,
+/// with its own body, and the requests without a body keep none.
+async fn batch_ids_name_their_own_requests(db: &Database) {
+    let acme = account(db, "acme").await;
+    let (store, webhook) = stores::create(db, acme.id, &new_store("Main"), &new_webhook())
+        .await
+        .unwrap();
+    let batch: Vec<NewRequest> = (0..300)
+        .map(|index| {
+            let mut request = new_request(acme.id, store.id, webhook.id);
+            request.delivery_id = Some(format!("delivery-{index}"));
+            if index % 7 == 3 {
+                request.body = None;
+                request.import_state = ImportState::Rejected;
+                request.status_code = 401;
+            } else {
+                request.body = Some(format!("{{\"n\":{index}}}").into_bytes());
+            }
+            request
+        })
+        .collect();
+
+    let ids = requests::insert_batch(db, &batch).await.unwrap();
+
+    assert_eq!(ids.len(), batch.len());
+    for (index, (id, request)) in ids.iter().zip(&batch).enumerate() {
+        let kept = requests::get(db, acme.id, *id).await.unwrap().unwrap();
+        assert_eq!(kept.delivery_id, request.delivery_id, "request {index}");
+        assert_eq!(kept.status_code, request.status_code, "request {index}");
+        let body = requests::body(db, acme.id, *id).await.unwrap().unwrap();
+        assert_eq!(
+            body,
+            request.body.clone().unwrap_or_default(),
+            "request {index}"
+        );
+    }
+}
+
 async fn deleting_store_removes_requests(db: &Database) {
     let acme = account(db, "acme").await;
     let (store, webhook) = stores::create(db, acme.id, &new_store("Main"), &new_webhook())
@@ -407,6 +445,7 @@ storage_tests!(
     request_list_pages_newest_first,
     rejected_records_are_capped,
     ingest_commits_concurrent_requests,
+    batch_ids_name_their_own_requests,
     deleting_store_removes_requests,
 );
 

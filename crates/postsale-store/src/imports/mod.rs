@@ -89,7 +89,7 @@ struct OutcomeRecord {
     imported_at: i64,
 }
 
-const CLAIM_COLUMNS: &str = "id, account_id, store_id, webhook_id, received_at, headers, body, \
+const CLAIM_COLUMNS: &str = "id, account_id, store_id, webhook_id, received_at, headers, \
                              body_sha256, delivery_id";
 
 /// Claims the oldest pending requests of active webhooks, within `limits`. Returns `None` when
@@ -99,7 +99,7 @@ pub async fn claim_pending(
     worker: &str,
     limits: ClaimLimits,
 ) -> Result<Option<ImportBatch>> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let now = to_millis(OffsetDateTime::now_utc());
     let rows = match db.dialect() {
         Dialect::Postgres => {
@@ -160,7 +160,9 @@ pub async fn claim_pending(
     if rows.is_empty() {
         return Ok(None);
     }
-    batch_from_rows(transaction, db.dialect(), &rows).map(Some)
+    batch_from_rows(transaction, db.dialect(), &rows)
+        .await
+        .map(Some)
 }
 
 /// Claims the named requests of an account for a replay, whatever their import state, as long
@@ -171,7 +173,7 @@ pub async fn claim_for_replay(
     ids: &[RequestId],
     worker: &str,
 ) -> Result<ImportBatch> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let now = to_millis(OffsetDateTime::now_utc());
     let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
     let rows = sqlx::query(&format!(
@@ -186,11 +188,12 @@ pub async fn claim_for_replay(
     .bind(to_json(&ids)?)
     .fetch_all(&mut *transaction)
     .await?;
-    batch_from_rows(transaction, db.dialect(), &rows)
+    batch_from_rows(transaction, db.dialect(), &rows).await
 }
 
-fn batch_from_rows(
-    transaction: Transaction<'static, Any>,
+/// Reads the bodies of the claimed rows and opens the batch.
+async fn batch_from_rows(
+    mut transaction: Transaction<'static, Any>,
     dialect: Dialect,
     rows: &[AnyRow],
 ) -> Result<ImportBatch> {
@@ -199,6 +202,23 @@ fn batch_from_rows(
         .map(claimed_from_row)
         .collect::<Result<Vec<_>>>()?;
     requests.sort_by_key(|request| request.id);
+    if !requests.is_empty() {
+        let ids: Vec<i64> = requests.iter().map(|request| request.id.get()).collect();
+        let bodies = sqlx::query(&format!(
+            "SELECT request_id, body FROM request_bodies WHERE request_id IN ({})",
+            json_ids(dialect, "$1")
+        ))
+        .bind(to_json(&ids)?)
+        .fetch_all(&mut *transaction)
+        .await?;
+        let mut bodies = bodies
+            .iter()
+            .map(|row| Ok((row.try_get::<i64, _>("request_id")?, row.try_get("body")?)))
+            .collect::<Result<HashMap<i64, Vec<u8>>>>()?;
+        for request in &mut requests {
+            request.body = bodies.remove(&request.id.get()).unwrap_or_default();
+        }
+    }
     Ok(ImportBatch {
         transaction,
         dialect,
@@ -408,9 +428,7 @@ fn claimed_from_row(row: &AnyRow) -> Result<ClaimedRequest> {
         webhook_id: WebhookId(row.try_get("webhook_id")?),
         received_at: from_millis(row.try_get("received_at")?),
         headers: row.try_get("headers")?,
-        body: row
-            .try_get::<Option<Vec<u8>>, _>("body")?
-            .unwrap_or_default(),
+        body: Vec::new(),
         body_sha256: row.try_get("body_sha256")?,
         delivery_id: row.try_get("delivery_id")?,
     })

@@ -1,0 +1,108 @@
+//! Migrations that move data: a database filled in the schema before a migration keeps every
+//! kept request after it, on both databases.
+
+use postsale_core::{Plan, RequestId, WebhookState};
+use postsale_store::Database;
+use postsale_store::accounts::{self, NewAccount};
+use postsale_store::requests;
+use postsale_store::stores::{self, Automation, NewStore};
+use postsale_store::testing::TestDatabase;
+use postsale_store::webhooks::{self, NewWebhook};
+
+/// The last migration before kept bodies moved to `request_bodies`.
+const BEFORE_REQUEST_BODIES: i64 = 3;
+
+/// Keeps a request in the schema of migration 3, where the body is a column of `requests`.
+async fn keep_in_old_schema(
+    db: &Database,
+    store: &stores::Store,
+    webhook_id: i64,
+    body: Option<&[u8]>,
+) -> RequestId {
+    let accepted = i64::from(body.is_some());
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO requests (account_id, store_id, webhook_id, received_at, method, path, \
+                               headers, remote_addr, body, body_size, body_sha256, body_kind, \
+                               accepted, status_code, import_state) \
+         VALUES ($1, $2, $3, 1764892800000, 'POST', '/hooks/t', '[]', '127.0.0.1', $4, $5, \
+                 'hash', 'json', $6, 200, $7) RETURNING id",
+    )
+    .bind(store.account_id.get())
+    .bind(store.id.get())
+    .bind(webhook_id)
+    .bind(body.map(<[u8]>::to_vec))
+    .bind(i64::try_from(body.map_or(0, <[u8]>::len)).unwrap())
+    .bind(accepted)
+    .bind(if body.is_some() {
+        "pending"
+    } else {
+        "rejected"
+    })
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    RequestId(id)
+}
+
+async fn request_bodies_survive_the_move(test_db: TestDatabase) {
+    let db = &test_db.db;
+    db.migrate_up_to(BEFORE_REQUEST_BODIES).await.unwrap();
+    let account = accounts::create(
+        db,
+        &NewAccount {
+            name: "acme".to_owned(),
+            plan: Plan::Soar,
+            email: "acme@example.com".to_owned(),
+        },
+    )
+    .await
+    .unwrap();
+    let new_store = NewStore {
+        name: "Main".to_owned(),
+        address: None,
+        time_zone: "UTC".to_owned(),
+        automation: Automation::default(),
+        ship_from_store_address: false,
+    };
+    let new_webhook = NewWebhook {
+        token: webhooks::new_token(),
+        security: "sealed".to_owned(),
+        state: WebhookState::Capturing,
+        delivery_id_header: None,
+        rate_limit_per_minute: None,
+    };
+    let (store, webhook) = stores::create(db, account.id, &new_store, &new_webhook)
+        .await
+        .unwrap();
+    // Every byte value, so that a text conversion anywhere on the way would show.
+    let binary: Vec<u8> = (0..=255).collect();
+    let json = br#"{"id":820982911946154508,"total_price":"199.65"}"#;
+    let kept_binary = keep_in_old_schema(db, &store, webhook.id.get(), Some(&binary)).await;
+    let kept_json = keep_in_old_schema(db, &store, webhook.id.get(), Some(json)).await;
+    let rejected = keep_in_old_schema(db, &store, webhook.id.get(), None).await;
+
+    db.migrate().await.unwrap();
+
+    let body = |id| requests::body(db, account.id, id);
+    assert_eq!(body(kept_binary).await.unwrap(), Some(binary));
+    assert_eq!(body(kept_json).await.unwrap(), Some(json.to_vec()));
+    assert_eq!(body(rejected).await.unwrap(), Some(Vec::new()));
+    let moved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_bodies")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(moved, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_bodies_survive_the_move_on_sqlite() {
+    request_bodies_survive_the_move(TestDatabase::empty_sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_bodies_survive_the_move_on_postgres() {
+    let Some(test_db) = TestDatabase::empty_postgres().await else {
+        return;
+    };
+    request_bodies_survive_the_move(test_db).await;
+}
