@@ -16,6 +16,7 @@ use axum::{Json, Router, middleware};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use postsale_store::Database;
 use postsale_store::ingest::Ingest;
+use postsale_store::token_lookup::TokenLookup;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::Service;
@@ -38,6 +39,7 @@ struct Inner {
     db: Database,
     metrics: Arc<Metrics>,
     ingest: Ingest,
+    token_lookup: TokenLookup,
     settings: Settings,
     rate_limiter: RateLimiter,
     /// Wakes the import worker when ingress keeps an importable request.
@@ -67,14 +69,17 @@ impl Settings {
 }
 
 impl AppState {
-    /// Builds the state and starts the ingest writer task on the current runtime.
+    /// Builds the state and starts the ingest writer and token lookup tasks on the current
+    /// runtime.
     pub fn new(db: Database, settings: Settings) -> AppState {
         let (ingest, _writer) = Ingest::start(db.clone());
+        let (token_lookup, _lookup) = TokenLookup::start(db.clone());
         AppState {
             inner: Arc::new(Inner {
                 db,
                 metrics: Metrics::new(),
                 ingest,
+                token_lookup,
                 settings,
                 rate_limiter: RateLimiter::default(),
                 worker_wake: Arc::new(Notify::new()),
@@ -92,6 +97,10 @@ impl AppState {
 
     pub fn ingest(&self) -> &Ingest {
         &self.inner.ingest
+    }
+
+    pub fn token_lookup(&self) -> &TokenLookup {
+        &self.inner.token_lookup
     }
 
     pub fn settings(&self) -> &Settings {

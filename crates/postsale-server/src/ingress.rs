@@ -15,7 +15,8 @@ use axum::response::{IntoResponse, Response};
 use postsale_core::ingress::{self, BodyKind};
 use postsale_core::verify::{self, SecurityConfig, VerifyInput};
 use postsale_store::requests::{self, ImportState, NewRequest};
-use postsale_store::webhooks::{self, IngressTarget};
+use postsale_store::token_lookup::LookupError;
+use postsale_store::webhooks::IngressTarget;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -55,7 +56,7 @@ pub async fn receive(
     body: Body,
 ) -> Response {
     let received_at = OffsetDateTime::now_utc();
-    let target = match webhooks::find_by_token(state.db(), &token, received_at).await {
+    let target = match state.token_lookup().find(&token).await {
         Ok(Some(target)) => target,
         Ok(None) => {
             state.metrics().observe_webhook("unknown_token");
@@ -409,7 +410,7 @@ fn rejected_without_body(status: StatusCode, reason: &'static str, diagnosis: St
     }
 }
 
-fn unavailable(state: &AppState, error: &postsale_store::StoreError) -> Response {
+fn unavailable(state: &AppState, error: &LookupError) -> Response {
     tracing::error!(error = %error_chain(error), "webhook lookup failed");
     state.metrics().observe_webhook("lookup_failed");
     ApiError::new(

@@ -23,6 +23,7 @@ pub mod sign_in_failures;
 pub mod stores;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod token_lookup;
 pub mod users;
 pub mod webhooks;
 
