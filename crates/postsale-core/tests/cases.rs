@@ -187,6 +187,28 @@ fn placeholder_numbers_are_rejected() {
     assert!(matches!(error, MappingError::NotAnOrder { .. }));
 }
 
+#[test]
+fn zero_order_number_is_a_value() {
+    let map = map(json!({
+        "version": 1,
+        "fields": {
+            "order.source": {"value": "cart"},
+            "order.number": {"path": "$.number"},
+            "charges.total": {"path": "$.total"}
+        }
+    }));
+    for body in [
+        json!({"number": 0, "total": "1.00"}),
+        json!({"number": "0", "total": "1.00"}),
+    ] {
+        let mapped = apply_map(&map, &body, &ApplyContext::default());
+        let order = mapped
+            .unwrap_or_else(|error| panic!("{body}: {error}"))
+            .order;
+        assert_eq!(order.number, "0", "{body}");
+    }
+}
+
 fn date_map(path: &str, extra: Value) -> Map {
     let mut rule = json!({"path": path});
     if let (Some(rule), Some(extra)) = (rule.as_object_mut(), extra.as_object()) {
@@ -334,7 +356,7 @@ fn codes_come_from_the_catalogue() {
 fn all_errors_of_an_order_come_together() {
     let map = &presets::get("woocommerce").unwrap().map;
     let body = json!({
-        "number": "0",
+        "number": "-1",
         "total": "-5.00",
         "shipping": {"country": "Narnia", "first_name": "Jane"},
         "line_items": [

@@ -434,6 +434,32 @@ async fn replay_counts_a_body_once(db: &Database) {
     assert_eq!(outcome, "unchanged");
 }
 
+async fn zero_order_number_imports(db: &Database) {
+    let shop = open_shop(db).await;
+    let text = cart_order("0", "2026-03-01T10:00:00Z", "paid", &[("A", 1, "10.00")]);
+    let mut number = cart_order("0", "2026-03-01T11:00:00Z", "paid", &[("A", 2, "10.00")]);
+    number["number"] = json!(0);
+    let ids = keep(db, shop, &[("d1", &text), ("d2", &number)]).await;
+
+    let outcomes: Vec<_> = import_pending(db).await.into_iter().flatten().collect();
+
+    assert_eq!(outcome_names(&outcomes), ["created", "updated"]);
+    let (id, status, order) = stored_order(db, shop, "0").await;
+    assert_eq!(order.number, "0");
+    assert_eq!(
+        order.lines[0].quantity, 2,
+        "the number 0 reached the same order"
+    );
+    assert_eq!(status, Some(OrderStatus::AwaitingShipment));
+    for request in ids {
+        let kept = requests::get(db, shop.account, request)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.order_id, Some(id), "request {request:?}");
+    }
+}
+
 /// Builds `count` lines of one SKU pattern, each (sku, quantity, unit price).
 fn many_lines(prefix: &str, count: usize) -> Vec<(String, u32, &'static str)> {
     (0..count)
@@ -590,6 +616,7 @@ storage_tests!(
     stale_and_closed_inside_one_batch,
     line_rows_follow_updates,
     replay_counts_a_body_once,
+    zero_order_number_imports,
     order_over_line_cap_fails,
     large_orders_split_by_lines,
     large_bodies_split_by_bytes,

@@ -131,7 +131,7 @@ async fn prepare(db: &Database, server: &ServerProcess) -> (String, AccountId, i
     (key, account.id, store_id, path)
 }
 
-/// An order body. Numbers start at 1000 because the engine rejects placeholders such as `0`.
+/// An order body, numbered from 1000.
 fn order_body(index: usize, version: usize) -> Vec<u8> {
     let number = 1000 + index;
     let minute = version % 60;

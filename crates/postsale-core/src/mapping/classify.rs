@@ -25,7 +25,7 @@ const MAX_THIN_SCALARS: usize = 16;
 /// Returns a thin-payload error when the body carries only an order id.
 ///
 /// The map's `thin_payload` rule is tried first. Without one, a small body counts as thin when
-/// an object at the top or one level down holds only an `id` (not blank, `0` or `-1`) and
+/// an object at the top or one level down contains only an `id` (not blank or `-1`) and
 /// reference members such as `type`, as in `{"scope": "...", "data": {"type": "order", "id": 1}}`.
 pub(crate) fn thin_payload(map: &Map, body: &Value) -> Option<MappingError> {
     if let Some(rule) = &map.thin_payload {
@@ -93,18 +93,18 @@ fn count_scalars(value: &Value, depth: usize) -> usize {
     }
 }
 
-/// Returns the id text, unless it is blank or a placeholder such as `0` or `-1`.
+/// Returns the id text, unless it is blank or a placeholder such as `-1`.
 fn real_id(value: &Value) -> Option<String> {
     let text = scalar(value).as_text().map(Cow::into_owned)?;
     (!is_placeholder(&text)).then_some(text)
 }
 
 /// Returns whether an order number or id is a placeholder that would merge unrelated
-/// orders.
+/// orders: blank, `-1`, `null` or `undefined`. Zero is a value, because a cart may number an
+/// order `0`.
 pub(crate) fn is_placeholder(text: &str) -> bool {
     let trimmed = text.trim().trim_start_matches('#');
     trimmed.is_empty()
-        || trimmed.chars().all(|c| c == '0')
         || trimmed == "-1"
         || trimmed.eq_ignore_ascii_case("null")
         || trimmed.eq_ignore_ascii_case("undefined")
@@ -233,10 +233,10 @@ mod tests {
 
     #[test]
     fn placeholders() {
-        for text in ["", " ", "0", "-1", "#0", "000", "null"] {
+        for text in ["", " ", "-1", "#", "null", "undefined"] {
             assert!(is_placeholder(text), "{text:?}");
         }
-        for text in ["1", "#1001", "A-0"] {
+        for text in ["0", "#0", "000", "1", "#1001", "A-0"] {
             assert!(!is_placeholder(text), "{text:?}");
         }
     }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorCode {
     /// A required field has no value.
     Missing,
-    /// An order number such as `0`, `-1` or blank that would merge unrelated orders.
+    /// An order number such as `-1` or blank that would merge unrelated orders.
     Placeholder,
     /// The value cannot be converted to the field's type.
     Invalid,
