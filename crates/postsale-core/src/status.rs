@@ -45,6 +45,18 @@ impl OrderStatus {
     pub fn is_closed(self) -> bool {
         matches!(self, OrderStatus::Shipped | OrderStatus::Cancelled)
     }
+
+    /// Returns whether an order in this status still waits for payment or fulfilment, as
+    /// opposed to one that was shipped, cancelled or voided.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::AwaitingPayment
+                | OrderStatus::AwaitingShipment
+                | OrderStatus::OnHold
+                | OrderStatus::PendingFulfillment
+        )
+    }
 }
 
 impl fmt::Display for OrderStatus {
@@ -81,6 +93,23 @@ mod tests {
         for status in OrderStatus::ALL {
             assert_eq!(status.as_str().parse::<OrderStatus>().unwrap(), status);
         }
+    }
+
+    #[test]
+    fn open_statuses_precede_fulfilment() {
+        let open: Vec<OrderStatus> = OrderStatus::ALL
+            .into_iter()
+            .filter(|status| status.is_open())
+            .collect();
+        assert_eq!(
+            open,
+            [
+                OrderStatus::AwaitingPayment,
+                OrderStatus::AwaitingShipment,
+                OrderStatus::OnHold,
+                OrderStatus::PendingFulfillment,
+            ]
+        );
     }
 
     #[test]

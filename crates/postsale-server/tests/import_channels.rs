@@ -20,6 +20,7 @@ const SECRET: &str = "shpss_FAKE_test_secret_do_not_use";
 struct Setup {
     key: String,
     account: AccountId,
+    store_id: i64,
     url: String,
 }
 
@@ -53,6 +54,7 @@ async fn store(
     Setup {
         key: key.clone(),
         account: *account,
+        store_id,
         url: store["webhook"]["url"].as_str().unwrap().to_owned(),
     }
 }
@@ -237,6 +239,81 @@ async fn shopify_create_update_cancel(server: TestServer) {
     let order = order_json(&server, &setup, &request["order_id"]).await;
     assert_eq!(order["number"], "1065");
     assert_eq!(order["status"], "cancelled");
+}
+
+/// Sends `body` as a new delivery and returns the local and the channel status of the order
+/// it created.
+async fn first_import_statuses(
+    server: &TestServer,
+    setup: &Setup,
+    preset: Preset,
+    body: &Value,
+    delivery: &str,
+) -> (Value, Value) {
+    let id = send(server, setup, preset, &bytes(body), delivery, &[]).await;
+    let request = imported(server, setup, id).await;
+    assert_eq!(request["outcome"], "created", "{request}");
+    let order = order_json(server, setup, &request["order_id"]).await;
+    (order["status"].clone(), order["channel_status"].clone())
+}
+
+async fn channel_status_wins_on_first_import(server: TestServer) {
+    let owner = account(&server, "first-status").await;
+    let shopify = store(&server, &owner, "shopify", preset_map("shopify")).await;
+    let open = payload_json("shopify-orders-create.json");
+    let mut fulfilled = open.clone();
+    fulfilled["id"] = json!(6_200_407_294_253_i64);
+    fulfilled["order_number"] = json!(1072);
+    fulfilled["name"] = json!("#1072");
+    fulfilled["fulfillment_status"] = json!("fulfilled");
+
+    let (status, channel) =
+        first_import_statuses(&server, &shopify, Preset::Shopify, &fulfilled, "first-1").await;
+    assert_eq!(
+        status, "shipped",
+        "a fulfilled order is not awaiting shipment"
+    );
+    assert_eq!(channel, "paid");
+    let (status, _) =
+        first_import_statuses(&server, &shopify, Preset::Shopify, &open, "first-2").await;
+    assert_eq!(
+        status, "awaiting_shipment",
+        "an open order takes the automation's status"
+    );
+
+    // With the automation off, an open order stays blank and a completed one is shipped.
+    let woo = store(&server, &owner, "woocommerce", preset_map("woocommerce")).await;
+    let patched = server
+        .client
+        .patch(server.url(&format!("/api/v1/stores/{}", woo.store_id)))
+        .bearer_auth(&woo.key)
+        .json(
+            &json!({"automation": {"status_on_import": null, "set_shipped": true,
+                                     "set_voided": true}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let processing = payload_json("woocommerce-order-created.json");
+    let mut completed = processing.clone();
+    completed["id"] = json!(898);
+    completed["number"] = json!("898");
+    completed["status"] = json!("completed");
+
+    let (status, channel) =
+        first_import_statuses(&server, &woo, Preset::WooCommerce, &completed, "first-3").await;
+    assert_eq!(
+        status, "shipped",
+        "the completed order was shipped at the channel"
+    );
+    assert_eq!(channel, "completed");
+    let (status, _) =
+        first_import_statuses(&server, &woo, Preset::WooCommerce, &processing, "first-4").await;
+    assert!(
+        status.is_null(),
+        "automation off leaves an open order blank: {status}"
+    );
 }
 
 async fn woocommerce_order_created_then_updated(server: TestServer) {
@@ -450,6 +527,7 @@ async fn nul_text_imports_everywhere(server: TestServer) {
 }
 
 http_tests!(
+    channel_status_wins_on_first_import,
     shopify_create_update_cancel,
     woocommerce_order_created_then_updated,
     shopify_shops_stay_apart,

@@ -11,7 +11,8 @@ use crate::{Database, Result, StoreError, from_millis, to_millis};
 /// What happens to an order's status without anyone touching it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Automation {
-    /// The status of an order when it is first imported; `None` leaves it blank.
+    /// The status of an order when it is first imported; `None` leaves it blank. The importer
+    /// uses it only for orders whose mapped status is open.
     pub status_on_import: Option<OrderStatus>,
     /// Set the status to `shipped` when a shipment is processed.
     pub set_shipped: bool,

@@ -61,7 +61,8 @@ pub struct StorePatchIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutomationBody {
-    /// Status set when an order is first imported; `null` leaves it blank.
+    /// Status set when an order is first imported; `null` leaves it blank. An order whose
+    /// mapped status is `shipped`, `cancelled` or `voided` gets that status instead.
     #[schema(value_type = Option<String>, example = "awaiting_shipment")]
     pub status_on_import: Option<OrderStatus>,
     /// Set the order to `shipped` when a shipment is processed.

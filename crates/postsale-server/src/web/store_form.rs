@@ -259,6 +259,14 @@ pub async fn save(
     Ok(store)
 }
 
+/// Returns the ids that describe the status select: its hint, and its error when it has one.
+fn status_on_import_described_by(errors: &FieldErrors) -> String {
+    match errors.get("status_on_import") {
+        Some(_) => format!("status-on-import-hint {}", error_id("status_on_import")),
+        None => "status-on-import-hint".to_owned(),
+    }
+}
+
 /// Renders the form's fields (without the `<form>` element and its buttons).
 pub fn fields(view: &DetailsView, errors: &FieldErrors) -> Markup {
     html! {
@@ -267,7 +275,7 @@ pub fn fields(view: &DetailsView, errors: &FieldErrors) -> Markup {
             div.field {
                 label for="status-on-import" { "When an order is first imported, set its status to" }
                 select #status-on-import name="status_on_import"
-                    aria-describedby=[errors.get("status_on_import").map(|_| error_id("status_on_import"))] {
+                    aria-describedby=(status_on_import_described_by(errors)) {
                     option value="off" selected[view.status_on_import.is_none()] {
                         "Off: leave the status blank"
                     }
@@ -276,6 +284,10 @@ pub fn fields(view: &DetailsView, errors: &FieldErrors) -> Markup {
                             (status_label(Some(status)))
                         }
                     }
+                }
+                p.hint #status-on-import-hint {
+                    "An order that the channel already shipped, cancelled or voided keeps that \
+                     status, as the map's status field gives it."
                 }
                 (field_error(errors, "status_on_import"))
             }

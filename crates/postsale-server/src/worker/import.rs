@@ -342,14 +342,15 @@ async fn upsert(
     })
 }
 
-/// The status a new order gets: the store's automation choice, except that an order the
-/// channel already cancelled starts cancelled.
+/// The status a new order gets. The store's automation choice is meant for orders that
+/// arrive open, so a mapped status that is no longer open (the channel already shipped,
+/// cancelled or voided the order) wins over it, also when the automation is off.
 fn first_status(
     mapped: Option<OrderStatus>,
     automation: Option<OrderStatus>,
 ) -> Option<OrderStatus> {
     match mapped {
-        Some(OrderStatus::Cancelled) => Some(OrderStatus::Cancelled),
+        Some(status) if !status.is_open() => Some(status),
         _ => automation,
     }
 }
@@ -408,5 +409,35 @@ fn skipped(reason: &'static str, order_id: Option<OrderId>, detail: Value) -> Ou
 fn failed(errors: Value, version: Option<i64>) -> Outcome {
     Outcome::Failed {
         detail: json!({ "reason": "failed", "errors": errors, "map_version": version }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_status_follows_a_finished_channel_status() {
+        use OrderStatus::{AwaitingPayment, AwaitingShipment, Cancelled, OnHold, Shipped, Voided};
+        let cases = [
+            (None, Some(AwaitingShipment), Some(AwaitingShipment)),
+            (
+                Some(AwaitingPayment),
+                Some(AwaitingShipment),
+                Some(AwaitingShipment),
+            ),
+            (Some(OnHold), None, None),
+            (Some(Shipped), Some(AwaitingShipment), Some(Shipped)),
+            (Some(Cancelled), Some(OnHold), Some(Cancelled)),
+            (Some(Voided), Some(AwaitingShipment), Some(Voided)),
+            (Some(Shipped), None, Some(Shipped)),
+        ];
+        for (mapped, automation, expected) in cases {
+            assert_eq!(
+                first_status(mapped, automation),
+                expected,
+                "mapped {mapped:?}, automation {automation:?}"
+            );
+        }
     }
 }
