@@ -6,6 +6,16 @@ use serde::{Deserialize, Serialize};
 /// The most decimal places an amount keeps; longer amounts are rounded half to even.
 pub const MAX_AMOUNT_SCALE: u32 = 4;
 
+/// An amount as an order stores it, with what rounding did to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredAmount {
+    /// The amount with at most [`MAX_AMOUNT_SCALE`] and at least two decimal places.
+    pub value: Decimal,
+    /// Whether rounding changed the amount: it had digits other than zero past
+    /// [`MAX_AMOUNT_SCALE`] places. Zeros past them are dropped without changing it.
+    pub rounded: bool,
+}
+
 /// How an amount is written in the request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,13 +36,25 @@ pub enum AmountError {
     NotANumber(String),
     #[error("{0:?} is too large for an amount")]
     TooLarge(String),
+    #[error("{0:?} has more digits than an amount can contain (28 or 29 in all)")]
+    TooPrecise(String),
 }
 
-/// Parses amount text written in `format`, without ever going through a float.
+/// Parses amount text written in `format`, without ever going through a float, and rounds it
+/// as an order stores it (see [`store_amount`]).
 ///
 /// `minor_units` is the number of decimal places the integer is scaled by when the channel sends
 /// amounts in minor units, for example `2` for cents (`1999` becomes `19.99`).
 pub fn parse_amount(
+    text: &str,
+    format: MoneyFormat,
+    minor_units: Option<u32>,
+) -> Result<Decimal, AmountError> {
+    parse_exact_amount(text, format, minor_units).map(|amount| store_amount(amount).value)
+}
+
+/// Parses amount text like [`parse_amount`], but keeps every decimal place it has.
+pub fn parse_exact_amount(
     text: &str,
     format: MoneyFormat,
     minor_units: Option<u32>,
@@ -48,24 +70,22 @@ pub fn parse_amount(
             .checked_div(divisor)
             .ok_or_else(|| AmountError::TooLarge(trimmed.to_owned()))?;
     }
-    Ok(amount.normalize_scale())
+    Ok(amount)
 }
 
-/// Rounds an amount to at most [`MAX_AMOUNT_SCALE`] places and keeps at least two.
-trait AmountScale {
-    fn normalize_scale(self) -> Self;
-}
-
-impl AmountScale for Decimal {
-    fn normalize_scale(self) -> Self {
-        let mut amount = self;
-        if amount.scale() > MAX_AMOUNT_SCALE {
-            amount = amount.round_dp(MAX_AMOUNT_SCALE);
-        }
-        if amount.scale() < 2 {
-            amount.rescale(2);
-        }
-        amount
+/// Rounds an amount half to even to at most [`MAX_AMOUNT_SCALE`] places, writes it with at
+/// least two, and reports whether that changed its value.
+pub fn store_amount(amount: Decimal) -> StoredAmount {
+    let mut value = amount;
+    if value.scale() > MAX_AMOUNT_SCALE {
+        value = value.round_dp(MAX_AMOUNT_SCALE);
+    }
+    if value.scale() < 2 {
+        value.rescale(2);
+    }
+    StoredAmount {
+        value,
+        rounded: value != amount,
     }
 }
 
@@ -103,12 +123,12 @@ fn parse_plain(normalized: &str, original: &str) -> Result<Decimal, AmountError>
         return Decimal::from_scientific(normalized)
             .map_err(|_| AmountError::NotANumber(original.to_owned()));
     }
-    normalized.parse::<Decimal>().map_err(|error| {
-        if error.to_string().contains("too") {
-            AmountError::TooLarge(original.to_owned())
-        } else {
-            AmountError::NotANumber(original.to_owned())
-        }
+    // Not `parse`, which rounds away the digits that a Decimal cannot contain (past 28 or
+    // 29 in all) and reports nothing.
+    Decimal::from_str_exact(normalized).map_err(|error| match error {
+        rust_decimal::Error::Underflow => AmountError::TooPrecise(original.to_owned()),
+        _ if error.to_string().contains("too") => AmountError::TooLarge(original.to_owned()),
+        _ => AmountError::NotANumber(original.to_owned()),
     })
 }
 
@@ -131,6 +151,29 @@ mod tests {
     #[test]
     fn long_fractions_round_to_four_places() {
         assert_eq!(plain("1.234567").to_string(), "1.2346");
+    }
+
+    #[test]
+    fn rounding_reports_lost_digits_only() {
+        let exact = |text: &str| parse_exact_amount(text, MoneyFormat::Plain, None).unwrap();
+        let lost = store_amount(exact("12.345678"));
+        assert_eq!(lost.value.to_string(), "12.3457");
+        assert!(lost.rounded);
+        let zeros = store_amount(exact("12.500000"));
+        assert_eq!(zeros.value.to_string(), "12.5000");
+        assert!(!zeros.rounded, "trailing zeros");
+        let short = store_amount(exact("3"));
+        assert_eq!(short.value.to_string(), "3.00");
+        assert!(!short.rounded);
+        let micros = parse_exact_amount("12345", MoneyFormat::Plain, Some(6)).unwrap();
+        assert_eq!(micros.to_string(), "0.012345");
+        assert!(store_amount(micros).rounded);
+        assert_eq!(
+            parse_exact_amount("1.00000000000000000000000000001", MoneyFormat::Plain, None),
+            Err(AmountError::TooPrecise(
+                "1.00000000000000000000000000001".into()
+            ))
+        );
     }
 
     #[test]

@@ -209,6 +209,72 @@ fn zero_order_number_is_a_value() {
     }
 }
 
+#[test]
+fn extra_decimal_places_warn() {
+    let map = map(json!({
+        "version": 1,
+        "fields": {
+            "order.source": {"value": "cart"},
+            "order.number": {"value": "1"},
+            "charges.total": {"path": "$.total"},
+            "charges.subtotal": {"path": "$.subtotal"},
+            "charges.shipping": {"sum": "$.shipping[*].price"}
+        },
+        "items": {
+            "path": "$.lines[*]",
+            "fields": {
+                "items.name": {"path": "@.name"},
+                "items.quantity": {"value": 1},
+                "items.unit_price": {"path": "@.price"}
+            }
+        }
+    }));
+    let body: Value = serde_json::from_str(
+        r#"{"total": "12.345678", "subtotal": "12.500000",
+            "shipping": [{"price": "0.00005"}, {"price": "0.00005"}],
+            "lines": [{"name": "Mug", "price": 1.23456}]}"#,
+    )
+    .unwrap();
+
+    let mapped = apply_map(&map, &body, &ApplyContext::default()).unwrap();
+
+    let charges = &mapped.order.charges;
+    assert_eq!(charges.total.unwrap().to_string(), "12.3457");
+    assert_eq!(charges.subtotal.unwrap().to_string(), "12.5000");
+    assert_eq!(
+        charges.shipping.unwrap().to_string(),
+        "0.0001",
+        "summed exactly"
+    );
+    assert_eq!(
+        mapped.order.lines[0].unit_price.unwrap().to_string(),
+        "1.2346"
+    );
+    let warned: Vec<(&str, Option<&str>)> = mapped
+        .warnings
+        .iter()
+        .map(|warning| (warning.field.as_str(), warning.value.as_deref()))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            ("charges.total", Some("12.345678")),
+            ("items.unit_price", Some("1.23456"))
+        ]
+    );
+    assert!(
+        mapped.warnings[0].message.contains("12.3457"),
+        "{}",
+        mapped.warnings[0]
+    );
+    assert!(
+        mapped.warnings[1].message.contains("1.2346"),
+        "{}",
+        mapped.warnings[1]
+    );
+    assert_eq!(mapped.warnings[1].line, Some(0));
+}
+
 fn date_map(path: &str, extra: Value) -> Map {
     let mut rule = json!({"path": path});
     if let (Some(rule), Some(extra)) = (rule.as_object_mut(), extra.as_object()) {

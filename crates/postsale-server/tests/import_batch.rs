@@ -460,6 +460,47 @@ async fn zero_order_number_imports(db: &Database) {
     }
 }
 
+async fn extra_decimal_places_warn(db: &Database) {
+    let shop = open_shop(db).await;
+    let mut rounded = cart_order("800", "2026-03-01T10:00:00Z", "paid", &[("A", 1, "2.00")]);
+    rounded["total"] = json!("12.345678");
+    let mut zeros = cart_order(
+        "801",
+        "2026-03-01T10:00:00Z",
+        "paid",
+        &[("A", 1, "2.500000")],
+    );
+    zeros["total"] = json!("12.500000");
+    let ids = keep(db, shop, &[("d1", &rounded), ("d2", &zeros)]).await;
+
+    let outcomes: Vec<_> = import_pending(db).await.into_iter().flatten().collect();
+
+    assert_eq!(outcome_names(&outcomes), ["created", "created"]);
+    let (_, _, order) = stored_order(db, shop, "800").await;
+    assert_eq!(order.charges.total.unwrap().to_string(), "12.3457");
+    let (_, detail) = stored_outcome(db, shop, ids[0]).await;
+    let warnings = detail["warnings"].as_array().expect("a warnings array");
+    assert_eq!(warnings.len(), 1, "{detail}");
+    assert_eq!(warnings[0]["field"], "charges.total");
+    assert_eq!(warnings[0]["value"], "12.345678");
+    let message = warnings[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("12.3457"),
+        "names the stored value: {message}"
+    );
+
+    let (_, _, order) = stored_order(db, shop, "801").await;
+    assert_eq!(
+        order.charges.total.unwrap(),
+        "12.50".parse::<rust_decimal::Decimal>().unwrap()
+    );
+    let (_, detail) = stored_outcome(db, shop, ids[1]).await;
+    assert!(
+        detail.get("warnings").is_none(),
+        "trailing zeros are silent: {detail}"
+    );
+}
+
 /// Builds `count` lines of one SKU pattern, each (sku, quantity, unit price).
 fn many_lines(prefix: &str, count: usize) -> Vec<(String, u32, &'static str)> {
     (0..count)
@@ -617,6 +658,7 @@ storage_tests!(
     line_rows_follow_updates,
     replay_counts_a_body_once,
     zero_order_number_imports,
+    extra_decimal_places_warn,
     order_over_line_cap_fails,
     large_orders_split_by_lines,
     large_bodies_split_by_bytes,

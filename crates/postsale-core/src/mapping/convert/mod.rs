@@ -21,7 +21,7 @@ use super::catalogue::FieldKind;
 use super::codes::{self, PACKAGES, SERVICES};
 use super::error::ErrorCode;
 use super::map::Rule;
-use crate::money::MoneyFormat;
+use crate::money::{MAX_AMOUNT_SCALE, MoneyFormat, store_amount};
 use crate::order::Timestamp;
 use crate::status::OrderStatus;
 use crate::units::{LengthUnit, WeightUnit};
@@ -186,15 +186,28 @@ fn convert_amount(kind: FieldKind, amount: Decimal) -> Result<Outcome, Failure> 
     }
 }
 
+/// Rounds an amount as the order stores it, with a warning that names the stored value when
+/// rounding changed it, and rejects a negative amount where the field allows none.
 fn money_outcome(kind: FieldKind, amount: Decimal) -> Result<Outcome, Failure> {
-    if kind == FieldKind::Money && amount.is_sign_negative() && !amount.is_zero() {
+    let stored = store_amount(amount);
+    let value = stored.value;
+    if kind == FieldKind::Money && value.is_sign_negative() && !value.is_zero() {
         return Err(Failure {
             code: ErrorCode::Negative,
             message: format!("the amount {amount} is negative, which this field does not allow"),
             fix: "map an element that holds a positive amount".to_owned(),
         });
     }
-    Ok(Outcome::value(Converted::Amount(amount)))
+    let warning = stored.rounded.then(|| {
+        format!(
+            "the amount {amount} has more than {MAX_AMOUNT_SCALE} decimal places, which an \
+             order does not keep; stored as {value}"
+        )
+    });
+    Ok(Outcome {
+        value: Some(Converted::Amount(value)),
+        warning,
+    })
 }
 
 fn list_from_array(entries: &[Value]) -> Outcome {

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::text::Scalar;
-use crate::money::{MoneyFormat, parse_amount};
+use crate::money::{MoneyFormat, parse_exact_amount};
 use crate::units::{LengthUnit, WeightUnit};
 
 /// Reads a whole quantity of at least 1; `2.0` is accepted as 2.
@@ -24,17 +24,18 @@ pub fn parse_quantity(scalar: &Scalar<'_>) -> Result<u32, String> {
     Ok(whole)
 }
 
-/// Reads an amount: number tokens always use a dot, text follows `format`.
+/// Reads an amount with every decimal place it has: number tokens always use a dot, text
+/// follows `format`. The conversion to a field rounds it as the order stores it.
 pub fn parse_money(
     scalar: &Scalar<'_>,
     format: MoneyFormat,
     minor_units: Option<u32>,
 ) -> Result<Decimal, String> {
     let result = match scalar {
-        Scalar::Number(token) => parse_amount(token, MoneyFormat::Plain, minor_units),
+        Scalar::Number(token) => parse_exact_amount(token, MoneyFormat::Plain, minor_units),
         other => {
             let text = other.as_text().unwrap_or_default();
-            parse_amount(&text, format, minor_units)
+            parse_exact_amount(&text, format, minor_units)
         }
     };
     result.map_err(|error| error.to_string())
@@ -123,7 +124,11 @@ mod tests {
     fn money_from_numbers_ignores_the_text_format() {
         let token: Value = serde_json::from_str("1000.5").unwrap();
         let amount = parse_money(&scalar(&token), MoneyFormat::DotThousands, None).unwrap();
-        assert_eq!(amount.to_string(), "1000.50");
+        assert_eq!(
+            amount.to_string(),
+            "1000.5",
+            "exact, not yet rounded for the order"
+        );
         let text = parse_money(&scalar(&json!("1.000,50")), MoneyFormat::DotThousands, None);
         assert_eq!(text.unwrap().to_string(), "1000.50");
     }
