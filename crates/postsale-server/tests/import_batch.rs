@@ -544,6 +544,81 @@ async fn order_over_line_cap_fails(db: &Database) {
     assert!(message.contains(&cap), "names the cap: {message}");
 }
 
+/// [`MAP`] with a line total that sums the price of every line of the order, so that mapping
+/// takes time in proportion to the square of the line count.
+const SLOW_MAP: &str = r#"{
+  "version": 1,
+  "fields": {
+    "order.source": { "value": "cart" },
+    "order.number": { "path": "$.number" },
+    "charges.total": { "path": "$.total" }
+  },
+  "items": {
+    "path": "$.lines[*]",
+    "fields": {
+      "items.sku": { "path": "@.sku" },
+      "items.name": { "path": "@.name" },
+      "items.quantity": { "path": "@.quantity" },
+      "items.line_total": { "sum": "$.lines[*].price" }
+    }
+  }
+}"#;
+
+async fn oversize_order_leaves_ingress_free(db: &Database) {
+    let shop = open_shop(db).await;
+    maps::save(db, shop.account, shop.store, SLOW_MAP)
+        .await
+        .unwrap();
+    let line_count = worker::MAX_LINES_PER_ORDER + 1_000;
+    let huge_lines = many_lines("H", line_count);
+    let huge = cart_order(
+        "711",
+        "2026-03-01T10:00:00Z",
+        "paid",
+        &borrowed(&huge_lines),
+    );
+    let before = cart_order("710", "2026-03-01T10:00:00Z", "paid", &[("A", 1, "1.00")]);
+    let after = cart_order("712", "2026-03-01T10:00:00Z", "paid", &[("B", 1, "1.00")]);
+    let ids = keep(db, shop, &[("d1", &before), ("d2", &huge), ("d3", &after)]).await;
+    let batch = imports::claim_pending(db, "test", worker::CLAIM_LIMITS)
+        .await
+        .unwrap()
+        .expect("pending work");
+    assert_eq!(batch.requests().len(), 3, "one batch holds all three");
+
+    // On SQLite the claim took the write lock, so this keep waits for the import to commit.
+    // Mapping the oversize order with SLOW_MAP would hold the lock far longer than SQLite's
+    // busy timeout, and the keep would fail with "database is locked".
+    let max_body_bytes = IngressConfig::default().max_body_bytes;
+    let import = tokio::spawn(worker::import_batch(batch, max_body_bytes));
+    let late = cart_order("713", "2026-03-01T10:00:00Z", "paid", &[("C", 1, "1.00")]);
+    let late = pending_request(shop, "d4", serde_json::to_vec(&late).unwrap());
+    let late_kept = requests::insert_batch(db, &[late]).await;
+    let report = import.await.unwrap().unwrap();
+
+    assert!(
+        late_kept.is_ok(),
+        "a keep during the import finishes: {late_kept:?}"
+    );
+    let outcomes = &report.outcomes;
+    assert_eq!(outcome_names(outcomes), ["created", "failed", "created"]);
+    let (_, detail) = stored_outcome(db, shop, ids[1]).await;
+    let message = detail["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&line_count.to_string()),
+        "names the count: {message}"
+    );
+    let cap = worker::MAX_LINES_PER_ORDER.to_string();
+    assert!(message.contains(&cap), "names the maximum: {message}");
+    let later = import_pending(db).await;
+    assert_eq!(
+        outcome_names(&later.concat()),
+        ["created"],
+        "the late request"
+    );
+    assert_eq!(orders::count(db, shop.account).await.unwrap(), 3);
+}
+
 async fn large_orders_split_by_lines(db: &Database) {
     let shop = open_shop(db).await;
     let lines_per_order = worker::MAX_LINES_PER_ORDER * 4 / 5;
@@ -660,6 +735,7 @@ storage_tests!(
     zero_order_number_imports,
     extra_decimal_places_warn,
     order_over_line_cap_fails,
+    oversize_order_leaves_ingress_free,
     large_orders_split_by_lines,
     large_bodies_split_by_bytes,
 );

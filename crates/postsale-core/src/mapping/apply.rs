@@ -161,8 +161,7 @@ impl<'a> Builder<'a> {
     }
 
     fn item_entries(&mut self, items: &'a ItemsRule) -> Vec<&'a Value> {
-        let root = self.evaluator.body();
-        let array = items.array_path().and_then(|path| path.first(root, root));
+        let array = items.array(self.evaluator.body());
         match array {
             Some(Value::Array(entries)) => entries.iter().collect(),
             Some(Value::Null) | None => Vec::new(),

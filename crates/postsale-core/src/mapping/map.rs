@@ -355,4 +355,11 @@ impl ItemsRule {
             _ => None,
         }
     }
+
+    /// Returns the element at [`ItemsRule::array_path`] in `body`, whose entries become the
+    /// order's lines (those that `keep_if` and `skip_if` let through). `None` when the body
+    /// has no such element.
+    pub fn array<'a>(&self, body: &'a Value) -> Option<&'a Value> {
+        self.array_path()?.first(body, body)
+    }
 }

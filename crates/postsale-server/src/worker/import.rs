@@ -15,12 +15,14 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{CLAIM_LIMITS, MAX_BATCH_LINES};
 
-/// The maximum number of lines in one order; an order with more fails to import. Storing an
-/// order writes one row per line inside the import transaction, which on SQLite holds the
-/// database's write lock, so the cap bounds how long one order keeps ingress waiting. Channels
-/// that publish a limit stay well below it: Clover accepts at most 2,500 line items per order
-/// from apps (docs.clover.com, server-side limits), and Shopify's draft order API at most 499
-/// (shopify.dev changelog, API version 2025-07).
+/// The maximum number of lines in one order. An order whose items array has more entries
+/// fails to import, and the check runs before the map is applied. Mapping and storing an order
+/// take time per line inside the import transaction, which on SQLite holds the database's
+/// write lock, so the cap bounds how long one order keeps ingress waiting. Entries that the
+/// map's `keep_if` or `skip_if` would drop count too, because mapping reads them as well.
+/// Channels that publish a limit stay well below it: Clover accepts at most 2,500 line items
+/// per order from apps (docs.clover.com, server-side limits), and Shopify's draft order API at
+/// most 499 (shopify.dev changelog, API version 2025-07).
 pub const MAX_LINES_PER_ORDER: usize = 5_000;
 
 /// The outcome of importing one request.
@@ -260,6 +262,9 @@ fn prepare(request: &ClaimedRequest, context: &StoreContext, max_body_bytes: usi
             ));
         }
     };
+    if let Some(failure) = check_line_count(map, &body, *version) {
+        return Prepared::Decided(failure);
+    }
     let mapped =
         match super::delivery::apply_to_request(map, &body, &context.apply, &request.headers) {
             Ok(mapped) => mapped,
@@ -275,28 +280,36 @@ fn prepare(request: &ClaimedRequest, context: &StoreContext, max_body_bytes: usi
             }),
         ));
     }
-    let lines = mapped.order.lines.len();
-    if lines > MAX_LINES_PER_ORDER {
-        return Prepared::Decided(failed(
-            json!([{
-                "message": format!(
-                    "the order has {lines} lines, more than the maximum of \
-                     {MAX_LINES_PER_ORDER} lines per order"
-                ),
-                "fix": format!(
-                    "split the order at the channel into orders of at most \
-                     {MAX_LINES_PER_ORDER} lines each"
-                ),
-            }]),
-            Some(*version),
-        ));
-    }
 
     Prepared::Order {
         first_status: first_status(mapped.order.status, context.first_status),
         warnings: serde_json::to_value(&mapped.warnings).unwrap_or_default(),
         order: Box::new(mapped.order),
     }
+}
+
+/// Fails an order whose items array has more than [`MAX_LINES_PER_ORDER`] entries. It only
+/// counts the entries, so that such an order is rejected without being mapped.
+fn check_line_count(map: &Map, body: &Value, version: i64) -> Option<Outcome> {
+    let items = map.items.as_ref()?;
+    let entries = items.array(body)?.as_array()?.len();
+    if entries <= MAX_LINES_PER_ORDER {
+        return None;
+    }
+    Some(failed(
+        json!([{
+            "message": format!(
+                "the order has {entries} lines (entries of {}), more than the maximum of \
+                 {MAX_LINES_PER_ORDER} lines per order",
+                items.path
+            ),
+            "fix": format!(
+                "split the order at the channel into orders of at most \
+                 {MAX_LINES_PER_ORDER} lines each"
+            ),
+        }]),
+        Some(version),
+    ))
 }
 
 async fn upsert(
