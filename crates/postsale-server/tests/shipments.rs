@@ -85,6 +85,12 @@ async fn post_json(server: &TestServer, key: &str, path: &str, body: Value) -> r
         .unwrap()
 }
 
+async fn order_status(server: &TestServer, key: &str, order_id: i64) -> Value {
+    let path = format!("/api/v1/orders/{order_id}");
+    let order: Value = server.get(&path, Some(key)).await.json().await.unwrap();
+    order["status"].clone()
+}
+
 fn label() -> Value {
     json!({"carrier": "usps", "service": "usps_priority_mail", "package": "parcel",
            "tracking_number": "9400100000000000000000", "cost": "7.45",
@@ -148,6 +154,75 @@ async fn void_marks_order_voided_once(server: TestServer) {
             .as_str()
             .unwrap()
             .contains("already voided")
+    );
+}
+
+async fn void_keeps_status_while_one_is_active(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let path = format!("/api/v1/orders/{order_id}/shipments");
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let response = post_json(&server, &key, &path, label()).await;
+        assert_eq!(response.status(), 201);
+        let shipment: Value = response.json().await.unwrap();
+        ids.push(shipment["id"].clone());
+    }
+
+    let first = post_json(
+        &server,
+        &key,
+        &format!("/api/v1/shipments/{}/void", ids[0]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(first.status(), 200);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(
+        first["order_status"], "shipped",
+        "one shipment is still active"
+    );
+    assert_eq!(order_status(&server, &key, order_id).await, "shipped");
+
+    let second = post_json(
+        &server,
+        &key,
+        &format!("/api/v1/shipments/{}/void", ids[1]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(second.status(), 200);
+    let second: Value = second.json().await.unwrap();
+    assert_eq!(
+        second["order_status"], "voided",
+        "no active shipment is left"
+    );
+    assert_eq!(order_status(&server, &key, order_id).await, "voided");
+}
+
+async fn parallel_voids_leave_order_voided(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let path = format!("/api/v1/orders/{order_id}/shipments");
+    let mut void_paths = Vec::new();
+    for _ in 0..2 {
+        let shipment: Value = post_json(&server, &key, &path, label())
+            .await
+            .json()
+            .await
+            .unwrap();
+        void_paths.push(format!("/api/v1/shipments/{}/void", shipment["id"]));
+    }
+
+    let (first, second) = tokio::join!(
+        post_json(&server, &key, &void_paths[0], json!({})),
+        post_json(&server, &key, &void_paths[1], json!({})),
+    );
+
+    assert_eq!(first.status(), 200);
+    assert_eq!(second.status(), 200);
+    assert_eq!(
+        order_status(&server, &key, order_id).await,
+        "voided",
+        "the later void sees that no shipment is active"
     );
 }
 
@@ -361,6 +436,8 @@ async fn shipments_are_isolated(server: TestServer) {
 http_tests!(
     shipment_marks_order_shipped,
     void_marks_order_voided_once,
+    void_keeps_status_while_one_is_active,
+    parallel_voids_leave_order_voided,
     automation_off_keeps_status,
     unknown_codes_are_rejected,
     cancelled_order_gets_no_shipment,

@@ -1,12 +1,16 @@
 //! Shipments: labels created for an order, which can be voided. Creating or voiding one can
 //! move the order's status in the same transaction.
+//!
+//! On PostgreSQL both lock the order's row before they read its shipments, so that two of
+//! them on one order run one after the other. On SQLite each transaction's first statement is
+//! a write, which takes the database's write lock for the whole transaction.
 
 use postsale_core::{AccountId, OrderId, OrderStatus, ShipmentId};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 
-use crate::{Database, Result, from_millis, to_millis};
+use crate::{Database, Dialect, Result, StoreError, from_millis, to_millis};
 
 /// A shipment as stored. `document` contains the weight, dimensions and ship-from address as JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +46,11 @@ pub struct NewShipment {
 /// The result of voiding a shipment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VoidOutcome {
-    Voided(Shipment),
+    /// The shipment is now voided. `order_status` is the order's status after the void.
+    Voided {
+        shipment: Shipment,
+        order_status: Option<OrderStatus>,
+    },
     AlreadyVoided(Shipment),
     NotFound,
 }
@@ -61,6 +69,34 @@ pub async fn create(
 ) -> Result<Shipment> {
     let now = to_millis(OffsetDateTime::now_utc());
     let mut transaction = db.begin_write().await?;
+    let created = insert(
+        &mut transaction,
+        db.dialect(),
+        account_id,
+        order_id,
+        shipment,
+        now,
+    )
+    .await?;
+    if let Some(status) = status {
+        set_order_status(&mut transaction, account_id, order_id, status, now).await?;
+    }
+    transaction.commit().await?;
+    Ok(created)
+}
+
+/// Inserts a shipment row. On PostgreSQL it locks the order's row first.
+async fn insert(
+    transaction: &mut Transaction<'_, Any>,
+    dialect: Dialect,
+    account_id: AccountId,
+    order_id: OrderId,
+    shipment: &NewShipment,
+    now: i64,
+) -> Result<Shipment> {
+    if dialect == Dialect::Postgres {
+        lock_order(transaction, account_id, order_id).await?;
+    }
     let row = sqlx::query(&format!(
         "INSERT INTO shipments (account_id, order_id, carrier, service, package, \
                                 tracking_number, ship_date, cost, document, created_at) \
@@ -76,17 +112,14 @@ pub async fn create(
     .bind(&shipment.cost)
     .bind(&shipment.document)
     .bind(now)
-    .fetch_one(&mut *transaction)
+    .fetch_one(&mut **transaction)
     .await?;
-    if let Some(status) = status {
-        set_order_status(&mut transaction, account_id, order_id, status, now).await?;
-    }
-    transaction.commit().await?;
     shipment_from_row(&row)
 }
 
 /// Voids a shipment once. When `status` is given, sets the order's status in the same
-/// transaction.
+/// transaction, but only when none of the order's other shipments is still active, so that
+/// an order with a valid label does not end `voided`.
 pub async fn void(
     db: &Database,
     account_id: AccountId,
@@ -114,11 +147,22 @@ pub async fn void(
         });
     };
     let shipment = shipment_from_row(&row)?;
-    if let Some(status) = status {
-        set_order_status(&mut transaction, account_id, shipment.order_id, status, now).await?;
+    let order_id = shipment.order_id;
+    let mut order_status = match db.dialect() {
+        Dialect::Postgres => lock_order(&mut transaction, account_id, order_id).await?,
+        Dialect::Sqlite => read_order_status(&mut transaction, account_id, order_id).await?,
+    };
+    if let Some(status) = status
+        && active_count(&mut transaction, account_id, order_id).await? == 0
+    {
+        set_order_status(&mut transaction, account_id, order_id, status, now).await?;
+        order_status = Some(status);
     }
     transaction.commit().await?;
-    Ok(VoidOutcome::Voided(shipment))
+    Ok(VoidOutcome::Voided {
+        shipment,
+        order_status,
+    })
 }
 
 /// Reads one shipment of an account.
@@ -149,8 +193,62 @@ pub async fn for_order(
     rows.iter().map(shipment_from_row).collect()
 }
 
+/// Locks an order's row on PostgreSQL until the transaction ends, and returns its status.
+async fn lock_order(
+    transaction: &mut Transaction<'_, Any>,
+    account_id: AccountId,
+    order_id: OrderId,
+) -> Result<Option<OrderStatus>> {
+    let status: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM orders WHERE account_id = $1 AND id = $2 FOR UPDATE",
+    )
+    .bind(account_id.get())
+    .bind(order_id.get())
+    .fetch_one(&mut **transaction)
+    .await?;
+    parse_status(status)
+}
+
+async fn read_order_status(
+    transaction: &mut Transaction<'_, Any>,
+    account_id: AccountId,
+    order_id: OrderId,
+) -> Result<Option<OrderStatus>> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM orders WHERE account_id = $1 AND id = $2")
+            .bind(account_id.get())
+            .bind(order_id.get())
+            .fetch_one(&mut **transaction)
+            .await?;
+    parse_status(status)
+}
+
+fn parse_status(status: Option<String>) -> Result<Option<OrderStatus>> {
+    status
+        .map(|text| text.parse::<OrderStatus>())
+        .transpose()
+        .map_err(|error| StoreError::corrupt("order status", error))
+}
+
+/// Counts the order's shipments that are not voided.
+async fn active_count(
+    transaction: &mut Transaction<'_, Any>,
+    account_id: AccountId,
+    order_id: OrderId,
+) -> Result<i64> {
+    let count = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM shipments \
+         WHERE account_id = $1 AND order_id = $2 AND voided_at IS NULL",
+    )
+    .bind(account_id.get())
+    .bind(order_id.get())
+    .fetch_one(&mut **transaction)
+    .await?;
+    Ok(count)
+}
+
 async fn set_order_status(
-    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    transaction: &mut Transaction<'_, Any>,
     account_id: AccountId,
     order_id: OrderId,
     status: OrderStatus,

@@ -147,7 +147,8 @@ pub async fn list_shipments(
     ))
 }
 
-/// Voids a shipment; with the store's "set Voided" automation the order becomes `voided`.
+/// Voids a shipment; with the store's "set Voided" automation the order becomes `voided` once
+/// none of its shipments is active.
 #[utoipa::path(post, path = "/api/v1/shipments/{id}/void", tag = "shipments",
     security(("api_key" = [])), params(("id" = i64, Path, description = "Shipment id")),
     responses((status = 200, body = ShipmentOut), (status = 404, body = Problem),
@@ -161,8 +162,9 @@ pub async fn void_shipment(
     Ok(Json(shipment_out(shipment, order_status)))
 }
 
-/// Voids a shipment once, moving its order to `voided` when its store's automation says so.
-/// Returns the shipment and the order's status after it.
+/// Voids a shipment once, moving its order to `voided` when its store's automation is set
+/// to and no other shipment of the order is active. Returns the shipment and the order's status
+/// after it.
 pub(crate) async fn void(
     state: &AppState,
     account_id: AccountId,
@@ -181,13 +183,16 @@ pub(crate) async fn void(
     let status = set_voided.then_some(OrderStatus::Voided);
 
     match shipments::void(state.db(), account_id, id, status).await? {
-        VoidOutcome::Voided(shipment) => {
+        VoidOutcome::Voided {
+            shipment,
+            order_status,
+        } => {
             tracing::info!(
                 shipment.id = id.get(),
                 order.id = order.id.get(),
                 "shipment voided"
             );
-            Ok((shipment, status.or(order.status)))
+            Ok((shipment, order_status))
         }
         VoidOutcome::AlreadyVoided(_) => Err(ApiError::new(
             StatusCode::CONFLICT,
