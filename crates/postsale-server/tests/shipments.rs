@@ -3,10 +3,12 @@
 mod common;
 
 use common::TestServer;
-use postsale_core::{Plan, StoreId, WebhookState};
+use postsale_core::{AccountId, OrderId, Plan, StoreId, WebhookState};
+use postsale_store::shipments::{self, CreateOnceOutcome, IdempotencyKey, NewShipment};
 use postsale_store::webhooks::{self, WebhookPatch};
 use postsale_store::{maps, orders};
 use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
 
 const MAP: &str = r#"{
   "version": 1,
@@ -20,7 +22,16 @@ const MAP: &str = r#"{
 
 /// Creates a store, imports one order through it, and returns (api key, store id, order id).
 async fn imported_order(server: &TestServer, store_extra: Value) -> (String, i64, i64) {
-    let acme = server.create_account("acme", Plan::Soar).await;
+    imported_order_of(server, "acme", store_extra).await
+}
+
+/// Like [`imported_order`], for a new account of the given name.
+async fn imported_order_of(
+    server: &TestServer,
+    account: &str,
+    store_extra: Value,
+) -> (String, i64, i64) {
+    let acme = server.create_account(account, Plan::Soar).await;
     let mut body = json!({
         "name": "Cart",
         "security": {"checks": [{"type": "header_value", "header": "X-Token", "value": "t0ken"}]},
@@ -83,6 +94,30 @@ async fn post_json(server: &TestServer, key: &str, path: &str, body: Value) -> r
         .send()
         .await
         .unwrap()
+}
+
+async fn post_with_key(
+    server: &TestServer,
+    key: &str,
+    order_id: i64,
+    idempotency_key: &str,
+    body: &Value,
+) -> reqwest::Response {
+    server
+        .client
+        .post(server.url(&format!("/api/v1/orders/{order_id}/shipments")))
+        .bearer_auth(key)
+        .header("Idempotency-Key", idempotency_key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn shipment_count(server: &TestServer, key: &str, order_id: i64) -> usize {
+    let path = format!("/api/v1/orders/{order_id}/shipments");
+    let list: Value = server.get(&path, Some(key)).await.json().await.unwrap();
+    list.as_array().unwrap().len()
 }
 
 async fn order_status(server: &TestServer, key: &str, order_id: i64) -> Value {
@@ -224,6 +259,229 @@ async fn parallel_voids_leave_order_voided(server: TestServer) {
         "voided",
         "the later void sees that no shipment is active"
     );
+}
+
+async fn idempotency_key_creates_once(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let body = label();
+
+    let (first, second) = tokio::join!(
+        post_with_key(&server, &key, order_id, "label-5001", &body),
+        post_with_key(&server, &key, order_id, "label-5001", &body),
+    );
+    let later = post_with_key(&server, &key, order_id, "label-5001", &body).await;
+
+    assert_eq!(shipment_count(&server, &key, order_id).await, 1);
+    assert_eq!(first.status(), 201);
+    assert_eq!(second.status(), 201);
+    assert_eq!(later.status(), 201);
+    let replayed = later.headers().get("idempotent-replayed");
+    assert_eq!(replayed.map(|value| value.as_bytes()), Some(&b"true"[..]));
+    let first: Value = first.json().await.unwrap();
+    let second: Value = second.json().await.unwrap();
+    let later: Value = later.json().await.unwrap();
+    assert_eq!(first, second, "parallel requests get one response");
+    assert_eq!(first, later, "a retry gets the first response");
+
+    // Member order and spacing do not make another request.
+    let reordered = r#"{"weight": {"unit": "oz", "value": "12.5"}, "cost": "7.45",
+        "tracking_number": "9400100000000000000000", "package": "parcel",
+        "service": "usps_priority_mail", "carrier": "usps"}"#;
+    let same = server
+        .client
+        .post(server.url(&format!("/api/v1/orders/{order_id}/shipments")))
+        .bearer_auth(&key)
+        .header("Idempotency-Key", "label-5001")
+        .header("Content-Type", "application/json")
+        .body(reordered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 201);
+    assert_eq!(same.json::<Value>().await.unwrap(), first);
+    assert_eq!(shipment_count(&server, &key, order_id).await, 1);
+}
+
+async fn idempotency_key_reused_for_other_body(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let first = post_with_key(&server, &key, order_id, "label-x", &label()).await;
+    assert_eq!(first.status(), 201);
+    let mut other = label();
+    other["tracking_number"] = json!("9400100000000000000099");
+
+    let reused = post_with_key(&server, &key, order_id, "label-x", &other).await;
+
+    assert_eq!(reused.status(), 422);
+    let problem: Value = reused.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("\"label-x\""), "names the key: {detail}");
+    assert_eq!(shipment_count(&server, &key, order_id).await, 1);
+}
+
+async fn idempotency_keys_are_per_account(server: TestServer) {
+    let (acme, _, acme_order) = imported_order_of(&server, "acme", json!({})).await;
+    let (globex, _, globex_order) = imported_order_of(&server, "globex", json!({})).await;
+
+    let first = post_with_key(&server, &acme, acme_order, "shared-key", &label()).await;
+    let second = post_with_key(&server, &globex, globex_order, "shared-key", &label()).await;
+
+    assert_eq!(first.status(), 201);
+    assert_eq!(second.status(), 201, "another account's key does not clash");
+    let first: Value = first.json().await.unwrap();
+    let second: Value = second.json().await.unwrap();
+    assert_ne!(first["id"], second["id"]);
+    assert_eq!(second["order_id"], globex_order);
+}
+
+async fn idempotency_key_lasts_a_day(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let first = post_with_key(&server, &key, order_id, "daily", &label()).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let responded_at = OffsetDateTime::now_utc();
+    let account: Value = server
+        .get("/api/v1/account", Some(&key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let account = AccountId(account["id"].as_i64().unwrap());
+    let db = &server.test_db.db;
+
+    let almost_a_day = responded_at + Duration::hours(24) - Duration::minutes(1);
+    let stored = shipments::stored_response(db, account, "daily", almost_a_day)
+        .await
+        .unwrap();
+    let stored = stored.expect("the key is stored for 24 hours");
+    assert_eq!(serde_json::from_str::<Value>(&stored.body).unwrap(), first);
+    let a_day_later = responded_at + Duration::hours(24);
+    let expired = shipments::stored_response(db, account, "daily", a_day_later)
+        .await
+        .unwrap();
+    assert!(expired.is_none(), "the key expires after 24 hours");
+
+    let new = NewShipment {
+        carrier: "usps".into(),
+        service: "usps_priority_mail".into(),
+        package: None,
+        tracking_number: None,
+        ship_date: None,
+        cost: None,
+        document: "{}".into(),
+    };
+    let reused = IdempotencyKey {
+        key: "daily",
+        fingerprint: &stored.fingerprint,
+    };
+    let outcome = shipments::create_once(
+        db,
+        account,
+        OrderId(order_id),
+        &new,
+        None,
+        &reused,
+        a_day_later,
+        |shipment| Ok((201, json!({"id": shipment.id.get()}).to_string())),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(outcome, CreateOnceOutcome::Created { .. }),
+        "an expired key is used again: {outcome:?}"
+    );
+    assert_eq!(shipment_count(&server, &key, order_id).await, 2);
+}
+
+async fn concurrent_keyed_creates_make_one(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let account: Value = server
+        .get("/api/v1/account", Some(&key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let account = AccountId(account["id"].as_i64().unwrap());
+    let new = NewShipment {
+        carrier: "usps".into(),
+        service: "usps_priority_mail".into(),
+        package: None,
+        tracking_number: Some("9400100000000000000001".into()),
+        ship_date: None,
+        cost: None,
+        document: "{}".into(),
+    };
+
+    // Straight to the store, past the handler's first look-up, so that only the key's
+    // unique index can keep the requests apart.
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let db = server.test_db.db.clone();
+        let new = new.clone();
+        attempts.spawn(async move {
+            let key = IdempotencyKey {
+                key: "race",
+                fingerprint: "same-request",
+            };
+            let respond = |shipment: &shipments::Shipment| {
+                Ok((201, json!({"id": shipment.id.get()}).to_string()))
+            };
+            let order = OrderId(order_id);
+            let now = OffsetDateTime::now_utc();
+            shipments::create_once(&db, account, order, &new, None, &key, now, respond).await
+        });
+    }
+    let outcomes = attempts.join_all().await;
+
+    let mut created = Vec::new();
+    let mut repeated = Vec::new();
+    for outcome in outcomes {
+        match outcome.unwrap() {
+            CreateOnceOutcome::Created { response, .. } => created.push(response),
+            CreateOnceOutcome::KeyUsed(response) => repeated.push(response),
+        }
+    }
+    assert_eq!(created.len(), 1, "one request creates");
+    assert_eq!(repeated.len(), 5);
+    assert!(repeated.iter().all(|response| *response == created[0]));
+    assert_eq!(shipment_count(&server, &key, order_id).await, 1);
+}
+
+async fn openapi_documents_idempotency_key(server: TestServer) {
+    let document: Value = server
+        .get("/api/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let create = &document["paths"]["/api/v1/orders/{id}/shipments"]["post"];
+    let parameters = create["parameters"].as_array().unwrap();
+    let key = parameters
+        .iter()
+        .find(|parameter| parameter["name"] == "Idempotency-Key")
+        .expect("an Idempotency-Key parameter");
+    assert_eq!(key["in"], "header");
+    assert_eq!(key["required"], false);
+    let description = key["description"].as_str().unwrap();
+    assert!(description.contains("24 hours"), "{description}");
+    let replayed = &create["responses"]["201"]["headers"]["Idempotent-Replayed"];
+    assert!(replayed.is_object(), "{create}");
+    assert!(create["responses"]["400"].is_object());
+    assert!(create["responses"]["422"].is_object());
+}
+
+async fn invalid_idempotency_key_is_rejected(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let too_long = "k".repeat(256);
+
+    for bad in ["", too_long.as_str(), "two words"] {
+        let response = post_with_key(&server, &key, order_id, bad, &label()).await;
+        assert_eq!(response.status(), 400, "{bad:?}");
+        let problem: Value = response.json().await.unwrap();
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains("Idempotency-Key"), "{detail}");
+    }
+    assert_eq!(shipment_count(&server, &key, order_id).await, 0);
 }
 
 async fn automation_off_keeps_status(server: TestServer) {
@@ -438,6 +696,13 @@ http_tests!(
     void_marks_order_voided_once,
     void_keeps_status_while_one_is_active,
     parallel_voids_leave_order_voided,
+    idempotency_key_creates_once,
+    idempotency_key_reused_for_other_body,
+    idempotency_keys_are_per_account,
+    idempotency_key_lasts_a_day,
+    concurrent_keyed_creates_make_one,
+    invalid_idempotency_key_is_rejected,
+    openapi_documents_idempotency_key,
     automation_off_keeps_status,
     unknown_codes_are_rejected,
     cancelled_order_gets_no_shipment,

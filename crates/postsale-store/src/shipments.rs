@@ -5,12 +5,16 @@
 //! them on one order run one after the other. On SQLite each transaction's first statement is
 //! a write, which takes the database's write lock for the whole transaction.
 
+mod idempotency;
+
 use postsale_core::{AccountId, OrderId, OrderStatus, ShipmentId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 
 use crate::{Database, Dialect, Result, StoreError, from_millis, to_millis};
+
+pub use idempotency::{IDEMPOTENCY_KEY_RETENTION, IdempotencyKey, StoredResponse, stored_response};
 
 /// A shipment as stored. `document` contains the weight, dimensions and ship-from address as JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +59,19 @@ pub enum VoidOutcome {
     NotFound,
 }
 
+/// The result of [`create_once`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CreateOnceOutcome {
+    /// The shipment was created, and `response` was stored for the key.
+    Created {
+        shipment: Box<Shipment>,
+        response: StoredResponse,
+    },
+    /// An earlier request of the account used the key; nothing was created. The caller
+    /// compares the fingerprints.
+    KeyUsed(StoredResponse),
+}
+
 const COLUMNS: &str = "id, account_id, order_id, carrier, service, package, tracking_number, \
                        ship_date, cost, document, voided_at, created_at";
 
@@ -83,6 +100,69 @@ pub async fn create(
     }
     transaction.commit().await?;
     Ok(created)
+}
+
+/// Records a shipment like [`create`], once per idempotency key of the account. `respond`
+/// renders the status code and JSON body of the response to store for the key, or fails
+/// when the body does not serialize. When the
+/// account used the key within [`IDEMPOTENCY_KEY_RETENTION`] before `now`, nothing is created
+/// and the stored response is returned. The key's unique index decides between concurrent
+/// requests: a second request with the key waits for the first to commit or roll back.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_once(
+    db: &Database,
+    account_id: AccountId,
+    order_id: OrderId,
+    shipment: &NewShipment,
+    status: Option<OrderStatus>,
+    key: &IdempotencyKey<'_>,
+    now: OffsetDateTime,
+    respond: impl FnOnce(&Shipment) -> serde_json::Result<(u16, String)>,
+) -> Result<CreateOnceOutcome> {
+    let now = to_millis(now);
+    let mut transaction = db.pool().begin().await?;
+    idempotency::forget_expired(&mut transaction, account_id, now).await?;
+
+    let created = insert(
+        &mut transaction,
+        db.dialect(),
+        account_id,
+        order_id,
+        shipment,
+        now,
+    )
+    .await?;
+    if let Some(status) = status {
+        set_order_status(&mut transaction, account_id, order_id, status, now).await?;
+    }
+
+    let (status_code, body) =
+        respond(&created).map_err(|error| StoreError::corrupt("shipment response", error))?;
+    let response = StoredResponse {
+        fingerprint: key.fingerprint.to_owned(),
+        status_code,
+        body,
+    };
+    let stored =
+        idempotency::insert(&mut transaction, account_id, key, &created, &response, now).await?;
+    if stored {
+        transaction.commit().await?;
+        return Ok(CreateOnceOutcome::Created {
+            shipment: Box::new(created),
+            response,
+        });
+    }
+
+    drop(transaction);
+    match idempotency::read(db.pool(), account_id, key.key, now).await? {
+        Some(earlier) => Ok(CreateOnceOutcome::KeyUsed(earlier)),
+        // Only when the other request's row was deleted in between, as with its account.
+        None => Err(StoreError::Conflict(format!(
+            "the request that used the idempotency key {:?} could not be read back: send the \
+             request again",
+            key.key
+        ))),
+    }
 }
 
 /// Inserts a shipment row. On PostgreSQL it locks the order's row first.

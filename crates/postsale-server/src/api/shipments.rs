@@ -1,16 +1,21 @@
 //! Shipments: `POST /api/v1/orders/{id}/shipments`, `GET` of the same, and
 //! `POST /shipments/{id}/void`.
 
+mod idempotency;
+
 use std::str::FromStr;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use postsale_core::mapping::codes::{self, CARRIERS, PACKAGES, SERVICES};
 use postsale_core::{AccountId, OrderId, OrderStatus, ShipmentId};
 use postsale_store::accounts;
 use postsale_store::orders::{self, StoredOrder};
-use postsale_store::shipments::{self, NewShipment, Shipment, VoidOutcome};
+use postsale_store::shipments::{
+    self, CreateOnceOutcome, IdempotencyKey, NewShipment, Shipment, VoidOutcome,
+};
 use postsale_store::stores;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -20,7 +25,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError, JsonBody, Path};
+use crate::http::{ApiCaller, ApiError, JsonDocument, Path};
 
 const WEIGHT_UNITS: [&str; 4] = ["g", "kg", "oz", "lb"];
 const LENGTH_UNITS: [&str; 2] = ["cm", "in"];
@@ -78,24 +83,60 @@ pub struct ShipmentOut {
 }
 
 /// Records a shipment; with the store's "set Shipped" automation the order becomes `shipped`.
+/// With an `Idempotency-Key` header, a repeated request gets the first response.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/shipments", tag = "shipments",
-    security(("api_key" = [])), params(("id" = i64, Path, description = "Order id")),
+    security(("api_key" = [])),
+    params(
+        ("id" = i64, Path, description = "Order id"),
+        ("Idempotency-Key" = Option<String>, Header,
+         description = "1 to 255 visible ASCII characters, such as a UUID, unique per \
+                        shipment. A request that repeats an earlier one of the account with \
+                        the same key, order and body within 24 hours creates nothing and gets \
+                        the first response, with `Idempotent-Replayed: true`. The same key with \
+                        another order or body gets 422. A request that fails keeps no key.")),
     request_body = ShipmentIn,
-    responses((status = 201, body = ShipmentOut), (status = 404, body = Problem),
+    responses((status = 201, body = ShipmentOut,
+               headers(("Idempotent-Replayed" = String,
+                        description = "`true` when the response repeats the first response \
+                                       to the request's Idempotency-Key"))),
+              (status = 400, description = "Invalid Idempotency-Key header", body = Problem),
+              (status = 404, body = Problem),
               (status = 409, description = "The order's status forbids a shipment", body = Problem),
-              (status = 422, body = Problem)))]
+              (status = 422, description = "Invalid body, or an Idempotency-Key used for \
+                                            another request", body = Problem)))]
 pub async fn create_shipment(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<ShipmentIn>,
-) -> Result<(StatusCode, Json<ShipmentOut>), ApiError> {
-    let order = load_order(&state, caller.account.id, OrderId(id)).await?;
-    let (shipment, order_status) = record(&state, caller.account.id, &order, input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(shipment_out(shipment, order_status)),
-    ))
+    headers: HeaderMap,
+    JsonDocument(input, document): JsonDocument<ShipmentIn>,
+) -> Result<Response, ApiError> {
+    let key = idempotency::read_key(&headers)?;
+    let account_id = caller.account.id;
+    let order = load_order(&state, account_id, OrderId(id)).await?;
+    let Some(key) = key else {
+        let (shipment, order_status) = record(&state, account_id, &order, input).await?;
+        let created = (
+            StatusCode::CREATED,
+            Json(shipment_out(shipment, order_status)),
+        );
+        return Ok(created.into_response());
+    };
+
+    let fingerprint = idempotency::fingerprint(order.id, &document);
+    let now = OffsetDateTime::now_utc();
+    if let Some(stored) = shipments::stored_response(state.db(), account_id, &key, now).await? {
+        tracing::info!(
+            order.id = id,
+            "shipment request repeated under its idempotency key"
+        );
+        return idempotency::repeat(&key, &fingerprint, stored);
+    }
+    let key = IdempotencyKey {
+        key: &key,
+        fingerprint: &fingerprint,
+    };
+    record_once(&state, account_id, &order, input, &key, now).await
 }
 
 /// Checks and records a shipment of an order, moving the order to `shipped` when its store's
@@ -106,6 +147,69 @@ pub(crate) async fn record(
     order: &StoredOrder,
     input: ShipmentIn,
 ) -> Result<(Shipment, Option<OrderStatus>), ApiError> {
+    let (new, status) = prepare(state, account_id, order, input).await?;
+    let shipment = shipments::create(state.db(), account_id, order.id, &new, status).await?;
+    tracing::info!(
+        order.id = order.id.get(),
+        shipment.id = shipment.id.get(),
+        "shipment created"
+    );
+    Ok((shipment, status.or(order.status)))
+}
+
+/// Like [`record`], once per idempotency key, and returns the response stored for the key.
+async fn record_once(
+    state: &AppState,
+    account_id: AccountId,
+    order: &StoredOrder,
+    input: ShipmentIn,
+    key: &IdempotencyKey<'_>,
+    now: OffsetDateTime,
+) -> Result<Response, ApiError> {
+    let (new, status) = prepare(state, account_id, order, input).await?;
+    let order_status = status.or(order.status);
+    let respond = |shipment: &Shipment| {
+        let body = serde_json::to_string(&shipment_out(shipment.clone(), order_status))?;
+        Ok((StatusCode::CREATED.as_u16(), body))
+    };
+    let outcome = shipments::create_once(
+        state.db(),
+        account_id,
+        order.id,
+        &new,
+        status,
+        key,
+        now,
+        respond,
+    )
+    .await?;
+    match outcome {
+        CreateOnceOutcome::Created { shipment, response } => {
+            tracing::info!(
+                order.id = order.id.get(),
+                shipment.id = shipment.id.get(),
+                "shipment created"
+            );
+            idempotency::stored_response(response)
+        }
+        CreateOnceOutcome::KeyUsed(stored) => {
+            tracing::info!(
+                order.id = order.id.get(),
+                "shipment request repeated under its idempotency key"
+            );
+            idempotency::repeat(key.key, key.fingerprint, stored)
+        }
+    }
+}
+
+/// Checks that the order may get a shipment and validates the input. Returns the shipment to
+/// store and the status that the store's automation sets, if any.
+async fn prepare(
+    state: &AppState,
+    account_id: AccountId,
+    order: &StoredOrder,
+    input: ShipmentIn,
+) -> Result<(NewShipment, Option<OrderStatus>), ApiError> {
     let id = order.id;
     if let Some(status @ (OrderStatus::Cancelled | OrderStatus::AwaitingPayment)) = order.status {
         return Err(ApiError::new(
@@ -117,15 +221,7 @@ pub(crate) async fn record(
     }
     let (automation, ship_from) = store_defaults(state, account_id, order).await?;
     let new = validate(input, ship_from)?;
-
-    let status = automation.then_some(OrderStatus::Shipped);
-    let shipment = shipments::create(state.db(), account_id, order.id, &new, status).await?;
-    tracing::info!(
-        order.id = id.get(),
-        shipment.id = shipment.id.get(),
-        "shipment created"
-    );
-    Ok((shipment, status.or(order.status)))
+    Ok((new, automation.then_some(OrderStatus::Shipped)))
 }
 
 /// Lists an order's shipments.

@@ -23,6 +23,11 @@ pub const MAX_JSON_BODY_BYTES: usize = 2 * 1024 * 1024;
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
+/// A JSON request body read as `T`, together with the same body as a JSON document, for a
+/// handler that compares requests by what they contain. Failures are those of [`JsonBody`].
+#[derive(Debug)]
+pub struct JsonDocument<T>(pub T, pub Value);
+
 /// A JSON request body that may carry secrets, such as a webhook's security settings. A value
 /// of the wrong shape gets 422 naming the member and the expected shape, but never the value
 /// that was sent, so a secret in the wrong place is not echoed back.
@@ -36,6 +41,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         require_json_content_type(request.headers())?;
         let bytes = read_body(request).await?;
         parse(&bytes, Echo::Values).map(JsonBody)
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonDocument<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        require_json_content_type(request.headers())?;
+        let bytes = read_body(request).await?;
+        let value = parse(&bytes, Echo::Values)?;
+        let document = parse(&bytes, Echo::Values)?;
+        Ok(JsonDocument(value, document))
     }
 }
 

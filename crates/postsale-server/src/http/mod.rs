@@ -10,6 +10,6 @@ pub mod span;
 pub mod timeout;
 
 pub use auth::ApiCaller;
-pub use json::{JsonBody, SensitiveJson};
+pub use json::{JsonBody, JsonDocument, SensitiveJson};
 pub use path::Path;
 pub use problem::ApiError;
