@@ -120,7 +120,7 @@ pub async fn create_once(
     respond: impl FnOnce(&Shipment) -> serde_json::Result<(u16, String)>,
 ) -> Result<CreateOnceOutcome> {
     let now = to_millis(now);
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     idempotency::forget_expired(&mut transaction, account_id, now).await?;
 
     let created = insert(
