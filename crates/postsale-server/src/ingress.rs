@@ -298,7 +298,11 @@ async fn keep(
                 "not_importable"
             };
             state.metrics().observe_webhook(outcome);
-            if import_state == ImportState::Pending {
+            // Only an active webhook's requests are imported; waking the worker for a webhook
+            // that still captures its sample would only make it look for work.
+            if import_state == ImportState::Pending
+                && webhook.state == postsale_core::WebhookState::Active
+            {
                 state.wake_worker();
             }
             tracing::info!(

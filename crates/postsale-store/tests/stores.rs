@@ -2,6 +2,7 @@
 
 use postsale_core::{AccountId, OrderStatus, Plan, RequestId, StoreId, WebhookState};
 use postsale_store::accounts::{self, Account, NewAccount};
+use postsale_store::imports;
 use postsale_store::ingest::Ingest;
 use postsale_store::requests::{self, Acceptance, ImportState, NewRequest};
 use postsale_store::stores::{self, Automation, NewStore, StorePatch};
@@ -367,6 +368,35 @@ async fn batch_ids_name_their_own_requests(db: &Database) {
     }
 }
 
+/// A worker with nothing to import does not take the write lock: with another transaction
+/// holding it (ingest's group commit, say), the claim answers "no work" at once instead of
+/// waiting for the lock and failing with "database is locked" after the busy timeout.
+async fn idle_claim_leaves_the_write_lock(db: &Database) {
+    let acme = account(db, "acme").await;
+    let (store, webhook) = stores::create(db, acme.id, &new_store("Main"), &new_webhook())
+        .await
+        .unwrap();
+    // Pending, but of a webhook that still captures, so there is nothing to import.
+    requests::insert_batch(db, &[new_request(acme.id, store.id, webhook.id)])
+        .await
+        .unwrap();
+    let mut writer = db.begin_write().await.unwrap();
+    sqlx::query("UPDATE accounts SET name = name WHERE id = $1")
+        .bind(acme.id.get())
+        .execute(&mut *writer)
+        .await
+        .unwrap();
+
+    let limits = imports::ClaimLimits {
+        requests: 10,
+        body_bytes: 1 << 20,
+    };
+    let claimed = imports::claim_pending(db, "idle", limits).await.unwrap();
+
+    assert!(claimed.is_none());
+    writer.commit().await.unwrap();
+}
+
 async fn deleting_store_removes_requests(db: &Database) {
     let acme = account(db, "acme").await;
     let (store, webhook) = stores::create(db, acme.id, &new_store("Main"), &new_webhook())
@@ -446,6 +476,7 @@ storage_tests!(
     rejected_records_are_capped,
     ingest_commits_concurrent_requests,
     batch_ids_name_their_own_requests,
+    idle_claim_leaves_the_write_lock,
     deleting_store_removes_requests,
 );
 

@@ -99,6 +99,9 @@ pub async fn claim_pending(
     worker: &str,
     limits: ClaimLimits,
 ) -> Result<Option<ImportBatch>> {
+    if db.dialect() == Dialect::Sqlite && !has_pending(db).await? {
+        return Ok(None);
+    }
     let mut transaction = db.begin_write().await?;
     let now = to_millis(OffsetDateTime::now_utc());
     let rows = match db.dialect() {
@@ -158,11 +161,25 @@ pub async fn claim_pending(
         }
     };
     if rows.is_empty() {
+        transaction.rollback().await?;
         return Ok(None);
     }
     batch_from_rows(transaction, db.dialect(), &rows)
         .await
         .map(Some)
+}
+
+/// Whether any request of an active webhook waits for import, read without a lock. On SQLite
+/// the claim holds the only write lock from its first statement, and an idle worker that
+/// took it on every wake-up made ingress's group commit wait for it.
+async fn has_pending(db: &Database) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM requests r JOIN webhooks w ON w.id = r.webhook_id \
+         WHERE r.import_state = 'pending' AND w.state = 'active' LIMIT 1",
+    )
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(found.is_some())
 }
 
 /// Claims the named requests of an account for a replay, whatever their import state, as long
