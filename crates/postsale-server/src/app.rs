@@ -146,6 +146,9 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/openapi.json", get(openapi))
         .route("/hooks/{token}", post(crate::ingress::receive))
+        // Channels and people paste webhook URLs with a trailing slash, so that URL reaches the
+        // same webhook.
+        .route("/hooks/{token}/", post(crate::ingress::receive))
         .nest("/api/v1", crate::api::router())
         .merge(crate::web::router())
         .fallback(not_found)

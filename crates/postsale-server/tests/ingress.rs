@@ -737,6 +737,27 @@ async fn non_json_is_kept_not_importable(server: TestServer) {
     assert!(kept.iter().all(|r| r["import_state"] == "not_importable"));
 }
 
+async fn trailing_slash_reaches_webhook(server: TestServer) {
+    let (key, store_id, url) = store_with(&server, shopify_security(SHOPIFY_SECRET)).await;
+    let body = shared_payload("shopify-orders-create.json");
+    let headers = shopify_headers(&body, SHOPIFY_SECRET);
+
+    let response = post(&server, &format!("{url}/"), &headers, body.clone()).await;
+
+    assert_eq!(response.status(), 200);
+    let kept = server.kept_requests(&key, store_id, "accepted").await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        kept[0]["path"],
+        format!("{}/", url.trim_start_matches(&server.base_url))
+    );
+
+    let unknown = server.url("/hooks/0000000000000000000000000000000000000000/");
+    let response = post(&server, &unknown, &headers, body).await;
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().is_empty(), "bare 404");
+}
+
 fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD
@@ -769,6 +790,7 @@ http_tests!(
     regenerated_url_keeps_grace,
     concurrent_requests_all_kept,
     non_json_is_kept_not_importable,
+    trailing_slash_reaches_webhook,
 );
 
 mod trusted_proxy {
