@@ -737,6 +737,42 @@ async fn non_json_is_kept_not_importable(server: TestServer) {
     assert!(kept.iter().all(|r| r["import_state"] == "not_importable"));
 }
 
+async fn auth_scheme_any_case(server: TestServer) {
+    let basic = json!({"checks": [{"type": "basic_auth", "username": "shop",
+                                   "password": "basic-password-1234"}]});
+    let (_, _, basic_url) = store_with(&server, basic).await;
+    let acme = server.create_account("bearer", Plan::Soar).await;
+    let bearer = json!({"checks": [{"type": "header_value", "header": "Authorization",
+                                    "value": "Bearer tok_4f9aQ7zLm2Xc8RbT"}]});
+    let store = server
+        .create_store(&acme.api_key, json!({"name": "Bearer", "security": bearer}))
+        .await;
+    let bearer_url = store["webhook"]["url"].as_str().unwrap().to_owned();
+    let credentials = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode("shop:basic-password-1234")
+    };
+
+    for scheme in ["Basic", "basic", "BASIC"] {
+        let authorization = format!("{scheme} {credentials}");
+        let headers = vec![("Authorization".to_owned(), authorization)];
+        let response = post(&server, &basic_url, &headers, b"{}".to_vec()).await;
+        assert_eq!(response.status(), 200, "Basic Auth with scheme {scheme}");
+    }
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let authorization = format!("{scheme} tok_4f9aQ7zLm2Xc8RbT");
+        let headers = vec![("Authorization".to_owned(), authorization)];
+        let response = post(&server, &bearer_url, &headers, b"{}".to_vec()).await;
+        assert_eq!(response.status(), 200, "Header Value with scheme {scheme}");
+    }
+    let headers = vec![(
+        "Authorization".to_owned(),
+        "bearer TOK_4F9AQ7ZLM2XC8RBT".to_owned(),
+    )];
+    let response = post(&server, &bearer_url, &headers, b"{}".to_vec()).await;
+    assert_eq!(response.status(), 401, "the token stays case-sensitive");
+}
+
 async fn trailing_slash_reaches_webhook(server: TestServer) {
     let (key, store_id, url) = store_with(&server, shopify_security(SHOPIFY_SECRET)).await;
     let body = shared_payload("shopify-orders-create.json");
@@ -790,6 +826,7 @@ http_tests!(
     regenerated_url_keeps_grace,
     concurrent_requests_all_kept,
     non_json_is_kept_not_importable,
+    auth_scheme_any_case,
     trailing_slash_reaches_webhook,
 );
 

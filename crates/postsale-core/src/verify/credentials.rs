@@ -76,7 +76,7 @@ pub(crate) fn check_header_value(
         ));
     };
 
-    if !secret_eq(value.as_bytes(), config.value.expose().as_bytes()) {
+    if !header_value_matches(value.as_bytes(), config.value.expose()) {
         let diagnosis = format!(
             "the value of header {} does not match the webhook's Header Value settings",
             config.header
@@ -88,6 +88,33 @@ pub(crate) fn check_header_value(
         ));
     }
     Ok(())
+}
+
+/// Compares a received header value with the expected one. When the expected value is
+/// `Bearer <token>`, the scheme matches in any case and may be followed by several spaces,
+/// because authentication schemes are case-insensitive (RFC 9110, section 11.1). The token
+/// and every other value are compared exactly.
+fn header_value_matches(received: &[u8], expected: &str) -> bool {
+    let Some(expected_token) = bearer_token(expected.as_bytes()) else {
+        return secret_eq(received, expected.as_bytes());
+    };
+    match bearer_token(received) {
+        Some(received_token) => secret_eq(received_token, expected_token),
+        None => secret_eq(received, expected.as_bytes()),
+    }
+}
+
+/// Returns the token of `Bearer <token>`, with the scheme in any case and one or more spaces
+/// after it, or `None` when the value does not start with that scheme.
+fn bearer_token(value: &[u8]) -> Option<&[u8]> {
+    const SCHEME: &[u8] = b"bearer ";
+    let head = value.get(..SCHEME.len())?;
+    if !head.eq_ignore_ascii_case(SCHEME) {
+        return None;
+    }
+    let rest = &value[SCHEME.len()..];
+    let start = rest.iter().position(|&byte| byte != b' ')?;
+    Some(&rest[start..])
 }
 
 /// Compares two values in time that depends on neither their contents nor their lengths,
