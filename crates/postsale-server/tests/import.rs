@@ -491,7 +491,24 @@ async fn orders_list_filters_and_isolates(server: TestServer) {
     assert_eq!(response.status(), 404);
 }
 
+async fn bom_body_imports_order(server: TestServer) {
+    let setup = setup(&server, "shopify", preset_map("shopify")).await;
+    let payload = shared_payload("shopify-orders-create.json");
+    let source: Value = serde_json::from_slice(&payload).unwrap();
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend_from_slice(&payload);
+
+    let request_id = send(&server, &setup, Preset::Shopify, &body, "delivery-bom").await;
+    let request = imported(&server, &setup, request_id).await;
+
+    assert_eq!(request["body_kind"], "json", "{request}");
+    assert_eq!(request["outcome"], "created", "{request}");
+    let order = order_json(&server, &setup, &request["order_id"]).await;
+    assert_eq!(order["number"], source["order_number"].to_string());
+}
+
 http_tests!(
+    bom_body_imports_order,
     shopify_create_imports_order,
     same_delivery_imports_once,
     woocommerce_created_then_updated,

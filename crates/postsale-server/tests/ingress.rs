@@ -794,6 +794,41 @@ async fn trailing_slash_reaches_webhook(server: TestServer) {
     assert!(response.text().await.unwrap().is_empty(), "bare 404");
 }
 
+async fn bom_json_is_kept_as_json(server: TestServer) {
+    let (key, store_id, url) = store_with(&server, shopify_security(SHOPIFY_SECRET)).await;
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend_from_slice(&shared_payload("shopify-orders-create.json"));
+    let mut headers = shopify_headers(&body, SHOPIFY_SECRET);
+    headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+
+    let response = post(&server, &url, &headers, body.clone()).await;
+
+    assert_eq!(response.status(), 200);
+    let kept = server.kept_requests(&key, store_id, "accepted").await;
+    assert_eq!(kept[0]["body_kind"], "json", "{}", kept[0]);
+    assert_eq!(kept[0]["import_state"], "pending");
+    assert_eq!(kept[0]["diagnosis"], Value::Null);
+    let id = kept[0]["id"].as_i64().unwrap();
+    let stored = server
+        .get(&format!("/api/v1/requests/{id}/body"), Some(&key))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.as_ref(),
+        body.as_slice(),
+        "kept with its byte order mark"
+    );
+    let shown: Value = server
+        .get(&format!("/api/v1/requests/{id}"), Some(&key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["body_json"]["currency"], "HKD", "{shown}");
+}
+
 fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD
@@ -828,6 +863,7 @@ http_tests!(
     non_json_is_kept_not_importable,
     auth_scheme_any_case,
     trailing_slash_reaches_webhook,
+    bom_json_is_kept_as_json,
 );
 
 mod trusted_proxy {

@@ -5,6 +5,8 @@ use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use serde::de::IgnoredAny;
 
+use super::json::strip_utf8_bom;
+
 /// The header every WooCommerce delivery carries and its save-time ping lacks.
 const WOOCOMMERCE_TOPIC: &str = "x-wc-webhook-topic";
 
@@ -15,7 +17,7 @@ const PING_FIELD: &[u8] = b"webhook_id=";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BodyKind {
     /// A body that parses as JSON: an object or array under any content type, or any JSON
-    /// value under a JSON content type.
+    /// value under a JSON content type, after an optional UTF-8 byte order mark.
     Json,
     /// A body sent as JSON that does not parse, with the parser's message.
     MalformedJson { error: String },
@@ -33,7 +35,8 @@ pub enum BodyKind {
 
 /// Classifies a body by its `Content-Type` (ignoring parameters and case) and its bytes.
 pub fn classify_body(content_type: Option<&str>, bytes: &[u8]) -> BodyKind {
-    if bytes.trim_ascii().is_empty() {
+    let document = strip_utf8_bom(bytes);
+    if document.trim_ascii().is_empty() {
         return BodyKind::Empty;
     }
 
@@ -46,9 +49,9 @@ pub fn classify_body(content_type: Option<&str>, bytes: &[u8]) -> BodyKind {
     }
 
     let declared_json = media_type.is_some_and(is_json);
-    let looks_structured = matches!(bytes.trim_ascii_start().first(), Some(b'{' | b'['));
+    let looks_structured = matches!(document.trim_ascii_start().first(), Some(b'{' | b'['));
     if declared_json || looks_structured {
-        match serde_json::from_slice::<IgnoredAny>(bytes) {
+        match serde_json::from_slice::<IgnoredAny>(document) {
             Ok(_) => return BodyKind::Json,
             Err(error) if declared_json => {
                 return BodyKind::MalformedJson {
@@ -131,6 +134,20 @@ mod tests {
     fn declared_json_that_fails_to_parse() {
         let kind = classify_body(Some("application/json"), b"{\"id\":");
         assert!(matches!(kind, BodyKind::MalformedJson { .. }), "{kind:?}");
+    }
+
+    #[test]
+    fn byte_order_mark_before_json() {
+        let body = b"\xEF\xBB\xBF{\"id\": 1}";
+        assert_eq!(
+            classify_body(Some("application/json"), body),
+            BodyKind::Json
+        );
+        assert_eq!(classify_body(None, body), BodyKind::Json);
+        assert_eq!(
+            classify_body(Some("application/json"), b"\xEF\xBB\xBF "),
+            BodyKind::Empty
+        );
     }
 
     #[test]

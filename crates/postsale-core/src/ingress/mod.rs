@@ -17,8 +17,10 @@ mod classify;
 mod client_address;
 mod decode;
 mod headers;
+mod json;
 
 pub use classify::{BodyKind, classify_body, is_unsigned_ping};
 pub use client_address::client_address;
 pub use decode::{DecodeError, decode_body};
 pub use headers::{ALWAYS_MASKED, DELIVERY_ID_HEADERS, MASK, delivery_id, mask_headers};
+pub use json::{UTF8_BOM, parse_json_body, strip_utf8_bom};

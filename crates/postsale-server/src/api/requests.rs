@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use postsale_core::ingress::parse_json_body;
 use postsale_core::{RequestId, StoreId};
 use postsale_store::requests::{self, Acceptance, KeptRequest};
 use postsale_store::stores;
@@ -151,7 +152,7 @@ pub async fn get_request(
 ) -> Result<Json<RequestWithBody>, ApiError> {
     let (request, body) = load(&state, &caller, RequestId(id)).await?;
     let body_json = match request.body_kind.as_str() {
-        "json" => serde_json::from_slice(&body).ok(),
+        "json" => parse_json_body(&body).ok(),
         _ => None,
     };
     let body_text = match body_json {

@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
+use postsale_core::ingress::parse_json_body;
 use postsale_core::{RequestId, StoreId};
 use postsale_store::requests::{self, Acceptance, KeptRequest, ReplaySelection};
 use serde::Deserialize;
@@ -231,7 +232,7 @@ async fn show(
         .unwrap_or_default();
     let headers = header_pairs(&request.headers);
     let shown = &body[..body.len().min(MAX_SHOWN_BODY_BYTES)];
-    let pretty = serde_json::from_slice::<Value>(shown)
+    let pretty = parse_json_body(shown)
         .ok()
         .and_then(|json| serde_json::to_string_pretty(&json).ok());
     let raw = String::from_utf8_lossy(shown);

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use postsale_core::ingress::decode_body;
+use postsale_core::ingress::{decode_body, parse_json_body};
 use postsale_core::mapping::{ApplyContext, Map, MappingError};
 use postsale_core::order::Order;
 use postsale_core::{OrderId, OrderStatus, RequestId, StoreId};
@@ -372,7 +372,7 @@ fn parse_body(request: &ClaimedRequest, max_body_bytes: usize) -> Result<Value, 
     let encoding = content_encoding(&request.headers);
     let decoded = decode_body(encoding.as_deref(), &request.body, max_body_bytes)
         .map_err(|error| format!("the body cannot be decoded: {error}"))?;
-    serde_json::from_slice(&decoded).map_err(|error| format!("the body is not valid JSON: {error}"))
+    parse_json_body(&decoded).map_err(|error| format!("the body is not valid JSON: {error}"))
 }
 
 fn content_encoding(headers: &str) -> Option<String> {

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use axum::Json;
 use axum::extract::State;
-use postsale_core::ingress::decode_body;
+use postsale_core::ingress::{decode_body, parse_json_body};
 use postsale_core::mapping::{ApplyContext, Element, JsonKind, discover_elements, preview};
 use postsale_core::{AccountId, RequestId};
 use postsale_store::requests::{self, KeptRequest};
@@ -146,7 +146,7 @@ pub(crate) async fn read_json_body(
             "the body of request {id} cannot be decoded: {error}"
         ))
     })?;
-    let body = serde_json::from_slice(&decoded).map_err(|error| {
+    let body = parse_json_body(&decoded).map_err(|error| {
         ApiError::unprocessable(format!(
             "the body of request {id} is not valid JSON: {error}; choose another request"
         ))
