@@ -829,6 +829,61 @@ async fn bom_json_is_kept_as_json(server: TestServer) {
     assert_eq!(shown["body_json"]["currency"], "HKD", "{shown}");
 }
 
+async fn unimportable_json_is_malformed(server: TestServer) {
+    let security = json!({"checks": [{"type": "header_value", "header": "X-Token",
+                                      "value": "header-token-1234"}]});
+    let (key, store_id, url) = store_with(&server, security).await;
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let cases: [(&str, Vec<u8>, &str); 6] = [
+        (
+            "application/json",
+            b"{\"name\": \"\xFF\"}".to_vec(),
+            "UTF-8",
+        ),
+        (
+            "application/json",
+            br#"{"name": "\ud800"}"#.to_vec(),
+            "surrogate",
+        ),
+        ("application/json", deep.clone().into_bytes(), "nest"),
+        ("text/plain", b"{\"name\": \"\xC3\"}".to_vec(), "UTF-8"),
+        ("", br#"{"name": "\udc00 tail"}"#.to_vec(), "surrogate"),
+        ("", deep.into_bytes(), "nest"),
+    ];
+
+    for (content_type, body, _) in &cases {
+        let mut request = server
+            .client
+            .post(&url)
+            .header("x-token", "header-token-1234")
+            .body(body.clone());
+        if !content_type.is_empty() {
+            request = request.header("content-type", *content_type);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "{content_type}");
+    }
+
+    let mut kept = server.kept_requests(&key, store_id, "accepted").await;
+    kept.reverse();
+    assert_eq!(kept.len(), cases.len());
+    for ((content_type, _, problem), request) in cases.iter().zip(&kept) {
+        assert_eq!(
+            request["body_kind"], "malformed_json",
+            "{content_type}: {request}"
+        );
+        assert_eq!(request["import_state"], "not_importable", "{request}");
+        let diagnosis = request["diagnosis"].as_str().unwrap();
+        assert!(diagnosis.contains(problem), "{content_type}: {diagnosis}");
+        assert!(
+            diagnosis.contains("byte offset"),
+            "{content_type}: {diagnosis}"
+        );
+    }
+    let first = kept[0]["diagnosis"].as_str().unwrap();
+    assert!(first.contains("byte offset 10"), "{first}");
+}
+
 fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD
@@ -864,6 +919,7 @@ http_tests!(
     auth_scheme_any_case,
     trailing_slash_reaches_webhook,
     bom_json_is_kept_as_json,
+    unimportable_json_is_malformed,
 );
 
 mod trusted_proxy {

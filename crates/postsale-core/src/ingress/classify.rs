@@ -5,7 +5,7 @@ use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use serde::de::IgnoredAny;
 
-use super::json::strip_utf8_bom;
+use super::json::{parse_json_body, strip_utf8_bom};
 
 /// The header every WooCommerce delivery carries and its save-time ping lacks.
 const WOOCOMMERCE_TOPIC: &str = "x-wc-webhook-topic";
@@ -16,10 +16,13 @@ const PING_FIELD: &[u8] = b"webhook_id=";
 /// The kind of a request body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BodyKind {
-    /// A body that parses as JSON: an object or array under any content type, or any JSON
-    /// value under a JSON content type, after an optional UTF-8 byte order mark.
+    /// A body that the importer reads as JSON ([`parse_json_body`]): an object or array under
+    /// any content type, or any JSON value under a JSON content type, after an optional UTF-8
+    /// byte order mark.
     Json,
-    /// A body sent as JSON that does not parse, with the parser's message.
+    /// A body that the importer cannot read as JSON although it was sent as JSON, or has the
+    /// syntax of JSON but invalid UTF-8, a lone surrogate escape or too deep a nesting. The
+    /// error names the problem and its byte offset.
     MalformedJson { error: String },
     /// WooCommerce's ping `webhook_id=<digits>`, sent form-encoded or without content type.
     Ping { webhook_id: u64 },
@@ -51,9 +54,9 @@ pub fn classify_body(content_type: Option<&str>, bytes: &[u8]) -> BodyKind {
     let declared_json = media_type.is_some_and(is_json);
     let looks_structured = matches!(document.trim_ascii_start().first(), Some(b'{' | b'['));
     if declared_json || looks_structured {
-        match serde_json::from_slice::<IgnoredAny>(document) {
+        match parse_json_body(bytes) {
             Ok(_) => return BodyKind::Json,
-            Err(error) if declared_json => {
+            Err(error) if declared_json || has_json_syntax(document) => {
                 return BodyKind::MalformedJson {
                     error: error.to_string(),
                 };
@@ -88,6 +91,13 @@ pub fn is_unsigned_ping(headers: &HeaderMap, body: &[u8]) -> bool {
         Some(Err(_)) => false,
     };
     typed_as_form && ping_webhook_id(body).is_some()
+}
+
+/// Returns whether a document has the syntax of JSON when strings are not checked for UTF-8 or
+/// lone surrogates and nesting is not limited, the checks that `serde_json` skips for
+/// [`IgnoredAny`]. Such a document that [`parse_json_body`] rejects was meant as JSON.
+fn has_json_syntax(document: &[u8]) -> bool {
+    serde_json::from_slice::<IgnoredAny>(document).is_ok()
 }
 
 /// Returns the number of a body that is exactly `webhook_id=<digits>`.
@@ -148,6 +158,31 @@ mod tests {
             classify_body(Some("application/json"), b"\xEF\xBB\xBF "),
             BodyKind::Empty
         );
+    }
+
+    #[test]
+    fn json_the_importer_cannot_read_is_malformed() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let bodies: [&[u8]; 3] = [
+            b"{\"name\": \"\xFF\"}",
+            br#"{"name": "\ud800"}"#,
+            deep.as_bytes(),
+        ];
+        for body in bodies {
+            for content_type in [Some("application/json"), Some("text/plain"), None] {
+                let kind = classify_body(content_type, body);
+                let BodyKind::MalformedJson { error } = &kind else {
+                    panic!("{content_type:?}: {kind:?}");
+                };
+                assert!(error.contains("byte offset"), "{error}");
+            }
+        }
+    }
+
+    #[test]
+    fn text_in_brackets_stays_text() {
+        let kind = classify_body(Some("text/plain"), b"[INFO] order saved");
+        assert_eq!(kind, BodyKind::Text);
     }
 
     #[test]

@@ -1,20 +1,104 @@
-//! `parse_json_body`: reads a request body as JSON after an optional UTF-8 byte order mark,
-//! for the importer and for every view of a kept body.
+//! `parse_json_body`: reads a request body as JSON with the rules of the importer, so that
+//! ingress classifies a body as JSON only when the importer can read it, and reports why when
+//! it cannot.
+
+use std::fmt;
 
 use serde_json::Value;
 
 /// The UTF-8 encoding of U+FEFF, which some senders put before a JSON document.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The deepest nesting of arrays and objects that `serde_json` reads. Its recursion limit
+/// of 128 counts down before each array or object is entered, so the 128th level fails.
+pub const MAX_JSON_DEPTH: usize = 127;
+
+/// The reason a body is not a JSON document that the importer can read, and its place in the
+/// body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonBodyError {
+    /// The problem, such as `byte 0xFF is not valid UTF-8`.
+    pub problem: String,
+    /// The 0-based offset of the byte where the problem was found, in the body after its
+    /// `Content-Encoding` is undone, counting a byte order mark.
+    pub offset: usize,
+}
+
+impl fmt::Display for JsonBodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte offset {}", self.problem, self.offset)
+    }
+}
+
+impl std::error::Error for JsonBodyError {}
+
 /// Returns `bytes` without a leading UTF-8 byte order mark.
 pub fn strip_utf8_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes)
 }
 
-/// Parses a decoded request body into a JSON value, as the importer reads it. A leading UTF-8
-/// byte order mark is skipped.
-pub fn parse_json_body(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    serde_json::from_slice(strip_utf8_bom(bytes))
+/// Parses a decoded request body into a JSON value, as the importer reads it.
+///
+/// A leading UTF-8 byte order mark is skipped. The rest must be UTF-8, hold no lone UTF-16
+/// surrogate in a `\u` escape, and nest arrays and objects at most [`MAX_JSON_DEPTH`]
+/// levels deep.
+pub fn parse_json_body(bytes: &[u8]) -> Result<Value, JsonBodyError> {
+    let document = strip_utf8_bom(bytes);
+    let skipped = bytes.len() - document.len();
+
+    let text = std::str::from_utf8(document).map_err(|error| {
+        let offset = error.valid_up_to();
+        let problem = match error.error_len() {
+            Some(_) => format!("byte 0x{:02X} is not valid UTF-8", document[offset]),
+            None => "the body ends inside a UTF-8 character".to_owned(),
+        };
+        JsonBodyError {
+            problem,
+            offset: skipped + offset,
+        }
+    })?;
+
+    serde_json::from_str(text).map_err(|error| JsonBodyError {
+        problem: describe(&error),
+        offset: skipped + offset_of(text, error.line(), error.column()),
+    })
+}
+
+/// Describes a `serde_json` error without its position, in words that name the cause where
+/// serde's own message does not.
+fn describe(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(index) => &message[..index],
+        None => &message,
+    };
+    match message {
+        "recursion limit exceeded" => format!(
+            "arrays and objects nest more than {MAX_JSON_DEPTH} levels deep, deeper than the \
+             importer reads"
+        ),
+        // serde_json reports a trailing surrogate without a leading one as a "lone leading
+        // surrogate", and a leading one without a trailing one as the end of the escape.
+        "lone leading surrogate in hex escape" | "unexpected end of hex escape" => {
+            "a \\u escape is a lone UTF-16 surrogate (U+D800 to U+DFFF), which is not a \
+             character; a character above U+FFFF is written as a pair of escapes"
+                .to_owned()
+        }
+        other => other.to_owned(),
+    }
+}
+
+/// Turns serde_json's 1-based line and its column (bytes up to and including the byte where
+/// the error was found) into a 0-based byte offset of that byte.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start_of_line = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, byte)| *byte == b'\n')
+        .nth(line.saturating_sub(2))
+        .map_or(0, |(index, _)| index + 1);
+    let start_of_line = if line <= 1 { 0 } else { start_of_line };
+    (start_of_line + column.saturating_sub(1)).min(text.len().saturating_sub(1))
 }
 
 #[cfg(test)]
@@ -25,5 +109,70 @@ mod tests {
     fn byte_order_mark_is_skipped() {
         let value = parse_json_body(b"\xEF\xBB\xBF{\"id\": 1}").unwrap();
         assert_eq!(value["id"], 1);
+    }
+
+    #[test]
+    fn invalid_utf8_names_byte_and_offset() {
+        let error = parse_json_body(b"{\"name\": \"\xFF\"}").unwrap_err();
+        assert_eq!(error.offset, 10);
+        assert!(error.problem.contains("0xFF"), "{error}");
+        assert!(error.to_string().contains("UTF-8"), "{error}");
+    }
+
+    #[test]
+    fn offset_counts_the_byte_order_mark() {
+        let error = parse_json_body(b"\xEF\xBB\xBF{\"name\": \"\xFF\"}").unwrap_err();
+        assert_eq!(error.offset, 13);
+    }
+
+    #[test]
+    fn truncated_character_at_end() {
+        let error = parse_json_body(b"{\"name\": \"\xC3").unwrap_err();
+        assert_eq!(error.offset, 10);
+        assert!(error.problem.contains("ends inside"), "{error}");
+    }
+
+    #[test]
+    fn lone_surrogates_are_named() {
+        for body in [
+            br#"{"name": "\ud800"}"#.as_slice(),
+            br#"{"name": "\udc00"}"#,
+            br#"{"name": "\ud800\u0041"}"#,
+        ] {
+            let error = parse_json_body(body).unwrap_err();
+            assert!(error.problem.contains("surrogate"), "{error}");
+        }
+    }
+
+    #[test]
+    fn surrogate_pair_is_a_character() {
+        let value = parse_json_body(br#"{"name": "\ud83d\ude00"}"#).unwrap();
+        assert_eq!(value["name"], "\u{1F600}");
+    }
+
+    #[test]
+    fn nesting_beyond_limit_is_named() {
+        let within = format!(
+            "{}{}",
+            "[".repeat(MAX_JSON_DEPTH),
+            "]".repeat(MAX_JSON_DEPTH)
+        );
+        assert!(parse_json_body(within.as_bytes()).is_ok());
+
+        let deeper = format!(
+            "{}{}",
+            "[".repeat(MAX_JSON_DEPTH + 1),
+            "]".repeat(MAX_JSON_DEPTH + 1)
+        );
+        let error = parse_json_body(deeper.as_bytes()).unwrap_err();
+        assert!(error.problem.contains("nest"), "{error}");
+        assert_eq!(error.offset, MAX_JSON_DEPTH);
+    }
+
+    #[test]
+    fn syntax_error_offset_on_later_line() {
+        let error = parse_json_body(b"{\n  \"a\": 1,\n  \"b\": x\n}").unwrap_err();
+        assert_eq!(error.offset, 19, "{error}");
+        assert!(error.problem.contains("expected value"), "{error}");
     }
 }

@@ -12,6 +12,7 @@
 //! 4. [`crate::verify::verify_request`] with the raw and decoded bytes (401 or 403).
 //! 5. [`mask_headers`] and [`delivery_id`] to keep the request, then 2xx once it is committed.
 //! 6. [`classify_body`] decides whether the worker imports it: only [`BodyKind::Json`] is.
+//!    It reads JSON with [`parse_json_body`], the function the importer reads bodies with.
 
 mod classify;
 mod client_address;
@@ -23,4 +24,4 @@ pub use classify::{BodyKind, classify_body, is_unsigned_ping};
 pub use client_address::client_address;
 pub use decode::{DecodeError, decode_body};
 pub use headers::{ALWAYS_MASKED, DELIVERY_ID_HEADERS, MASK, delivery_id, mask_headers};
-pub use json::{UTF8_BOM, parse_json_body, strip_utf8_bom};
+pub use json::{JsonBodyError, MAX_JSON_DEPTH, UTF8_BOM, parse_json_body, strip_utf8_bom};
