@@ -124,6 +124,11 @@ pub struct IngressConfig {
         default_value_t = 1_000
     )]
     pub rejected_records_per_webhook: u32,
+
+    /// WooCommerce pings (`webhook_id=N` bodies) kept per webhook; older ones are deleted.
+    /// Pings are accepted without security checks, so anyone with the URL can send them.
+    #[arg(long, env = "POSTSALE_PINGS_PER_WEBHOOK", default_value_t = 10)]
+    pub pings_per_webhook: u32,
 }
 
 impl Default for IngressConfig {
@@ -133,6 +138,7 @@ impl Default for IngressConfig {
             trusted_proxies: Vec::new(),
             rate_limit_per_minute: 12_000,
             rejected_records_per_webhook: 1_000,
+            pings_per_webhook: 10,
         }
     }
 }

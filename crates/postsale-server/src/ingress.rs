@@ -305,6 +305,9 @@ async fn keep(
             {
                 state.wake_worker();
             }
+            if matches!(kind, BodyKind::Ping { .. }) {
+                trim_pings(state, webhook.id).await;
+            }
             tracing::info!(
                 request.id = id.get(),
                 store.id = webhook.store_id.get(),
@@ -326,6 +329,19 @@ async fn keep(
             )
             .with_header(header::RETRY_AFTER, "5")
             .into_response())
+        }
+    }
+}
+
+/// Deletes the webhook's oldest pings beyond the configured number. A failure is logged and
+/// left for the next ping to retry, because the ping itself is already committed.
+async fn trim_pings(state: &AppState, webhook_id: postsale_core::WebhookId) {
+    let keep = i64::from(state.settings().ingress.pings_per_webhook);
+    match requests::trim_pings(state.db(), webhook_id, keep).await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::debug!(webhook.id = webhook_id.get(), deleted, "old pings deleted"),
+        Err(error) => {
+            tracing::warn!(webhook.id = webhook_id.get(), error = %error_chain(&error), "cannot delete old pings");
         }
     }
 }

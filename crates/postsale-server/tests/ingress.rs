@@ -884,6 +884,52 @@ async fn unimportable_json_is_malformed(server: TestServer) {
     assert!(first.contains("byte offset 10"), "{first}");
 }
 
+async fn pings_are_capped(server: TestServer) {
+    let security = json!({"checks": [{"type": "hmac", "preset": "woocommerce",
+                                      "secrets": [{"value": "wc_FAKE_secret_do_not_use"}]}]});
+    let (key, store_id, url) = store_with(&server, security).await;
+    let cap = postsale_server::config::IngressConfig::default().pings_per_webhook;
+    let sent = cap + 5;
+
+    for number in 1..=sent {
+        let response = server
+            .client
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("webhook_id={number}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "ping {number}");
+    }
+
+    let kept = server.kept_requests(&key, store_id, "all").await;
+    assert_eq!(kept.len(), cap as usize, "only the newest pings are kept");
+    assert!(kept.iter().all(|request| request["body_kind"] == "ping"));
+    let newest = kept[0]["diagnosis"].as_str().unwrap();
+    assert!(newest.contains(&format!("#{sent}")), "{newest}");
+    let oldest = kept[cap as usize - 1]["diagnosis"].as_str().unwrap();
+    assert!(oldest.contains(&format!("#{}", sent - cap + 1)), "{oldest}");
+
+    let body = shared_payload("woocommerce-order-created.json");
+    let config = HmacConfig::preset(Preset::WooCommerce, "wc_FAKE_secret_do_not_use");
+    let headers = sign_request(
+        &config,
+        &Secret::new("wc_FAKE_secret_do_not_use"),
+        &body,
+        OffsetDateTime::now_utc(),
+        "delivery-1",
+    )
+    .unwrap();
+    let response = post(&server, &url, &headers, body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        server.kept_requests(&key, store_id, "accepted").await.len(),
+        cap as usize + 1,
+        "an order is never removed by the ping cap"
+    );
+}
+
 fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD
@@ -920,6 +966,7 @@ http_tests!(
     trailing_slash_reaches_webhook,
     bom_json_is_kept_as_json,
     unimportable_json_is_malformed,
+    pings_are_capped,
 );
 
 mod trusted_proxy {

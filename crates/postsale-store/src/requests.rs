@@ -563,3 +563,22 @@ pub async fn check_named(
     }
     Ok(named)
 }
+
+/// Deletes a webhook's oldest kept pings (requests whose body is WooCommerce's
+/// `webhook_id=N`) beyond the newest `keep`, and returns how many it deleted. Ingress accepts
+/// pings without security checks, so this cap keeps a flood of them from filling the disk.
+pub async fn trim_pings(db: &Database, webhook_id: WebhookId, keep: i64) -> Result<u64> {
+    let result = sqlx::query(
+        "DELETE FROM requests \
+         WHERE webhook_id = $1 AND import_state = 'not_importable' AND body_kind = 'ping' \
+           AND id <= (SELECT id FROM requests \
+                      WHERE webhook_id = $1 AND import_state = 'not_importable' \
+                        AND body_kind = 'ping' \
+                      ORDER BY id DESC LIMIT 1 OFFSET $2)",
+    )
+    .bind(webhook_id.get())
+    .bind(keep)
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected())
+}
