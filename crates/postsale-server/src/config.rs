@@ -113,7 +113,9 @@ pub struct IngressConfig {
     pub trusted_proxies: Vec<postsale_core::verify::IpRange>,
 
     /// Requests per minute accepted for one webhook unless the webhook sets its own limit;
-    /// more get 429 with `Retry-After`. 0 turns the default limit off.
+    /// more get 429 with `Retry-After`. Requests that pass the webhook's checks and requests
+    /// that fail them are counted apart, each against this limit. 0 turns the default limit
+    /// off.
     #[arg(long, env = "POSTSALE_RATE_LIMIT_PER_MINUTE", default_value_t = 12_000)]
     pub rate_limit_per_minute: u32,
 

@@ -1,9 +1,14 @@
 //! `POST /hooks/{token}`: the webhook endpoint that sales channels post orders to.
 //!
-//! The steps run in a fixed order: find the webhook, check the plan and state, apply the rate
-//! limit, read the body within the size limit, undo `Content-Encoding`, accept WooCommerce's
-//! unsigned ping, run the security checks on the raw bytes, and commit the request before
-//! answering 200. A rejected request leaves a short record without its body.
+//! The steps run in a fixed order. The handler finds the webhook, checks the plan and state,
+//! reads the body within the size limit and undoes `Content-Encoding`. It then accepts
+//! WooCommerce's unsigned ping, or runs the security checks on the raw bytes, and applies the
+//! rate limit. It commits the request before answering 200. A rejected request leaves a short
+//! record without its body.
+//!
+//! The rate limit has two budgets per webhook: verified requests count against one, and
+//! rejected requests and unsigned pings against the other. A flood of bad requests thus gets
+//! 429 without a record once its budget is spent, and never uses up the sales channel's.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -24,6 +29,7 @@ use crate::app::AppState;
 use crate::http::ApiError;
 use crate::http::problem::{BareResponse, error_chain};
 use crate::http::timeout::body_timeout_error;
+use crate::rate_limit::Budget;
 
 /// The facts ingress has about a request before it keeps or rejects it.
 struct Received {
@@ -108,9 +114,6 @@ async fn check_and_keep(
             "this webhook is disabled: enable it in the store settings to receive requests".into(),
         ));
     }
-    if let Some(response) = rate_limited(state, received) {
-        return Ok(response);
-    }
 
     let max = state.settings().ingress.max_body_bytes;
     let raw = read_body(body, &received.headers, max).await?;
@@ -126,6 +129,9 @@ async fn check_and_keep(
         })?;
 
     if ingress::is_unsigned_ping(&received.headers, &decoded) {
+        if let Some(response) = over_unverified_budget(state, received) {
+            return Ok(response);
+        }
         let config = SecurityConfig { checks: Vec::new() };
         return keep(state, received, &raw, &decoded, &config).await;
     }
@@ -146,6 +152,9 @@ async fn check_and_keep(
                 secret.index = ?verified.secret_index,
                 "security checks passed"
             );
+            if let Some(response) = over_verified_budget(state, received) {
+                return Ok(response);
+            }
             keep(state, received, &raw, &decoded, &config).await
         }
         Err(rejection) => Err(Rejected {
@@ -163,28 +172,64 @@ async fn check_and_keep(
     }
 }
 
-fn rate_limited(state: &AppState, received: &Received) -> Option<Response> {
-    let webhook = &received.target.webhook;
-    let per_minute = webhook
+/// Returns the requests per minute of each budget of the webhook: its own limit, or the
+/// server's default. 0 means no limit.
+fn per_minute(state: &AppState, received: &Received) -> u32 {
+    received
+        .target
+        .webhook
         .rate_limit_per_minute
         .map_or(state.settings().ingress.rate_limit_per_minute, |limit| {
             u32::try_from(limit.max(0)).unwrap_or(u32::MAX)
-        });
-    let wait = state
+        })
+}
+
+/// Takes a token of `budget` for the webhook, or returns the seconds to wait for one.
+fn take_token(state: &AppState, received: &Received, budget: Budget) -> Result<(), u64> {
+    let per_minute = per_minute(state, received);
+    let webhook_id = received.target.webhook.id;
+    state
         .rate_limiter()
-        .check(webhook.id, per_minute, Instant::now())
-        .err()?;
+        .check(webhook_id, budget, per_minute, Instant::now())
+        .map_err(|wait| wait.as_secs().max(1))
+}
+
+/// Takes a token of the verified budget, or returns 429 when it is spent.
+fn over_verified_budget(state: &AppState, received: &Received) -> Option<Response> {
+    let seconds = take_token(state, received, Budget::Verified).err()?;
     state.metrics().observe_webhook("rate_limited");
-    let seconds = wait.as_secs().max(1);
-    let mut response = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        format!("this webhook accepts {per_minute} requests per minute: retry after {seconds} s"),
-    )
-    .into_response();
+    let per_minute = per_minute(state, received);
+    let detail =
+        format!("this webhook accepts {per_minute} requests per minute: retry after {seconds} s");
+    Some(too_many_requests(
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, detail),
+        seconds,
+    ))
+}
+
+/// Takes a token of the unverified budget for a request accepted without checks, or returns
+/// 429 when it is spent.
+fn over_unverified_budget(state: &AppState, received: &Received) -> Option<Response> {
+    let seconds = take_token(state, received, Budget::Unverified).err()?;
+    state.metrics().observe_webhook("rate_limited");
+    let per_minute = per_minute(state, received);
+    let detail = format!(
+        "this webhook accepts {per_minute} requests per minute without security checks: retry \
+         after {seconds} s"
+    );
+    Some(too_many_requests(
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, detail),
+        seconds,
+    ))
+}
+
+/// Adds `Retry-After` to a 429 response.
+fn too_many_requests(error: ApiError, seconds: u64) -> Response {
+    let mut response = error.into_response();
     if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
-    Some(response)
+    response
 }
 
 /// Reads the whole body and rejects it with 413 as soon as it passes `max` bytes.
@@ -346,9 +391,28 @@ async fn trim_pings(state: &AppState, webhook_id: postsale_core::WebhookId) {
     }
 }
 
-/// Keeps a short record of a rejection and returns its status and diagnosis.
+/// Keeps a short record of a rejection and returns its status and diagnosis. Once the
+/// webhook's unverified budget is spent, returns 429 with the diagnosis and keeps no record,
+/// so that a flood of bad requests costs no database write.
 async fn reject(state: &AppState, received: &Received, rejected: Rejected) -> Response {
     let webhook = &received.target.webhook;
+    if let Err(seconds) = take_token(state, received, Budget::Unverified) {
+        state.metrics().observe_webhook("rejected_rate_limited");
+        tracing::debug!(
+            store.id = webhook.store_id.get(),
+            reason = rejected.reason,
+            "rejected request over the rate limit, not recorded"
+        );
+        let per_minute = per_minute(state, received);
+        let detail = format!(
+            "{}. This webhook records at most {per_minute} rejected requests per minute, so \
+             this one was not recorded: fix the request, then retry after {seconds} s",
+            rejected.diagnosis
+        );
+        let error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, detail)
+            .with_extension("reason", serde_json::Value::from(rejected.reason));
+        return too_many_requests(error, seconds);
+    }
     state.metrics().observe_webhook(rejected.reason);
     tracing::info!(
         store.id = webhook.store_id.get(),

@@ -794,6 +794,52 @@ async fn trailing_slash_reaches_webhook(server: TestServer) {
     assert!(response.text().await.unwrap().is_empty(), "bare 404");
 }
 
+async fn failed_requests_spare_verified_budget(server: TestServer) {
+    let (key, store_id, url) = store_with(&server, shopify_security(SHOPIFY_SECRET)).await;
+    let response = server
+        .client
+        .patch(server.url(&format!("/api/v1/stores/{store_id}/webhook")))
+        .bearer_auth(&key)
+        .json(&json!({"rate_limit_per_minute": 6}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = shared_payload("shopify-orders-create.json");
+    let headers = shopify_headers(&body, SHOPIFY_SECRET);
+
+    let first_junk = post(&server, &url, &[], b"{\"junk\": true}".to_vec()).await;
+    assert_eq!(first_junk.status(), 401);
+    for _ in 0..5 {
+        let junk = post(&server, &url, &[], b"{\"junk\": true}".to_vec()).await;
+        assert_eq!(
+            junk.status(),
+            429,
+            "unsigned junk is limited on its own budget"
+        );
+        assert!(junk.headers().contains_key("retry-after"));
+        let problem: Value = junk.json().await.unwrap();
+        assert_eq!(problem["reason"], "missing_header", "{problem}");
+    }
+
+    let good = post(&server, &url, &headers, body.clone()).await;
+    assert_eq!(good.status(), 200, "junk did not use the verified budget");
+    let over = post(&server, &url, &headers, body).await;
+    assert_eq!(over.status(), 429, "verified requests have their own limit");
+    assert!(over.headers().contains_key("retry-after"));
+
+    let rejected = server.kept_requests(&key, store_id, "rejected").await;
+    assert_eq!(
+        rejected.len(),
+        1,
+        "requests over the budget leave no record"
+    );
+    assert_eq!(
+        server.kept_requests(&key, store_id, "accepted").await.len(),
+        1
+    );
+}
+
 async fn bom_json_is_kept_as_json(server: TestServer) {
     let (key, store_id, url) = store_with(&server, shopify_security(SHOPIFY_SECRET)).await;
     let mut body = b"\xEF\xBB\xBF".to_vec();
@@ -964,6 +1010,7 @@ http_tests!(
     non_json_is_kept_not_importable,
     auth_scheme_any_case,
     trailing_slash_reaches_webhook,
+    failed_requests_spare_verified_budget,
     bom_json_is_kept_as_json,
     unimportable_json_is_malformed,
     pings_are_capped,

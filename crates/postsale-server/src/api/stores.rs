@@ -39,7 +39,8 @@ pub struct StoreIn {
     pub ship_from_store_address: Option<bool>,
     /// A header that identifies a delivery, beside the ones postsale knows for each channel.
     pub delivery_id_header: Option<String>,
-    /// Requests per minute this webhook accepts; default: the server's limit.
+    /// Requests per minute this webhook accepts, counted apart for requests that pass its
+    /// checks and for requests that fail them; 0 for no limit. Default: the server's limit.
     pub rate_limit_per_minute: Option<i64>,
 }
 
@@ -123,6 +124,7 @@ pub struct WebhookPatchIn {
     pub state: Option<WebhookState>,
     #[serde(default, deserialize_with = "double_option")]
     pub delivery_id_header: Option<Option<String>>,
+    /// Requests per minute, counted as for a new store; `null` uses the server's limit.
     #[serde(default, deserialize_with = "double_option")]
     pub rate_limit_per_minute: Option<Option<i64>>,
 }
