@@ -122,6 +122,74 @@ fn every_preset_validates() {
     }
 }
 
+fn basic(password: &str) -> SecurityConfig {
+    SecurityConfig::single(Check::BasicAuth(BasicAuthConfig {
+        username: "shop".to_owned(),
+        password: password.into(),
+    }))
+}
+
+fn header_value(value: &str) -> SecurityConfig {
+    SecurityConfig::single(Check::HeaderValue(HeaderValueConfig {
+        header: "X-Token".to_owned(),
+        value: value.into(),
+    }))
+}
+
+fn hmac_key(encoding: KeyEncoding, secret: &str) -> SecurityConfig {
+    let mut config = HmacConfig::preset(Preset::Custom, secret);
+    config.header = "X-Signature".to_owned();
+    config.key_encoding = encoding;
+    hmac(config)
+}
+
+#[test]
+fn short_hmac_keys_are_rejected() {
+    let cases = [
+        (KeyEncoding::Text, "a".repeat(15), "a".repeat(16)),
+        (KeyEncoding::Hex, "ab".repeat(15), "ab".repeat(16)),
+        (
+            KeyEncoding::Base64,
+            "whsec_MDEyMzQ1Njc4OWFiY2Rl".to_owned(),
+            "whsec_MDEyMzQ1Njc4OWFiY2RlZg==".to_owned(),
+        ),
+    ];
+
+    for (encoding, short, long_enough) in cases {
+        let error = hmac_key(encoding, &short).validate().unwrap_err();
+        assert_eq!(error.field, "checks[0].secrets[0].value", "{encoding:?}");
+        assert!(error.problem.contains("15 bytes"), "{error}");
+        assert!(error.problem.contains("16 bytes"), "{error}");
+        assert!(
+            !error.problem.contains(&short),
+            "the secret is not echoed: {error}"
+        );
+        assert_eq!(
+            hmac_key(encoding, &long_enough).validate(),
+            Ok(()),
+            "{encoding:?}"
+        );
+    }
+}
+
+#[test]
+fn short_credentials_are_rejected() {
+    let error = basic("seven-7").validate().unwrap_err();
+    assert_eq!(error.field, "checks[0].password");
+    assert!(error.problem.contains("8 characters"), "{error}");
+    assert!(!error.problem.contains("seven-7"), "{error}");
+    assert_eq!(basic("eight-88").validate(), Ok(()));
+
+    let error = header_value("seven-7").validate().unwrap_err();
+    assert_eq!(error.field, "checks[0].value");
+    assert!(error.problem.contains("8 characters"), "{error}");
+    assert_eq!(header_value("eight-88").validate(), Ok(()));
+    assert!(
+        basic("üüüü").validate().is_err(),
+        "characters are counted, not bytes: 4 characters in 8 bytes are too few"
+    );
+}
+
 #[test]
 fn masked_view_hides_every_secret() {
     let config = SecurityConfig {
@@ -148,7 +216,7 @@ fn masked_view_hides_every_secret() {
     }
     assert_eq!(
         masked["checks"][2]["secrets"][0]["value"],
-        "sh…9 (32 chars)"
+        "…6789 (32 chars)"
     );
     assert_eq!(masked["checks"][2]["secrets"][1]["value"], "********");
     assert_eq!(masked["checks"][0]["username"], "shop");

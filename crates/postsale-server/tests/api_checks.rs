@@ -11,7 +11,7 @@ use postsale_core::Plan;
 use serde_json::{Value, json};
 
 const TOKEN_HEADER: &str = "X-Token";
-const TOKEN: &str = "abc123";
+const TOKEN: &str = "abc123-token";
 
 const MAP: &str = r#"{
   "version": 1,

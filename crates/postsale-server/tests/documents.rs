@@ -94,7 +94,7 @@ async fn store(server: &TestServer, account: &str) -> (String, i64) {
             &owner.api_key,
             json!({"name": STORE_NAME,
                    "security": {"checks": [{"type": "header_value", "header": "X-Token",
-                                            "value": "t0ken"}]}}),
+                                            "value": "t0ken-value"}]}}),
         )
         .await;
     (owner.api_key, store["id"].as_i64().unwrap())
@@ -164,7 +164,7 @@ async fn import_shopify_order(server: &TestServer, key: &str, store_id: i64) -> 
     let answer: Value = server
         .client
         .post(store["webhook"]["url"].as_str().unwrap())
-        .header("X-Token", "t0ken")
+        .header("X-Token", "t0ken-value")
         .header("Content-Type", "application/json")
         .body(shared_payload("shopify-orders-updated.json"))
         .send()

@@ -420,13 +420,13 @@ async fn disabled_webhook_is_locked(server: TestServer) {
 
 async fn basic_auth_with_colon_password(server: TestServer) {
     let security =
-        json!({"checks": [{"type": "basic_auth", "username": "shop", "password": "p:a:ss"}]});
+        json!({"checks": [{"type": "basic_auth", "username": "shop", "password": "p:a:ss-word"}]});
     let (_, _, url) = store_with(&server, security).await;
 
     let good = server
         .client
         .post(&url)
-        .basic_auth("shop", Some("p:a:ss"))
+        .basic_auth("shop", Some("p:a:ss-word"))
         .body("{}")
         .send()
         .await
@@ -452,13 +452,13 @@ async fn basic_auth_with_colon_password(server: TestServer) {
 
 async fn header_value_check(server: TestServer) {
     let security =
-        json!({"checks": [{"type": "header_value", "header": "X-Token", "value": "abc123"}]});
+        json!({"checks": [{"type": "header_value", "header": "X-Token", "value": "abc123-token"}]});
     let (_, _, url) = store_with(&server, security).await;
 
     let good = server
         .client
         .post(&url)
-        .header("x-token", "abc123")
+        .header("x-token", "abc123-token")
         .body("{}")
         .send()
         .await
@@ -466,7 +466,7 @@ async fn header_value_check(server: TestServer) {
     let bad = server
         .client
         .post(&url)
-        .header("X-Token", "abc124")
+        .header("X-Token", "abc124-token")
         .body("{}")
         .send()
         .await
@@ -708,7 +708,7 @@ async fn concurrent_requests_all_kept(server: TestServer) {
 
 async fn non_json_is_kept_not_importable(server: TestServer) {
     let security =
-        json!({"checks": [{"type": "header_value", "header": "X-Token", "value": "abc123"}]});
+        json!({"checks": [{"type": "header_value", "header": "X-Token", "value": "abc123-token"}]});
     let (key, store_id, url) = store_with(&server, security).await;
 
     for (content_type, body) in [
@@ -719,7 +719,7 @@ async fn non_json_is_kept_not_importable(server: TestServer) {
         let response = server
             .client
             .post(&url)
-            .header("x-token", "abc123")
+            .header("x-token", "abc123-token")
             .header("content-type", content_type)
             .body(body)
             .send()

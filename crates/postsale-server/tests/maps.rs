@@ -10,7 +10,7 @@ use postsale_core::Plan;
 use serde_json::{Value, json};
 
 const TOKEN_HEADER: &str = "X-Token";
-const TOKEN: &str = "abc123";
+const TOKEN: &str = "abc123-token";
 
 /// A soar account with one store whose webhook checks a header value.
 struct Setup {

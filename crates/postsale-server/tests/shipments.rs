@@ -34,7 +34,7 @@ async fn imported_order_of(
     let acme = server.create_account(account, Plan::Soar).await;
     let mut body = json!({
         "name": "Cart",
-        "security": {"checks": [{"type": "header_value", "header": "X-Token", "value": "t0ken"}]},
+        "security": {"checks": [{"type": "header_value", "header": "X-Token", "value": "t0ken-value"}]},
     });
     body.as_object_mut()
         .unwrap()
@@ -57,7 +57,7 @@ async fn imported_order_of(
     let answer: Value = server
         .client
         .post(url)
-        .header("X-Token", "t0ken")
+        .header("X-Token", "t0ken-value")
         .header("Content-Type", "application/json")
         .body(r#"{"number":"5001","updated_at":"2025-01-01T00:00:00Z","total":"20.00"}"#)
         .send()

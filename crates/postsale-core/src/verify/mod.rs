@@ -32,4 +32,6 @@ pub use rejection::{BASIC_CHALLENGE, CheckKind, Reason, Rejection, Verified};
 pub use request::{VerifyInput, verify_request};
 pub use secret::Secret;
 pub use sign::{SHOPIFY_TEST_SHOP_DOMAIN, sign_request};
-pub use validate::{ConfigError, MAX_SECRETS, MAX_TOLERANCE_SECS};
+pub use validate::{
+    ConfigError, MAX_SECRETS, MAX_TOLERANCE_SECS, MIN_CREDENTIAL_CHARS, MIN_HMAC_KEY_BYTES,
+};

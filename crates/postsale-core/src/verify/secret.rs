@@ -7,9 +7,12 @@ use serde::{Deserialize, Serialize};
 /// The mask shown for secrets too short to show any of their characters.
 const FULL_MASK: &str = "********";
 
-/// Secrets shorter than this are masked completely, because showing three of their
-/// characters would give away too large a share of them.
-const MIN_LEN_FOR_HINT: usize = 12;
+/// Secrets shorter than this many characters are masked completely, because showing even a
+/// few of their characters would give away too large a share of them.
+const MIN_LEN_FOR_HINT: usize = 24;
+
+/// The number of trailing characters a masked secret shows.
+const HINT_CHARS: usize = 4;
 
 /// A password, header value or signing key.
 ///
@@ -34,17 +37,22 @@ impl Secret {
         self.0.is_empty()
     }
 
-    /// Returns a form that lets a merchant recognise the secret without revealing it:
-    /// `"sh…e (32 chars)"`, or `"********"` for secrets shorter than 12 characters.
+    /// Returns a form that lets a merchant recognise the secret without revealing it: its
+    /// last 4 characters and its length, such as `"…9abc (32 chars)"`, or `"********"` for
+    /// secrets shorter than 24 characters.
     pub fn masked(&self) -> String {
-        let len = self.0.chars().count();
+        let len = self.char_count();
         if len < MIN_LEN_FOR_HINT {
             return FULL_MASK.to_owned();
         }
 
-        let head: String = self.0.chars().take(2).collect();
-        let tail = self.0.chars().last().unwrap_or_default();
-        format!("{head}…{tail} ({len} chars)")
+        let tail: String = self.0.chars().skip(len - HINT_CHARS).collect();
+        format!("…{tail} ({len} chars)")
+    }
+
+    /// Returns the length in characters.
+    pub fn char_count(&self) -> usize {
+        self.0.chars().count()
     }
 }
 
@@ -71,15 +79,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn masked_long_secret_shows_ends_and_length() {
+    fn masked_long_secret_shows_last_four_and_length() {
         let secret = Secret::new("shpss_0123456789abcdef0123456789e");
-        assert_eq!(secret.masked(), "sh…e (33 chars)");
+        assert_eq!(secret.masked(), "…789e (33 chars)");
+        assert_eq!(Secret::new("a".repeat(24)).masked(), "…aaaa (24 chars)");
     }
 
     #[test]
     fn masked_short_secret_hides_everything() {
         assert_eq!(Secret::new("hunter2").masked(), FULL_MASK);
+        assert_eq!(Secret::new("x".repeat(23)).masked(), FULL_MASK);
         assert_eq!(Secret::new("").masked(), FULL_MASK);
+    }
+
+    #[test]
+    fn masked_counts_characters_not_bytes() {
+        let secret = Secret::new("ü".repeat(30));
+        assert_eq!(secret.masked(), "…üüüü (30 chars)");
     }
 
     #[test]

@@ -5,7 +5,8 @@ use http::HeaderName;
 
 use super::config::{BasicAuthConfig, Check, HeaderValueConfig, IpAllowList, SecurityConfig};
 use super::digest::decode_key;
-use super::hmac_config::{HmacConfig, SignedContent};
+use super::hmac_config::{HmacConfig, KeyEncoding, SignedContent};
+use super::secret::Secret;
 
 /// The maximum number of secrets of an HMAC check: the current one and the one being rotated
 /// out.
@@ -14,6 +15,13 @@ pub const MAX_SECRETS: usize = 2;
 /// The largest timestamp tolerance accepted, one day in seconds: a wider window makes
 /// replaying an old delivery too easy.
 pub const MAX_TOLERANCE_SECS: u64 = 86_400;
+
+/// The shortest HMAC key accepted, in bytes after the key encoding is undone. A shorter key
+/// can be guessed; the sales channels' own secrets are longer.
+pub const MIN_HMAC_KEY_BYTES: usize = 16;
+
+/// The shortest Basic Auth password or Header Value accepted, in characters.
+pub const MIN_CREDENTIAL_CHARS: usize = 8;
 
 /// A setting that cannot be used, with its JSON path such as `checks[0].secrets[1].value`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +62,23 @@ fn validate_basic(path: &str, basic: &BasicAuthConfig) -> Result<(), ConfigError
     if basic.password.is_empty() {
         return Err(error(format!("{path}.password"), "enter a password"));
     }
+    check_credential_length(&format!("{path}.password"), "password", &basic.password)
+}
+
+fn check_credential_length(
+    field: &str,
+    credential: &str,
+    value: &Secret,
+) -> Result<(), ConfigError> {
+    let chars = value.char_count();
+    if chars < MIN_CREDENTIAL_CHARS {
+        let problem = format!(
+            "the {credential} has {chars} characters, fewer than the minimum of \
+             {MIN_CREDENTIAL_CHARS} characters: choose a longer, random one and set it in the \
+             sales channel too"
+        );
+        return Err(error(field, problem));
+    }
     Ok(())
 }
 
@@ -70,7 +95,7 @@ fn validate_header_value(path: &str, header: &HeaderValueConfig) -> Result<(), C
         let problem = "the value contains characters a header cannot carry, such as a newline";
         return Err(error(format!("{path}.value"), problem));
     }
-    Ok(())
+    check_credential_length(&format!("{path}.value"), "value", &header.value)
 }
 
 fn validate_hmac(path: &str, hmac: &HmacConfig) -> Result<(), ConfigError> {
@@ -96,8 +121,21 @@ fn validate_hmac(path: &str, hmac: &HmacConfig) -> Result<(), ConfigError> {
         if secret.value.is_empty() {
             return Err(error(format!("{secret_path}.value"), "enter the secret"));
         }
-        if let Err(key_error) = decode_key(hmac.key_encoding, &secret.value) {
-            return Err(error(format!("{secret_path}.value"), key_error.to_string()));
+        let key = match decode_key(hmac.key_encoding, &secret.value) {
+            Ok(key) => key,
+            Err(key_error) => {
+                return Err(error(format!("{secret_path}.value"), key_error.to_string()));
+            }
+        };
+        if key.len() < MIN_HMAC_KEY_BYTES {
+            let problem = format!(
+                "the key is {} bytes long{}, shorter than the minimum of {MIN_HMAC_KEY_BYTES} \
+                 bytes: copy the whole secret from the sales channel, or generate a random one \
+                 of at least 32 characters",
+                key.len(),
+                key_encoding_note(hmac.key_encoding)
+            );
+            return Err(error(format!("{secret_path}.value"), problem));
         }
         if let (Some(from), Some(until)) = (secret.valid_from, secret.valid_until)
             && from >= until
@@ -107,6 +145,15 @@ fn validate_hmac(path: &str, hmac: &HmacConfig) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// Returns how the key length was counted when the secret is not used as text.
+fn key_encoding_note(encoding: KeyEncoding) -> &'static str {
+    match encoding {
+        KeyEncoding::Text => "",
+        KeyEncoding::Hex => " after hex decoding",
+        KeyEncoding::Base64 => " after base64 decoding",
+    }
 }
 
 fn validate_timestamp_settings(path: &str, hmac: &HmacConfig) -> Result<(), ConfigError> {

@@ -42,7 +42,7 @@ async fn security_page_keeps_masked_secret(server: TestServer, mut browser: Brow
         .await
         .unwrap();
     assert!(
-        hint.contains("sh…2 (29 chars)"),
+        hint.contains("…t_42 (29 chars)"),
         "the secret shows masked: {hint}"
     );
     let html = browser
