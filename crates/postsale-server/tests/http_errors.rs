@@ -8,6 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::TestServer;
+use common::web::{Browser, create_user};
 use postsale_core::Plan;
 use postsale_server::app::Settings;
 use serde_json::{Value, json};
@@ -280,6 +281,266 @@ async fn whole_body_secret_is_not_echoed(server: TestServer) {
     assert!(detail.contains("expected"), "{detail}");
 }
 
+/// The map of the NUL tests: enough to import an order from `{"number": ..., "total": ...}`.
+const NUL_TEST_MAP: &str = r#"{
+  "version": 1,
+  "fields": {
+    "order.source": { "value": "cart" },
+    "order.number": { "path": "$.number" },
+    "charges.total": { "path": "$.total" }
+  }
+}"#;
+
+/// Creates a store of `account`, imports one order through its webhook, and returns (store id,
+/// order id).
+async fn store_with_order(server: &TestServer, account: &common::TestAccount) -> (i64, i64) {
+    use postsale_core::{StoreId, WebhookState};
+    use postsale_store::maps;
+    use postsale_store::webhooks::{self, WebhookPatch};
+
+    let store = server
+        .create_store(
+            &account.api_key,
+            json!({"name": "Cart", "security": {"checks": [
+                {"type": "header_value", "header": "X-Token", "value": "t0ken-value-long"}]}}),
+        )
+        .await;
+    let store_id = store["id"].as_i64().unwrap();
+    let db = &server.test_db.db;
+    maps::save(db, account.account.id, StoreId(store_id), NUL_TEST_MAP)
+        .await
+        .unwrap();
+    let active = WebhookPatch {
+        state: Some(WebhookState::Active),
+        ..WebhookPatch::default()
+    };
+    webhooks::update(db, account.account.id, StoreId(store_id), &active)
+        .await
+        .unwrap();
+    let answer: Value = server
+        .client
+        .post(store["webhook"]["url"].as_str().unwrap())
+        .header("X-Token", "t0ken-value-long")
+        .header("Content-Type", "application/json")
+        .body(r#"{"number": "5001", "total": "20.00"}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request_id = answer["request_id"].as_i64().unwrap();
+    for _ in 0..200 {
+        let request: Value = server
+            .get(
+                &format!("/api/v1/requests/{request_id}"),
+                Some(&account.api_key),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        if let Some(order_id) = request["order_id"].as_i64() {
+            return (store_id, order_id);
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the order was not imported within 5 s");
+}
+
+async fn nul_token_is_bare_404(server: TestServer) {
+    let (_, _, path) = hook(&server).await;
+
+    for hook_path in [
+        "/hooks/%00".to_owned(),
+        "/hooks/abc%00def".to_owned(),
+        "/hooks/%00/".to_owned(),
+        format!("{path}%00"),
+    ] {
+        let response = server
+            .client
+            .post(server.url(&hook_path))
+            .header("X-Token", "t0ken-value-long")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(response.status(), 404, "{hook_path}");
+        assert_eq!(response.bytes().await.unwrap().len(), 0, "{hook_path}");
+    }
+}
+
+async fn nul_in_json_names_member(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    let (store_id, order_id) = store_with_order(&server, &acme).await;
+    let security = json!({"checks": [
+        {"type": "header_value", "header": "X-Token", "value": "t0ken-value-long"}]});
+    let requests = [
+        (
+            reqwest::Method::POST,
+            "/api/v1/stores".to_owned(),
+            json!({"name": "Main\u{0}", "security": security}),
+            "name",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/stores".to_owned(),
+            json!({"name": "Main", "security": security,
+                   "address": {"street1": "1 Main St\u{0}", "country": "US"}}),
+            "address.street1",
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/api/v1/stores/{store_id}"),
+            json!({"name": "\u{0}"}),
+            "name",
+        ),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/account/ship-from".to_owned(),
+            json!({"address": {"name": "Ship\u{0}From", "country": "US"}}),
+            "address.name",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/orders/{order_id}/shipments"),
+            json!({"carrier": "usps", "service": "usps_priority_mail", "package": "parcel",
+                   "tracking_number": "9400\u{0}1"}),
+            "tracking_number",
+        ),
+    ];
+
+    for (method, path, body, field) in requests {
+        let response = server
+            .client
+            .request(method.clone(), server.url(&path))
+            .bearer_auth(&acme.api_key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (status, detail, text) = problem(response).await;
+
+        assert_eq!(status, 422, "{method} {path}: {text}");
+        assert!(detail.contains(field), "{method} {path}: {detail}");
+        assert!(detail.contains("NUL"), "{method} {path}: {detail}");
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["field"], field, "{method} {path}: {text}");
+    }
+    let stores: Value = server
+        .get("/api/v1/stores", Some(&acme.api_key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stores.as_array().unwrap().len(), 1, "nothing was created");
+}
+
+async fn nul_in_query_names_parameter(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    let (store_id, _) = store_with_order(&server, &acme).await;
+
+    for (path, parameter) in [
+        ("/api/v1/orders?source=cart%00".to_owned(), "source"),
+        ("/api/v1/orders?q=%00".to_owned(), "q"),
+        (
+            format!("/api/v1/stores/{store_id}/requests?status=all%00"),
+            "status",
+        ),
+    ] {
+        let response = server.get(&path, Some(&acme.api_key)).await;
+        let (status, detail, text) = problem(response).await;
+
+        assert_eq!(status, 422, "{path}: {text}");
+        assert!(detail.contains(parameter), "{path}: {detail}");
+        assert!(detail.contains("NUL"), "{path}: {detail}");
+    }
+
+    create_user(&server, acme.account.id, "ops@acme.example").await;
+    let browser = Browser::new(&server);
+    browser.sign_in_ok("ops@acme.example").await;
+    let (status, page) = browser.page("/orders?q=5001%00").await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("q"), "{page}");
+    assert!(page.contains("NUL"), "{page}");
+    let (status, page) = browser.page("/orders?q=5001").await;
+    assert_eq!(status, 200, "{page}");
+}
+
+async fn nul_in_form_names_field(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    let (_, order_id) = store_with_order(&server, &acme).await;
+    create_user(&server, acme.account.id, "ops@acme.example").await;
+    let browser = Browser::new(&server);
+
+    let response = browser
+        .sign_in("ops\u{0}@acme.example", common::web::PASSWORD)
+        .await;
+    let status = response.status().as_u16();
+    let page = response.text().await.unwrap();
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("email"), "{page}");
+    assert!(page.contains("NUL"), "{page}");
+
+    browser.sign_in_ok("ops@acme.example").await;
+    let order_page = format!("/orders/{order_id}");
+    let (_, page) = browser.page(&order_page).await;
+    let token = common::web::csrf_token(&page);
+    let response = browser
+        .post_form(
+            &format!("/orders/{order_id}/shipments"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("shipment_carrier", "usps"),
+                ("shipment_service", "usps_priority_mail"),
+                ("shipment_package", "parcel"),
+                ("shipment_tracking_number", "9400\u{0}1"),
+            ],
+        )
+        .await;
+    let status = response.status().as_u16();
+    let page = response.text().await.unwrap();
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("shipment_tracking_number"), "{page}");
+    assert!(page.contains("NUL"), "{page}");
+}
+
+async fn nul_in_store_form_names_field(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    let (store_id, _) = store_with_order(&server, &acme).await;
+    create_user(&server, acme.account.id, "ops@acme.example").await;
+    let browser = Browser::new(&server);
+    browser.sign_in_ok("ops@acme.example").await;
+    let path = format!("/settings/stores/{store_id}");
+    let (_, page) = browser.page(&path).await;
+    let token = common::web::csrf_token(&page);
+
+    for (field, value) in [("name", "Cart\u{0}"), ("address_street1", "1 Main St\u{0}")] {
+        let mut fields = vec![
+            ("csrf_token", token.as_str()),
+            ("status_on_import", "awaiting_shipment"),
+            ("name", "Cart"),
+        ];
+        fields.retain(|(name, _)| *name != field);
+        fields.push((field, value));
+        let response = browser.post_multipart(&path, &fields, None).await;
+        let status = response.status().as_u16();
+        let page = response.text().await.unwrap();
+
+        assert_eq!(status, 422, "{field}: {page}");
+        assert!(page.contains(field), "{field}: {page}");
+        assert!(page.contains("NUL"), "{field}: {page}");
+    }
+    let store: Value = server
+        .get(&format!("/api/v1/stores/{store_id}"), Some(&acme.api_key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(store["name"], "Cart");
+}
+
 http_tests!(
     non_integer_id_is_problem,
     method_not_allowed_is_problem,
@@ -290,6 +551,11 @@ http_tests!(
     wrong_value_type_names_value,
     misplaced_secret_is_not_echoed,
     whole_body_secret_is_not_echoed,
+    nul_token_is_bare_404,
+    nul_in_json_names_member,
+    nul_in_query_names_parameter,
+    nul_in_form_names_field,
+    nul_in_store_form_names_field,
 );
 
 /// The read timeouts of the slow-client tests, short so that the tests stay quick.

@@ -1,6 +1,8 @@
 //! JSON request bodies whose every failure is problem details. A missing or wrong
 //! `Content-Type` gets 415, a body too large 413, a body too slow 408, a syntax error 400, and
-//! a value of the wrong shape 422, naming the member by its path.
+//! a value of the wrong shape 422, naming the member by its path. A string with a NUL
+//! character (`\u0000`) gets 422 naming its member too, because PostgreSQL cannot store it;
+//! only [`SampleJson`] lets one through.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -12,6 +14,7 @@ use serde_json::Value;
 use serde_path_to_error::Segment;
 
 use crate::http::ApiError;
+use crate::http::nul::{find_nul_in_json, may_contain_nul};
 use crate::http::problem::error_chain;
 use crate::http::timeout::body_timeout_error;
 
@@ -34,13 +37,30 @@ pub struct JsonDocument<T>(pub T, pub Value);
 #[derive(Debug)]
 pub struct SensitiveJson<T>(pub T);
 
+/// A JSON request body that carries a sales channel's data to look at, such as the sample of
+/// a map preview. Read like [`JsonBody`], except that its strings may contain NUL characters:
+/// nothing of it is stored, and an import removes them from mapped text, which the preview
+/// shows.
+#[derive(Debug)]
+pub struct SampleJson<T>(pub T);
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         require_json_content_type(request.headers())?;
         let bytes = read_body(request).await?;
-        parse(&bytes, Echo::Values).map(JsonBody)
+        parse(&bytes, Echo::Values, Nul::Reject).map(JsonBody)
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for SampleJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        require_json_content_type(request.headers())?;
+        let bytes = read_body(request).await?;
+        parse(&bytes, Echo::Values, Nul::Allow).map(SampleJson)
     }
 }
 
@@ -50,8 +70,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonDocument<T> {
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         require_json_content_type(request.headers())?;
         let bytes = read_body(request).await?;
-        let value = parse(&bytes, Echo::Values)?;
-        let document = parse(&bytes, Echo::Values)?;
+        let value = parse(&bytes, Echo::Values, Nul::Reject)?;
+        let document = parse(&bytes, Echo::Values, Nul::Reject)?;
         Ok(JsonDocument(value, document))
     }
 }
@@ -67,7 +87,7 @@ impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for JsonBody<T>
             return Ok(None);
         }
         require_json_content_type(&headers)?;
-        parse(&bytes, Echo::Values).map(|value| Some(JsonBody(value)))
+        parse(&bytes, Echo::Values, Nul::Reject).map(|value| Some(JsonBody(value)))
     }
 }
 
@@ -77,7 +97,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for SensitiveJson<T> {
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         require_json_content_type(request.headers())?;
         let bytes = read_body(request).await?;
-        parse(&bytes, Echo::ShapesOnly).map(SensitiveJson)
+        parse(&bytes, Echo::ShapesOnly, Nul::Reject).map(SensitiveJson)
     }
 }
 
@@ -86,6 +106,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for SensitiveJson<T> {
 enum Echo {
     Values,
     ShapesOnly,
+}
+
+/// Whether strings may contain a NUL character.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nul {
+    Reject,
+    Allow,
 }
 
 /// Accepts `application/json` and any `+json` type, ignoring parameters and case.
@@ -165,15 +192,18 @@ pub fn bytes_rejection_error(rejection: &BytesRejection, what: &str) -> ApiError
     )
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo) -> Result<T, ApiError> {
+fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo, nul: Nul) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Ok(value) => {
             // Trailing characters after the document are a syntax error.
-            return match deserializer.end() {
-                Ok(()) => Ok(value),
-                Err(error) => Err(syntax_error(&error)),
-            };
+            deserializer.end().map_err(|error| syntax_error(&error))?;
+            if nul == Nul::Reject
+                && let Some(path) = nul_member(bytes)
+            {
+                return Err(nul_error(path));
+            }
+            return Ok(value);
         }
         Err(error) => error,
     };
@@ -199,6 +229,24 @@ fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo) -> Result<T, ApiError> {
         }
     };
     Err(ApiError::unprocessable(detail).with_extension("field", path.into()))
+}
+
+/// Returns the path of the first member whose string contains a NUL character. The document
+/// is read a second time, into a `Value`, only when its text contains a `\u0000` escape.
+fn nul_member(bytes: &[u8]) -> Option<String> {
+    if !may_contain_nul(bytes) {
+        return None;
+    }
+    let document: Value = serde_json::from_slice(bytes).ok()?;
+    find_nul_in_json(&document)
+}
+
+fn nul_error(path: String) -> ApiError {
+    ApiError::unprocessable(format!(
+        "invalid {path}: it contains a NUL character (\\u0000), which cannot be stored; remove \
+         it"
+    ))
+    .with_extension("field", path.into())
 }
 
 fn syntax_error(error: &serde_json::Error) -> ApiError {
@@ -338,7 +386,8 @@ mod tests {
     use postsale_core::verify::SecurityConfig;
 
     fn sensitive_error(body: &str) -> String {
-        let error = parse::<SecurityConfig>(body.as_bytes(), Echo::ShapesOnly).unwrap_err();
+        let error =
+            parse::<SecurityConfig>(body.as_bytes(), Echo::ShapesOnly, Nul::Reject).unwrap_err();
         format!("{error:?}")
     }
 
@@ -353,14 +402,36 @@ mod tests {
 
     #[test]
     fn syntax_error_is_bad_request() {
-        let error = parse::<Value>(b"{\"a\": ", Echo::Values).unwrap_err();
+        let error = parse::<Value>(b"{\"a\": ", Echo::Values, Nul::Reject).unwrap_err();
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
     }
 
     #[test]
     fn trailing_characters_are_bad_request() {
-        let error = parse::<Value>(b"{} {}", Echo::Values).unwrap_err();
+        let error = parse::<Value>(b"{} {}", Echo::Values, Nul::Reject).unwrap_err();
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn nul_in_string_names_member() {
+        let body = br#"{"a": {"b": ["x", "y\u0000"]}}"#;
+        let error = parse::<Value>(body, Echo::Values, Nul::Reject).unwrap_err();
+        assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error.extension("field"), Some(&Value::from("a.b[1]")));
+        assert!(error.detail().contains("NUL"), "{}", error.detail());
+    }
+
+    #[test]
+    fn escaped_backslash_before_u0000_is_text() {
+        let body = br#"{"a": "\\u0000"}"#;
+        assert!(parse::<Value>(body, Echo::Values, Nul::Reject).is_ok());
+    }
+
+    #[test]
+    fn sample_keeps_nul() {
+        let body = br#"{"note": "a\u0000b"}"#;
+        let value = parse::<Value>(body, Echo::Values, Nul::Allow).unwrap();
+        assert_eq!(value["note"], "a\u{0}b");
     }
 
     #[test]

@@ -1,15 +1,16 @@
 //! HTTP plumbing shared by every route: errors as problem details, API-key authentication,
 //! JSON bodies and path parameters read with problem details on failure, the body read
-//! timeout and the per-request span.
+//! timeout, the per-request span, and the rejection of text with NUL characters.
 
 pub mod auth;
 pub mod json;
+pub mod nul;
 pub mod path;
 pub mod problem;
 pub mod span;
 pub mod timeout;
 
 pub use auth::ApiCaller;
-pub use json::{JsonBody, JsonDocument, SensitiveJson};
+pub use json::{JsonBody, JsonDocument, SampleJson, SensitiveJson};
 pub use path::Path;
 pub use problem::ApiError;

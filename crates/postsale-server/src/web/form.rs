@@ -1,9 +1,53 @@
-//! Form pieces that several pages share: the errors of a submitted form by field, and labelled
-//! inputs that show their error beside them and point to it with `aria-describedby`.
+//! Form pieces that several pages share: the [`Form`] extractor of URL-encoded form bodies,
+//! the errors of a submitted form by field, and labelled inputs that show their error beside
+//! them and point to it with `aria-describedby`.
 
 use std::collections::BTreeMap;
 
+use axum::extract::{FromRequest, RawForm, Request};
+use axum::http::StatusCode;
 use maud::{Markup, html};
+use serde::de::DeserializeOwned;
+
+use crate::http::nul::find_nul_in_urlencoded;
+use crate::web::error::WebError;
+
+/// A submitted `application/x-www-form-urlencoded` form, read like axum's `Form`. A body that
+/// cannot be read gets a 400 page, and a field that contains a NUL character (`%00`) a 422 page
+/// naming the field, because PostgreSQL cannot store that character.
+#[derive(Debug)]
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, WebError> {
+        let RawForm(bytes) = RawForm::from_request(request, state)
+            .await
+            .map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
+        if let Some(field) = find_nul_in_urlencoded(&bytes) {
+            return Err(WebError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                nul_field_message(&field),
+            ));
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(Form)
+            .map_err(|error| {
+                WebError::bad_request(format!(
+                    "The form could not be read: {error}. Reload the page and submit it again."
+                ))
+            })
+    }
+}
+
+/// Returns the message for a form field that contains a NUL character.
+pub fn nul_field_message(field: &str) -> String {
+    format!(
+        "The form field {field} contains a NUL character (U+0000), which cannot be stored. \
+         Remove it and submit the form again."
+    )
+}
 
 /// The errors of a submitted form, by field name, in field order of insertion.
 #[derive(Clone, Debug, Default)]

@@ -14,8 +14,7 @@
 //! `#download-body`, `#outcome-detail`, `#replay-request` and `#request-notice`.
 
 use axum::Router;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -29,6 +28,7 @@ use serde_json::Value;
 use crate::api::orders::{MAX_REPLAY, ReplayReport, replay};
 use crate::app::AppState;
 use crate::web::error::WebError;
+use crate::web::form::Form;
 use crate::web::layout::{Nav, page, time_element};
 use crate::web::session::SignedIn;
 use crate::web::sign_in::TokenForm;
@@ -360,9 +360,8 @@ async fn replay_one(
     State(state): State<AppState>,
     signed_in: SignedIn,
     PathIds((id, request_id)): PathIds<(i64, i64)>,
-    form: Result<Form<TokenForm>, FormRejection>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     csrf::verify(&signed_in, &form.csrf_token)?;
     let store = load_store(&state, &signed_in, id).await?;
     let request = load_request(&state, &signed_in, store.id, request_id).await?;
@@ -391,9 +390,8 @@ async fn replay_failed(
     State(state): State<AppState>,
     signed_in: SignedIn,
     PathIds(id): PathIds<i64>,
-    form: Result<Form<TokenForm>, FormRejection>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     csrf::verify(&signed_in, &form.csrf_token)?;
     let store = load_store(&state, &signed_in, id).await?;
     let account = signed_in.account.id;

@@ -10,8 +10,7 @@
 //! `#<id>-error`.
 
 use axum::Router;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
@@ -27,7 +26,7 @@ use time::Date;
 use crate::api::shipments::{ShipmentIn, record, void};
 use crate::app::AppState;
 use crate::web::error::WebError;
-use crate::web::form::{FieldErrors, error_summary, field_error, input_field};
+use crate::web::form::{FieldErrors, Form, error_summary, field_error, input_field};
 use crate::web::layout::time_element;
 use crate::web::orders::{load_order, render_order};
 use crate::web::session::SignedIn;
@@ -115,9 +114,8 @@ async fn create(
     State(state): State<AppState>,
     signed_in: SignedIn,
     PathIds(id): PathIds<i64>,
-    form: Result<Form<ShipmentView>, FormRejection>,
+    Form(view): Form<ShipmentView>,
 ) -> Result<Response, WebError> {
-    let Form(view) = form.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     csrf::verify(&signed_in, &view.csrf_token)?;
     let order = load_order(&state, &signed_in, id).await?;
 
@@ -163,9 +161,8 @@ async fn void_one(
     State(state): State<AppState>,
     signed_in: SignedIn,
     PathIds((id, shipment_id)): PathIds<(i64, i64)>,
-    form: Result<Form<crate::web::sign_in::TokenForm>, FormRejection>,
+    Form(form): Form<crate::web::sign_in::TokenForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     csrf::verify(&signed_in, &form.csrf_token)?;
     let order = load_order(&state, &signed_in, id).await?;
     let shipment = shipments::get(state.db(), signed_in.account.id, ShipmentId(shipment_id))

@@ -11,8 +11,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use axum::Router;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,6 +26,7 @@ use time::{Duration, OffsetDateTime};
 use crate::app::AppState;
 use crate::web::csrf::{self, SIGN_IN_COOKIE, tokens_match};
 use crate::web::error::WebError;
+use crate::web::form::Form;
 use crate::web::layout::bare_page;
 use crate::web::password;
 use crate::web::session::{self, SESSION_COOKIE, SignedIn, active_session, cookie_value};
@@ -124,9 +124,8 @@ async fn submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    form: Result<Form<SignInForm>, FormRejection>,
+    Form(form): Form<SignInForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     let next = safe_next(Some(&form.next));
     let email = normalize_email(&form.email);
     let mut view = FormView {
@@ -200,9 +199,8 @@ async fn sign_out(
     State(state): State<AppState>,
     signed_in: SignedIn,
     headers: HeaderMap,
-    form: Result<Form<TokenForm>, FormRejection>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     csrf::verify(&signed_in, &form.csrf_token)?;
     if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
         sessions::delete(state.db(), token).await?;

@@ -24,7 +24,9 @@ use serde_json::{Map, Value};
 use crate::api::address::{ADDRESS_FIELDS, normalize_address};
 use crate::app::AppState;
 use crate::web::error::WebError;
-use crate::web::form::{FieldErrors, checkbox_field, error_id, field_error, input_field};
+use crate::web::form::{
+    FieldErrors, checkbox_field, error_id, field_error, input_field, nul_field_message,
+};
 use crate::web::layout::status_label;
 
 /// The maximum length of a store name, in characters.
@@ -123,7 +125,10 @@ pub fn body_limit() -> usize {
     LogoLimits::default().max_input_bytes + 64 * 1024
 }
 
-/// Reads the multipart form. An unreadable body is a 400 page, or 413 when it is too large.
+/// Reads the multipart form. An unreadable body is a 400 page, or 413 when it is too large. A
+/// text field that contains a NUL character is a 422 page naming the field, because
+/// PostgreSQL cannot store that character. Unlike a URL-encoded field, a multipart field can
+/// carry it as a raw byte, so the middleware that checks URLs cannot see it.
 pub async fn read(mut multipart: Multipart) -> Result<Submission, WebError> {
     let mut submission = Submission {
         csrf_token: String::new(),
@@ -144,6 +149,12 @@ pub async fn read(mut multipart: Multipart) -> Result<Submission, WebError> {
             continue;
         }
         let value = field.text().await.map_err(multipart_error)?;
+        if name.contains('\0') || value.contains('\0') {
+            return Err(WebError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                nul_field_message(&name.escape_debug().to_string()),
+            ));
+        }
         match name.as_str() {
             "csrf_token" => submission.csrf_token = value,
             "status_on_import" => submission.status_on_import = value,

@@ -15,8 +15,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -32,7 +31,7 @@ use time::OffsetDateTime;
 
 use crate::app::AppState;
 use crate::web::error::WebError;
-use crate::web::form::FieldErrors;
+use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::{Nav, page, page_with_status, time_element, webhook_state_label};
 use crate::web::session::SignedIn;
 use crate::web::sign_in::TokenForm;
@@ -228,9 +227,8 @@ fn store_row(store: &Store, webhook: Option<&Webhook>, last: Option<OffsetDateTi
 async fn add_webhook(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    form: Result<Form<TokenForm>, FormRejection>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     csrf::verify(&signed_in, &form.csrf_token)?;
     let account = &signed_in.account;
     if !account.plan.allows_webhooks() {
@@ -437,9 +435,8 @@ async fn regenerate_url(
     State(state): State<AppState>,
     signed_in: SignedIn,
     PathIds(id): PathIds<i64>,
-    form: Result<Form<RegenerateForm>, FormRejection>,
+    Form(form): Form<RegenerateForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     csrf::verify(&signed_in, &form.csrf_token)?;
     let hours = form
         .grace_hours
@@ -478,9 +475,8 @@ async fn set_state(
     State(state): State<AppState>,
     signed_in: SignedIn,
     PathIds(id): PathIds<i64>,
-    form: Result<Form<StateForm>, FormRejection>,
+    Form(form): Form<StateForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     csrf::verify(&signed_in, &form.csrf_token)?;
     let store = load_store(&state, &signed_in, id).await?;
     let new_state = match form.state.as_str() {
@@ -564,9 +560,8 @@ async fn delete(
     State(state): State<AppState>,
     signed_in: SignedIn,
     PathIds(id): PathIds<i64>,
-    form: Result<Form<TokenForm>, FormRejection>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(|rejection| WebError::bad_request(rejection.body_text()))?;
     csrf::verify(&signed_in, &form.csrf_token)?;
     if !stores::delete(state.db(), signed_in.account.id, StoreId(id)).await? {
         return Err(WebError::not_found("Store", id));

@@ -17,7 +17,7 @@ use super::elements::sample_body;
 use super::{current_map, load_store, map_error, missing_fields};
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError, JsonBody, Path};
+use crate::http::{ApiCaller, ApiError, Path, SampleJson};
 use crate::worker::delivery::parse_headers;
 
 /// A preview request: a map (default: the store's current map) and the sample to apply it to,
@@ -162,7 +162,7 @@ pub async fn preview_map(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<PreviewIn>,
+    SampleJson(input): SampleJson<PreviewIn>,
 ) -> Result<Json<PreviewOut>, ApiError> {
     let store = load_store(&state, &caller, id).await?;
     if input.headers.is_some() && input.request_id.is_some() {
@@ -204,7 +204,7 @@ pub async fn suggest(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<SuggestIn>,
+    SampleJson(input): SampleJson<SuggestIn>,
 ) -> Result<Json<SuggestOut>, ApiError> {
     let store = load_store(&state, &caller, id).await?;
     let (body, _) = sample(&state, &caller, &store, input.request_id, input.body).await?;
