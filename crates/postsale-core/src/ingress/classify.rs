@@ -5,7 +5,7 @@ use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use serde::de::IgnoredAny;
 
-use super::json::{parse_json_body, strip_utf8_bom};
+use super::json::{strip_utf8_bom, validate_json_body};
 
 /// The header every WooCommerce delivery carries and its save-time ping lacks.
 const WOOCOMMERCE_TOPIC: &str = "x-wc-webhook-topic";
@@ -16,7 +16,7 @@ const PING_FIELD: &[u8] = b"webhook_id=";
 /// The kind of a request body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BodyKind {
-    /// A body that the importer reads as JSON ([`parse_json_body`]): an object or array under
+    /// A body that the importer reads as JSON ([`super::parse_json_body`]): an object or array under
     /// any content type, or any JSON value under a JSON content type, after an optional UTF-8
     /// byte order mark.
     Json,
@@ -54,7 +54,7 @@ pub fn classify_body(content_type: Option<&str>, bytes: &[u8]) -> BodyKind {
     let declared_json = media_type.is_some_and(is_json);
     let looks_structured = matches!(document.trim_ascii_start().first(), Some(b'{' | b'['));
     if declared_json || looks_structured {
-        match parse_json_body(bytes) {
+        match validate_json_body(bytes) {
             Ok(_) => return BodyKind::Json,
             Err(error) if declared_json || has_json_syntax(document) => {
                 return BodyKind::MalformedJson {
@@ -95,7 +95,7 @@ pub fn is_unsigned_ping(headers: &HeaderMap, body: &[u8]) -> bool {
 
 /// Returns whether a document has the syntax of JSON when strings are not checked for UTF-8 or
 /// lone surrogates and nesting is not limited, the checks that `serde_json` skips for
-/// [`IgnoredAny`]. Such a document that [`parse_json_body`] rejects was meant as JSON.
+/// [`IgnoredAny`]. Such a document that [`validate_json_body`] rejects was meant as JSON.
 fn has_json_syntax(document: &[u8]) -> bool {
     serde_json::from_slice::<IgnoredAny>(document).is_ok()
 }

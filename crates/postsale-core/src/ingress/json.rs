@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// The UTF-8 encoding of U+FEFF, which some senders put before a JSON document.
@@ -43,6 +44,18 @@ pub fn strip_utf8_bom(bytes: &[u8]) -> &[u8] {
 /// surrogate in a `\u` escape, and nest arrays and objects at most [`MAX_JSON_DEPTH`]
 /// levels deep.
 pub fn parse_json_body(bytes: &[u8]) -> Result<Value, JsonBodyError> {
+    read_json_body(bytes)
+}
+
+/// Checks a decoded request body as [`parse_json_body`] reads it, with the same errors, but
+/// keeps nothing of it: ingress classifies every kept body, and building the document there
+/// cost as much as the importer's own parse.
+pub fn validate_json_body(bytes: &[u8]) -> Result<(), JsonBodyError> {
+    read_json_body::<Validated>(bytes).map(|_| ())
+}
+
+/// Reads a body as `T` with the rules of [`parse_json_body`].
+fn read_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonBodyError> {
     let document = strip_utf8_bom(bytes);
     let skipped = bytes.len() - document.len();
 
@@ -174,5 +187,91 @@ mod tests {
         let error = parse_json_body(b"{\n  \"a\": 1,\n  \"b\": x\n}").unwrap_err();
         assert_eq!(error.offset, 19, "{error}");
         assert!(error.problem.contains("expected value"), "{error}");
+    }
+
+    #[test]
+    fn validation_agrees_with_parsing() {
+        let deep = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        let bodies: Vec<Vec<u8>> = vec![
+            b"\xEF\xBB\xBF{\"id\": 1}".to_vec(),
+            b"{\"name\": \"\xFF\"}".to_vec(),
+            b"{\"name\": \"\xC3".to_vec(),
+            br#"{"name": "\ud800"}"#.to_vec(),
+            br#"{"\udc00": 1}"#.to_vec(),
+            br#"{"name": "\ud83d\ude00"}"#.to_vec(),
+            br#"{"total": 12345678901234567890123456789.0000001, "n": -0.5e-300}"#.to_vec(),
+            br#"[true, false, null, {"a": [1, "b", {"c": {}}]}]"#.to_vec(),
+            deep(MAX_JSON_DEPTH).into_bytes(),
+            deep(MAX_JSON_DEPTH + 1).into_bytes(),
+            b"{\n  \"a\": 1,\n  \"b\": x\n}".to_vec(),
+            b"{\"a\": 1} trailing".to_vec(),
+        ];
+        for body in &bodies {
+            let parsed = parse_json_body(body).map(|_| ());
+            assert_eq!(
+                validate_json_body(body),
+                parsed,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+}
+
+/// A JSON value that has been read and thrown away. Unlike [`de::IgnoredAny`], for which
+/// `serde_json` skips strings without checking their escapes, it asks for every string, so
+/// that a lone surrogate fails as it does when the importer reads the document; arrays and
+/// objects go through `serde_json`'s nesting limit the same way.
+struct Validated;
+
+impl<'de> de::Deserialize<'de> for Validated {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValidatedVisitor)
+    }
+}
+
+struct ValidatedVisitor;
+
+impl<'de> Visitor<'de> for ValidatedVisitor {
+    type Value = Validated;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_unit<E>(self) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Validated, A::Error> {
+        while seq.next_element::<Validated>()?.is_some() {}
+        Ok(Validated)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Validated, A::Error> {
+        while map.next_key::<Validated>()?.is_some() {
+            map.next_value::<Validated>()?;
+        }
+        Ok(Validated)
     }
 }
