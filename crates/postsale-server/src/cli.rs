@@ -220,3 +220,22 @@ fn required_text(flag: &str, value: &str) -> anyhow::Result<String> {
     }
     Ok(trimmed.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn zero_pings_per_webhook_is_refused() {
+        let error = Cli::try_parse_from(["postsale", "serve", "--pings-per-webhook", "0"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--pings-per-webhook"), "{error}");
+        assert!(error.contains("0 is not in 1.."), "{error}");
+
+        let parsed = Cli::try_parse_from(["postsale", "serve", "--pings-per-webhook", "1"]);
+        assert!(parsed.is_ok());
+    }
+}

@@ -128,8 +128,14 @@ pub struct IngressConfig {
     pub rejected_records_per_webhook: u32,
 
     /// WooCommerce pings (`webhook_id=N` bodies) kept per webhook; older ones are deleted.
-    /// Pings are accepted without security checks, so anyone with the URL can send them.
-    #[arg(long, env = "POSTSALE_PINGS_PER_WEBHOOK", default_value_t = 10)]
+    /// Pings are accepted without security checks, so anyone with the URL can send them. At
+    /// least 1, so that the ping just answered 200 is always kept.
+    #[arg(
+        long,
+        env = "POSTSALE_PINGS_PER_WEBHOOK",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
     pub pings_per_webhook: u32,
 }
 
