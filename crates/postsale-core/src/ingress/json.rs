@@ -114,6 +114,64 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     (start_of_line + column.saturating_sub(1)).min(text.len().saturating_sub(1))
 }
 
+/// A JSON value that has been read and thrown away. Unlike [`de::IgnoredAny`], for which
+/// `serde_json` skips strings without checking their escapes, it asks for every string, so
+/// that a lone surrogate fails as it does when the importer reads the document; arrays and
+/// objects go through `serde_json`'s nesting limit the same way.
+struct Validated;
+
+impl<'de> de::Deserialize<'de> for Validated {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValidatedVisitor)
+    }
+}
+
+struct ValidatedVisitor;
+
+impl<'de> Visitor<'de> for ValidatedVisitor {
+    type Value = Validated;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_unit<E>(self) -> Result<Validated, E> {
+        Ok(Validated)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Validated, A::Error> {
+        while seq.next_element::<Validated>()?.is_some() {}
+        Ok(Validated)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Validated, A::Error> {
+        while map.next_key::<Validated>()?.is_some() {
+            map.next_value::<Validated>()?;
+        }
+        Ok(Validated)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,63 +273,5 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
-    }
-}
-
-/// A JSON value that has been read and thrown away. Unlike [`de::IgnoredAny`], for which
-/// `serde_json` skips strings without checking their escapes, it asks for every string, so
-/// that a lone surrogate fails as it does when the importer reads the document; arrays and
-/// objects go through `serde_json`'s nesting limit the same way.
-struct Validated;
-
-impl<'de> de::Deserialize<'de> for Validated {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ValidatedVisitor)
-    }
-}
-
-struct ValidatedVisitor;
-
-impl<'de> Visitor<'de> for ValidatedVisitor {
-    type Value = Validated;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Validated, E> {
-        Ok(Validated)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Validated, E> {
-        Ok(Validated)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Validated, E> {
-        Ok(Validated)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Validated, E> {
-        Ok(Validated)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Validated, E> {
-        Ok(Validated)
-    }
-
-    fn visit_unit<E>(self) -> Result<Validated, E> {
-        Ok(Validated)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Validated, A::Error> {
-        while seq.next_element::<Validated>()?.is_some() {}
-        Ok(Validated)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Validated, A::Error> {
-        while map.next_key::<Validated>()?.is_some() {
-            map.next_value::<Validated>()?;
-        }
-        Ok(Validated)
     }
 }
