@@ -137,7 +137,7 @@ fn shopify_cancelled_with_blank_address_fields() {
     let order = order_from("shopify", "shopify-orders-cancelled.json").order;
     assert_eq!(order.number, "1065");
     assert_eq!(order.status, Some(OrderStatus::Cancelled));
-    assert_eq!(order.channel_status.as_deref(), Some("refunded"));
+    assert_eq!(order.channel_status.as_deref(), Some("cancelled"));
     assert_time(
         &order.order_date,
         "2025-01-23T10:18:47Z",

@@ -208,7 +208,8 @@ async fn shopify_create_update_cancel(server: TestServer) {
         order["status"], "cancelled",
         "the status value map cancels: {order}"
     );
-    assert_eq!(order["channel_status"], "refunded");
+    // The cancelled payload is refunded as well; its cancelled_at names the cancellation.
+    assert_eq!(order["channel_status"], "cancelled");
 
     let mut later = cancelled.clone();
     later["updated_at"] = json!("2025-01-25T08:00:00-05:00");
@@ -314,6 +315,55 @@ async fn channel_status_wins_on_first_import(server: TestServer) {
         status.is_null(),
         "automation off leaves an open order blank: {status}"
     );
+}
+
+/// A Shopify order cancelled without a refund keeps `financial_status: paid` (or `pending`);
+/// only `cancelled_at` says it is cancelled. It must not wait for shipment.
+async fn shopify_cancellation_without_refund(server: TestServer) {
+    let owner = account(&server, "shopify-cancel").await;
+    let setup = store(&server, &owner, "shopify", preset_map("shopify")).await;
+    let open = payload_json("shopify-orders-create.json");
+    let mut cancelled_at_once = open.clone();
+    cancelled_at_once["id"] = json!(6_200_407_294_260_i64);
+    cancelled_at_once["order_number"] = json!(1080);
+    cancelled_at_once["name"] = json!("#1080");
+    cancelled_at_once["cancelled_at"] = json!("2025-01-23T23:20:00-05:00");
+    cancelled_at_once["cancel_reason"] = json!("customer");
+
+    let (status, channel) = first_import_statuses(
+        &server,
+        &setup,
+        Preset::Shopify,
+        &cancelled_at_once,
+        "cancel-1",
+    )
+    .await;
+    assert_eq!(status, "cancelled");
+    assert_eq!(channel, "cancelled");
+
+    let (status, channel) =
+        first_import_statuses(&server, &setup, Preset::Shopify, &open, "cancel-2").await;
+    assert_eq!(status, "awaiting_shipment");
+    assert_eq!(channel, "paid");
+    let mut cancelled = open.clone();
+    cancelled["cancelled_at"] = json!("2025-01-24T08:00:00-05:00");
+    cancelled["cancel_reason"] = json!("inventory");
+    cancelled["financial_status"] = json!("pending");
+    cancelled["updated_at"] = json!("2025-01-24T08:00:00-05:00");
+    let id = send(
+        &server,
+        &setup,
+        Preset::Shopify,
+        &bytes(&cancelled),
+        "cancel-3",
+        &[],
+    )
+    .await;
+    let request = imported(&server, &setup, id).await;
+    assert_eq!(request["outcome"], "updated", "{request}");
+    let order = order_json(&server, &setup, &request["order_id"]).await;
+    assert_eq!(order["status"], "cancelled", "{order}");
+    assert_eq!(order["channel_status"], "cancelled");
 }
 
 async fn woocommerce_order_created_then_updated(server: TestServer) {
@@ -529,6 +579,7 @@ async fn nul_text_imports_everywhere(server: TestServer) {
 http_tests!(
     channel_status_wins_on_first_import,
     shopify_create_update_cancel,
+    shopify_cancellation_without_refund,
     woocommerce_order_created_then_updated,
     shopify_shops_stay_apart,
     delivery_time_finds_stale_updates,
