@@ -11,6 +11,9 @@ use crate::{Database, StoreError};
 /// The maximum number of requests committed in one transaction.
 const MAX_BATCH: usize = 256;
 
+/// The most body bytes committed in one transaction, unless one body alone is larger.
+const MAX_BATCH_BODY_BYTES: usize = 32 * 1024 * 1024;
+
 /// Requests waiting for the writer before `submit` waits for room.
 const QUEUE_CAPACITY: usize = 4096;
 
@@ -58,8 +61,31 @@ impl Ingest {
 async fn write_batches(db: Database, mut receiver: mpsc::Receiver<(NewRequest, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        commit(&db, std::mem::take(&mut batch)).await;
+        // Large bodies go in several transactions: PostgreSQL closed the connection when
+        // 196 bodies of 8 MB (1.5 GB) were sent as one statement.
+        while !batch.is_empty() {
+            let sizes = batch
+                .iter()
+                .map(|(request, _)| request.body.as_ref().map_or(0, Vec::len));
+            let count = first_transaction(sizes);
+            commit(&db, batch.drain(..count).collect()).await;
+        }
     }
+}
+
+/// How many of the waiting requests, with bodies of these sizes, go in the next transaction:
+/// as many as fit in [`MAX_BATCH_BODY_BYTES`], and at least one.
+fn first_transaction(body_sizes: impl Iterator<Item = usize>) -> usize {
+    let mut bytes = 0;
+    let mut count = 0;
+    for size in body_sizes {
+        bytes += size;
+        if count > 0 && bytes > MAX_BATCH_BODY_BYTES {
+            break;
+        }
+        count += 1;
+    }
+    count
 }
 
 /// Commits a batch in one transaction and answers every handler. When the transaction fails,
@@ -132,6 +158,16 @@ mod tests {
             diagnosis: None,
             import_state: ImportState::Pending,
         }
+    }
+
+    #[test]
+    fn large_bodies_split_the_batch() {
+        let mb = 1024 * 1024;
+        assert_eq!(first_transaction([8 * mb; 10].into_iter()), 4);
+        assert_eq!(first_transaction([5_000; 256].into_iter()), 256);
+        assert_eq!(first_transaction([40 * mb, 1].into_iter()), 1);
+        assert_eq!(first_transaction([1, 40 * mb].into_iter()), 1);
+        assert_eq!(first_transaction([0; 3].into_iter()), 3);
     }
 
     /// A batch with one request whose store no longer exists keeps the others.
