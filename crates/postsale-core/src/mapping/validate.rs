@@ -110,7 +110,36 @@ fn check_number(map: &Map, number: &str, push: &mut impl FnMut(FieldError)) {
             fix: "map the element that holds the real order number, or ignore this event type"
                 .into(),
         });
+    } else if let Some(problem) = not_a_number_value(number) {
+        push(FieldError {
+            field: NUMBER.as_str().to_owned(),
+            line: None,
+            path: describe(map, NUMBER),
+            value: Some(number.to_owned()),
+            code: ErrorCode::Invalid,
+            message: format!("could not map order number: {problem}"),
+            fix: "map the element that holds the order number as the channel shows it".into(),
+        });
     }
+}
+
+/// Says why a mapped order number cannot be one: a yes-or-no value, or a number written with
+/// an exponent (`1.5e+300`), whose text is not the one any channel shows for an order.
+fn not_a_number_value(number: &str) -> Option<&'static str> {
+    let text = number.trim();
+    if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
+        return Some("the value is true or false, not an order number");
+    }
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = digits.split_once(['e', 'E'])?;
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let is_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => is_digits(whole) && is_digits(fraction),
+        None => is_digits(mantissa),
+    };
+    (mantissa_ok && is_digits(exponent))
+        .then_some("the value is a number written with an exponent, not an order number")
 }
 
 fn check_address(
@@ -200,4 +229,21 @@ pub(crate) fn sort_errors(errors: &mut [FieldError]) {
             .unwrap_or(usize::MAX)
     };
     errors.sort_by_key(|error| (position(&error.field), error.line));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_a_number_value;
+
+    #[test]
+    fn yes_no_and_exponent_numbers_are_not_order_numbers() {
+        for text in ["true", "FALSE", "1.5e+300", "1E5", "-2.5e-3"] {
+            assert!(not_a_number_value(text).is_some(), "{text}");
+        }
+        for text in [
+            "1001", "#1001", "1001.1", "INV-1E5", "E5", "1e", "trueness", "0",
+        ] {
+            assert!(not_a_number_value(text).is_none(), "{text}");
+        }
+    }
 }
