@@ -366,6 +366,33 @@ async fn shopify_cancellation_without_refund(server: TestServer) {
     assert_eq!(order["channel_status"], "cancelled");
 }
 
+/// The README's first steps: the example order, signed as Shopify signs, through the example
+/// map, becomes a whole order.
+async fn readme_example_imports_whole(server: TestServer) {
+    let owner = account(&server, "readme").await;
+    let map = include_str!("../../../examples/maps/custom-cart-map.json");
+    let setup = store(&server, &owner, "shopify", map).await;
+    let body = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/orders/custom-cart-order.json"),
+    )
+    .unwrap();
+    let example: Value = serde_json::from_slice(&body).unwrap();
+
+    let id = send(&server, &setup, Preset::Shopify, &body, "readme-1", &[]).await;
+    let request = imported(&server, &setup, id).await;
+
+    assert_eq!(request["outcome"], "created", "{request}");
+    let order = order_json(&server, &setup, &request["order_id"]).await;
+    assert_eq!(order["number"], "CC-10482", "{order}");
+    assert_eq!(order["status"], "awaiting_shipment");
+    assert_eq!(order["customer_name"], "Dana Whitfield");
+    assert_eq!(order["total"], "63.51");
+    let lines = order["order"]["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), example["lines"].as_array().unwrap().len());
+    assert_eq!(lines[0]["sku"], "TEA-SEN-100");
+}
+
 async fn woocommerce_order_created_then_updated(server: TestServer) {
     let owner = account(&server, "woo-sequence").await;
     let setup = store(&server, &owner, "woocommerce", preset_map("woocommerce")).await;
@@ -580,6 +607,7 @@ http_tests!(
     channel_status_wins_on_first_import,
     shopify_create_update_cancel,
     shopify_cancellation_without_refund,
+    readme_example_imports_whole,
     woocommerce_order_created_then_updated,
     shopify_shops_stay_apart,
     delivery_time_finds_stale_updates,

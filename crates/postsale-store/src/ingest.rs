@@ -11,7 +11,7 @@ use crate::{Database, StoreError};
 /// The maximum number of requests committed in one transaction.
 const MAX_BATCH: usize = 256;
 
-/// The most body bytes committed in one transaction, unless one body alone is larger.
+/// The maximum body bytes committed in one transaction, unless one body alone is larger.
 const MAX_BATCH_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Requests waiting for the writer before `submit` waits for room.
@@ -88,7 +88,7 @@ fn first_transaction(body_sizes: impl Iterator<Item = usize>) -> usize {
     count
 }
 
-/// Commits a batch in one transaction and answers every handler. When the transaction fails,
+/// Commits a batch in one transaction and replies to every handler. When the transaction fails,
 /// it keeps each request alone instead, so that one request that cannot be kept (its store was
 /// deleted after the lookup, say) does not turn away the others.
 async fn commit(db: &Database, batch: Vec<(NewRequest, Reply)>) {

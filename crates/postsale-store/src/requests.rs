@@ -175,7 +175,7 @@ pub async fn insert_rejected(db: &Database, request: &NewRequest, keep: i64) -> 
 /// id is paired with the request at the same place only after checking that the row it names
 /// holds that request's webhook, arrival time, body hash and delivery id. Both databases take
 /// the rows of a multi-row `VALUES` in order and number them in that order, so the check
-/// passes; if it ever failed, the insert fails as a whole rather than give a caller the id of
+/// passes. If it ever failed, the insert fails as a whole rather than give a caller the id of
 /// another request, and [`crate::ingest`] then keeps the requests one by one.
 async fn insert_rows(
     transaction: &mut Transaction<'static, Any>,

@@ -3,7 +3,7 @@
 //! database, so a change to a webhook counts from the next request on, on every process.
 //!
 //! On SQLite each statement is handed to the connection's own thread and back, and under load
-//! those thread switches, not the query, cost the most; one statement per batch instead of one
+//! those thread switches, not the query, cost the most. One statement per batch instead of one
 //! per request removes most of them.
 
 use std::collections::HashMap;
@@ -14,13 +14,14 @@ use tokio::sync::{mpsc, oneshot};
 use crate::Database;
 use crate::webhooks::{self, IngressTarget};
 
-/// The most tokens looked up in one query.
+/// The maximum number of tokens looked up in one query.
 const MAX_BATCH: usize = 256;
 
 /// Lookups waiting for the task before `find` waits for room.
 const QUEUE_CAPACITY: usize = 4096;
 
-/// The longest token that can name a webhook; longer ones are answered "none" at once.
+/// The maximum length of a token that can name a webhook. Longer ones get `None` without a
+/// query.
 const MAX_TOKEN_LENGTH: usize = 128;
 
 type Reply = oneshot::Sender<Result<Option<IngressTarget>, String>>;
@@ -31,7 +32,7 @@ pub struct TokenLookup {
     sender: mpsc::Sender<(String, Reply)>,
 }
 
-/// Why a token could not be looked up. The handler answers 503 so the channel retries.
+/// The reason a token lookup failed. The handler returns 503 so that the channel retries.
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     #[error("the webhook lookup failed: {0}")]
@@ -50,7 +51,7 @@ impl TokenLookup {
 
     /// Finds the webhook behind `token`: its current token, or its previous one within the
     /// grace period. A token that no webhook could have (too long, or not made of letters and
-    /// digits) is answered `None` without a query.
+    /// digits) gets `None` without a query.
     pub async fn find(&self, token: &str) -> Result<Option<IngressTarget>, LookupError> {
         if !could_be_token(token) {
             return Ok(None);
@@ -68,7 +69,8 @@ impl TokenLookup {
     }
 }
 
-/// Tokens are made by [`webhooks::new_token`] as hexadecimal; anything else names no webhook.
+/// Returns whether `token` could name a webhook. [`webhooks::new_token`] makes hexadecimal
+/// tokens, so anything else names none.
 fn could_be_token(token: &str) -> bool {
     !token.is_empty()
         && token.len() <= MAX_TOKEN_LENGTH

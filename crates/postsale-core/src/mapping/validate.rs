@@ -123,7 +123,7 @@ fn check_number(map: &Map, number: &str, push: &mut impl FnMut(FieldError)) {
     }
 }
 
-/// Says why a mapped order number cannot be one: a yes-or-no value, or a number written with
+/// Returns why a mapped order number is invalid: a yes-or-no value, or a number written with
 /// an exponent (`1.5e+300`), whose text is not the one any channel shows for an order.
 fn not_a_number_value(number: &str) -> Option<&'static str> {
     let text = number.trim();
