@@ -223,6 +223,17 @@ async fn changed_byte_is_rejected(server: TestServer) {
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0]["reason"], "bad_signature");
     assert_eq!(rejected[0]["body_size"], body.len());
+
+    // A rejected request keeps no body, which is not the same as an empty one.
+    let id = rejected[0]["id"].as_i64().unwrap();
+    let response = server
+        .get(&format!("/api/v1/requests/{id}/body"), Some(&key))
+        .await;
+    assert_eq!(response.status(), 404);
+    let problem: Value = response.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("rejected"), "{detail}");
+    assert!(detail.contains("bad_signature"), "{detail}");
 }
 
 async fn reserialized_body_case(server: TestServer) {

@@ -1,8 +1,8 @@
 //! Kept requests: `/api/v1/stores/{id}/requests`, `/requests/{id}`, `/requests/{id}/body`.
 
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use postsale_core::ingress::parse_json_body;
 use postsale_core::{RequestId, StoreId};
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError, Path};
+use crate::http::{ApiCaller, ApiError, Path, Query};
 
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
@@ -97,9 +97,8 @@ pub async fn list_requests(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    query: Result<Query<RequestQuery>, axum::extract::rejection::QueryRejection>,
+    Query(query): Query<RequestQuery>,
 ) -> Result<Json<RequestPage>, ApiError> {
-    let Query(query) = query.map_err(|error| ApiError::bad_request(error.body_text()))?;
     let store_id = StoreId(id);
     if stores::get(state.db(), caller.account.id, store_id)
         .await?
@@ -167,17 +166,29 @@ pub async fn get_request(
     }))
 }
 
-/// Returns a request's body exactly as received, with its content type.
+/// Returns a request's body exactly as received, with its content type. A rejected request
+/// kept no body, so its body is 404 with the reason of the rejection.
 #[utoipa::path(get, path = "/api/v1/requests/{id}/body", tag = "requests",
     security(("api_key" = [])), params(("id" = i64, Path, description = "Request id")),
     responses((status = 200, description = "The exact body bytes"),
-              (status = 404, body = Problem)))]
+              (status = 404, body = Problem,
+               description = "No such request, or a rejected one, whose body is not kept")))]
 pub async fn get_request_body(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let (request, body) = load(&state, &caller, RequestId(id)).await?;
+    if !request.accepted {
+        let reason = request.reason_code.as_deref().unwrap_or("unknown");
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!(
+                "request {id} was rejected at ingress ({reason}), and only a short record of it \
+                 is kept, without its body: see the request's diagnosis"
+            ),
+        ));
+    }
     let content_type = request
         .content_type
         .as_deref()
