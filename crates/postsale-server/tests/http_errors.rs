@@ -67,6 +67,19 @@ async fn non_integer_id_is_problem(server: TestServer) {
     assert!(detail.contains("\"abc\""), "{detail}");
 }
 
+async fn bad_query_value_is_named(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+
+    let response = server
+        .get("/api/v1/orders?store_id=main", Some(&acme.api_key))
+        .await;
+    let (status, detail, _) = problem(response).await;
+
+    assert_eq!(status, 400);
+    assert!(detail.contains("store_id=\"main\""), "{detail}");
+    assert!(detail.contains("Send a valid value"), "{detail}");
+}
+
 async fn method_not_allowed_is_problem(server: TestServer) {
     let acme = server.create_account("acme", Plan::Soar).await;
 
@@ -543,6 +556,7 @@ async fn nul_in_store_form_names_field(server: TestServer) {
 
 http_tests!(
     non_integer_id_is_problem,
+    bad_query_value_is_named,
     method_not_allowed_is_problem,
     unknown_api_path_is_problem,
     unknown_token_stays_bare,

@@ -5,8 +5,7 @@ mod content;
 
 use std::sync::OnceLock;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use postsale_core::OrderId;
@@ -20,7 +19,7 @@ use utoipa::IntoParams;
 
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError, Path};
+use crate::http::{ApiCaller, ApiError, Path, Query};
 
 /// The fonts of every PDF: DejaVu Sans compiled in, then the CJK fonts installed on the host.
 /// They are loaded on the first PDF, because the CJK fonts are read from disk.
@@ -72,7 +71,7 @@ pub async fn get_invoice(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    query: Result<Query<DocumentQuery>, QueryRejection>,
+    Query(query): Query<DocumentQuery>,
 ) -> Result<Response, ApiError> {
     render(&state, &caller, OrderId(id), query, Kind::Invoice).await
 }
@@ -90,7 +89,7 @@ pub async fn get_packing_slip(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    query: Result<Query<DocumentQuery>, QueryRejection>,
+    Query(query): Query<DocumentQuery>,
 ) -> Result<Response, ApiError> {
     render(&state, &caller, OrderId(id), query, Kind::PackingSlip).await
 }
@@ -99,10 +98,9 @@ async fn render(
     state: &AppState,
     caller: &ApiCaller,
     id: OrderId,
-    query: Result<Query<DocumentQuery>, QueryRejection>,
+    query: DocumentQuery,
     kind: Kind,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|error| ApiError::bad_request(error.body_text()))?;
     let format = parse_format(query.format.as_deref())?;
     let paper = query.paper.as_deref().map(parse_paper).transpose()?;
     let (document, store_country) = load_document(state, caller, id).await?;

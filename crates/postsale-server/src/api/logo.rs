@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::http::problem::Problem;
 use crate::http::timeout::body_timeout_error;
-use crate::http::{ApiCaller, ApiError, Path};
+use crate::http::{ApiCaller, ApiError, Path, Query};
 
 /// How long a browser may reuse a served logo before asking again with `If-None-Match`.
 const CACHE_CONTROL: &str = "private, max-age=300";
@@ -78,10 +78,9 @@ pub async fn put_logo(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<i64>,
-    query: Result<Query<LogoEditQuery>, QueryRejection>,
+    Query(query): Query<LogoEditQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|error| ApiError::bad_request(error.body_text()))?;
     let edit = parse_edit(&query)?;
     let body = body.map_err(body_error)?;
     let store = StoreId(id);

@@ -2,7 +2,7 @@
 //! `/requests/{id}/replay`, `/stores/{id}/replay`.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use postsale_core::order::Order;
 use postsale_core::{AccountId, OrderId, OrderStatus, RequestId, StoreId};
 use postsale_store::orders::{self, OrderFilter, OrderSort, StoredOrder};
@@ -18,7 +18,7 @@ use crate::api::requests::{RequestOut, request_out};
 use crate::api::shipments::{ShipmentOut, shipment_out};
 use crate::app::AppState;
 use crate::http::problem::Problem;
-use crate::http::{ApiCaller, ApiError, JsonBody, Path};
+use crate::http::{ApiCaller, ApiError, JsonBody, Path, Query};
 use crate::worker::{self, Outcome};
 
 const DEFAULT_PAGE: i64 = 50;
@@ -145,9 +145,8 @@ pub struct ReplayReport {
 pub async fn list_orders(
     State(state): State<AppState>,
     caller: ApiCaller,
-    query: Result<Query<OrderQuery>, axum::extract::rejection::QueryRejection>,
+    Query(query): Query<OrderQuery>,
 ) -> Result<Json<OrderPage>, ApiError> {
-    let Query(query) = query.map_err(|error| ApiError::bad_request(error.body_text()))?;
     let filter = OrderFilter {
         store_id: query.store_id.map(StoreId),
         status: query

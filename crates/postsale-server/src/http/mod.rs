@@ -7,6 +7,7 @@ pub mod json;
 pub mod nul;
 pub mod path;
 pub mod problem;
+pub mod query;
 pub mod span;
 pub mod timeout;
 
@@ -14,3 +15,4 @@ pub use auth::ApiCaller;
 pub use json::{JsonBody, JsonDocument, SampleJson, SensitiveJson};
 pub use path::Path;
 pub use problem::ApiError;
+pub use query::Query;
