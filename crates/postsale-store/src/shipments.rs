@@ -86,27 +86,41 @@ pub async fn create(
 ) -> Result<Shipment> {
     let now = to_millis(OffsetDateTime::now_utc());
     let mut transaction = db.begin_write().await?;
-    let created = insert(
+    let created = insert_setting_status(
         &mut transaction,
         db.dialect(),
-        account_id,
-        order_id,
+        (account_id, order_id),
         shipment,
+        status,
         now,
     )
     .await?;
-    if let Some(status) = status {
-        set_order_status(&mut transaction, account_id, order_id, status, now).await?;
-    }
     transaction.commit().await?;
     Ok(created)
 }
 
+/// Inserts a shipment and, when `status` is given, sets the order's status, in the caller's
+/// transaction.
+async fn insert_setting_status(
+    transaction: &mut Transaction<'_, Any>,
+    dialect: Dialect,
+    (account_id, order_id): (AccountId, OrderId),
+    shipment: &NewShipment,
+    status: Option<OrderStatus>,
+    now: i64,
+) -> Result<Shipment> {
+    let created = insert(transaction, dialect, account_id, order_id, shipment, now).await?;
+    if let Some(status) = status {
+        set_order_status(transaction, account_id, order_id, status, now).await?;
+    }
+    Ok(created)
+}
+
 /// Records a shipment like [`create`], once per idempotency key of the account. `respond`
-/// renders the status code and JSON body of the response to store for the key, or fails
-/// when the body does not serialize. When the
-/// account used the key within [`IDEMPOTENCY_KEY_RETENTION`] before `now`, nothing is created
-/// and the stored response is returned. The key's unique index decides between concurrent
+/// renders the status code and JSON body of the response to store for the key, or fails when
+/// the body does not serialize. When the account used the key within
+/// [`IDEMPOTENCY_KEY_RETENTION`] before `now`, nothing is created and the stored response is
+/// returned. The key's unique index decides between concurrent
 /// requests: a second request with the key waits for the first to commit or roll back.
 #[allow(clippy::too_many_arguments)]
 pub async fn create_once(
@@ -123,18 +137,15 @@ pub async fn create_once(
     let mut transaction = db.begin_write().await?;
     idempotency::forget_expired(&mut transaction, account_id, now).await?;
 
-    let created = insert(
+    let created = insert_setting_status(
         &mut transaction,
         db.dialect(),
-        account_id,
-        order_id,
+        (account_id, order_id),
         shipment,
+        status,
         now,
     )
     .await?;
-    if let Some(status) = status {
-        set_order_status(&mut transaction, account_id, order_id, status, now).await?;
-    }
 
     let (status_code, body) =
         respond(&created).map_err(|error| StoreError::corrupt("shipment response", error))?;
