@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::TestServer;
 use postsale_core::Plan;
 use serde_json::{Value, json};
@@ -104,21 +102,7 @@ async fn put_map(server: &TestServer, setup: &Setup, map: &str) -> (u16, Value) 
 
 /// Waits until the worker wrote an outcome on the request.
 async fn imported(server: &TestServer, key: &str, request_id: i64) -> Value {
-    for _ in 0..200 {
-        let (_, request) = call(
-            server,
-            reqwest::Method::GET,
-            key,
-            &format!("/api/v1/requests/{request_id}"),
-            None,
-        )
-        .await;
-        if request["import_state"] == "done" {
-            return request;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("request {request_id} was not imported within 5 s");
+    server.wait_imported(key, request_id).await
 }
 
 async fn invalid_time_zone_is_rejected(server: TestServer) {

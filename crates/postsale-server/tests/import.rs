@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{TestServer, shared_case, shared_payload};
 use postsale_core::mapping::presets;
 use postsale_core::verify::{HmacConfig, Preset, SHOPIFY_TEST_SHOP_DOMAIN, Secret, sign_request};
@@ -89,19 +87,7 @@ async fn send(
 
 /// Waits until the worker wrote an outcome on the request, and returns the request.
 async fn imported(server: &TestServer, setup: &Setup, request_id: i64) -> Value {
-    for _ in 0..200 {
-        let request: Value = server
-            .get(&format!("/api/v1/requests/{request_id}"), Some(&setup.key))
-            .await
-            .json()
-            .await
-            .unwrap();
-        if request["import_state"] == "done" {
-            return request;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("request {request_id} was not imported within 5 s");
+    server.wait_imported(&setup.key, request_id).await
 }
 
 async fn order_json(server: &TestServer, setup: &Setup, order_id: &Value) -> Value {

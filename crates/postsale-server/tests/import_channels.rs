@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{TestServer, shared_case, shared_payload};
 use postsale_core::mapping::presets;
 use postsale_core::verify::{HmacConfig, Preset, SHOPIFY_TEST_SHOP_DOMAIN, Secret, sign_request};
@@ -95,19 +93,7 @@ async fn send(
 
 /// Waits until the worker wrote an outcome on the request, and returns the request.
 async fn imported(server: &TestServer, setup: &Setup, request_id: i64) -> Value {
-    for _ in 0..200 {
-        let request: Value = server
-            .get(&format!("/api/v1/requests/{request_id}"), Some(&setup.key))
-            .await
-            .json()
-            .await
-            .unwrap();
-        if request["import_state"] == "done" {
-            return request;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("request {request_id} was not imported within 5 s");
+    server.wait_imported(&setup.key, request_id).await
 }
 
 async fn order_json(server: &TestServer, setup: &Setup, order_id: &Value) -> Value {
@@ -318,7 +304,7 @@ async fn channel_status_wins_on_first_import(server: TestServer) {
 }
 
 /// A Shopify order cancelled without a refund keeps `financial_status: paid` (or `pending`);
-/// only `cancelled_at` says it is cancelled. It must not wait for shipment.
+/// only `cancelled_at` marks it cancelled. It must not wait for shipment.
 async fn shopify_cancellation_without_refund(server: TestServer) {
     let owner = account(&server, "shopify-cancel").await;
     let setup = store(&server, &owner, "shopify", preset_map("shopify")).await;
@@ -366,8 +352,8 @@ async fn shopify_cancellation_without_refund(server: TestServer) {
     assert_eq!(order["channel_status"], "cancelled");
 }
 
-/// The README's first steps: the example order, signed as Shopify signs, through the example
-/// map, becomes a whole order.
+/// Checks the README's first steps: the example order, signed as Shopify signs, becomes a
+/// whole order through the example map.
 async fn readme_example_imports_whole(server: TestServer) {
     let owner = account(&server, "readme").await;
     let map = include_str!("../../../examples/maps/custom-cart-map.json");

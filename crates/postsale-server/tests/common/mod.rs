@@ -110,6 +110,19 @@ impl TestServer {
         let page: serde_json::Value = self.get(&path, Some(key)).await.json().await.unwrap();
         page["items"].as_array().expect("items array").clone()
     }
+
+    /// Waits until the worker wrote an outcome on the request, and returns the request.
+    pub async fn wait_imported(&self, key: &str, request_id: i64) -> serde_json::Value {
+        for _ in 0..200 {
+            let path = format!("/api/v1/requests/{request_id}");
+            let request: serde_json::Value = self.get(&path, Some(key)).await.json().await.unwrap();
+            if request["import_state"] == "done" {
+                return request;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("request {request_id} was not imported within 5 s");
+    }
 }
 
 /// The folder of the shared payloads and cases: `POSTSALE_SHARED_DIR`, or `shared` beside the
