@@ -129,7 +129,7 @@ pub struct IngressConfig {
 
     /// WooCommerce pings (`webhook_id=N` bodies) kept per webhook; older ones are deleted.
     /// Pings are accepted without security checks, so anyone with the URL can send them. At
-    /// least 1, so that the ping just answered 200 is always kept.
+    /// least 1, so that the ping just acknowledged with 200 is always kept.
     #[arg(
         long,
         env = "POSTSALE_PINGS_PER_WEBHOOK",

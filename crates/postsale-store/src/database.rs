@@ -107,7 +107,7 @@ impl Database {
 
     /// Begins a transaction that writes. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): a transaction that read first and then writes after another
-    /// connection committed is answered "busy" at once, without waiting for the lock.
+    /// connection committed gets "busy" at once, without waiting for the lock.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
         let transaction = match self.dialect {
             Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,

@@ -36,8 +36,8 @@ impl StoreError {
         }
     }
 
-    /// The message with the messages of every cause after it, for logs and for the handlers
-    /// that wait on a shared batch.
+    /// Returns the message followed by the messages of every cause, for logs and for the
+    /// handlers that wait on a shared batch.
     pub fn with_causes(&self) -> String {
         let mut text = self.to_string();
         let mut source = std::error::Error::source(self);

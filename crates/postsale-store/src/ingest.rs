@@ -73,8 +73,8 @@ async fn write_batches(db: Database, mut receiver: mpsc::Receiver<(NewRequest, R
     }
 }
 
-/// How many of the waiting requests, with bodies of these sizes, go in the next transaction:
-/// as many as fit in [`MAX_BATCH_BODY_BYTES`], and at least one.
+/// Returns how many of the waiting requests, with bodies of these sizes, go in the next
+/// transaction: as many as fit in [`MAX_BATCH_BODY_BYTES`], and at least one.
 fn first_transaction(body_sizes: impl Iterator<Item = usize>) -> usize {
     let mut bytes = 0;
     let mut count = 0;
@@ -170,8 +170,8 @@ mod tests {
         assert_eq!(first_transaction([0; 3].into_iter()), 3);
     }
 
-    /// A batch with one request whose store no longer exists keeps the others.
-    async fn one_bad_request_does_not_fail_the_batch(db: &Database) {
+    /// Checks that a batch with one request whose store no longer exists keeps the others.
+    async fn bad_request_spares_batch(db: &Database) {
         let account: i64 = sqlx::query_scalar(
             "INSERT INTO accounts (name, plan, email, created_at) \
              VALUES ('acme', 'soar', 'acme@example.com', 0) RETURNING id",
@@ -231,14 +231,14 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn one_bad_request_does_not_fail_the_batch_on_sqlite() {
-        one_bad_request_does_not_fail_the_batch(&TestDatabase::sqlite().await.db).await;
+    async fn bad_request_spares_batch_sqlite() {
+        bad_request_spares_batch(&TestDatabase::sqlite().await.db).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn one_bad_request_does_not_fail_the_batch_on_postgres() {
+    async fn bad_request_spares_batch_postgres() {
         if let Some(test_db) = TestDatabase::postgres().await {
-            one_bad_request_does_not_fail_the_batch(&test_db.db).await;
+            bad_request_spares_batch(&test_db.db).await;
         }
     }
 }

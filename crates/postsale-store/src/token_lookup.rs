@@ -81,10 +81,10 @@ async fn look_up_batches(db: Database, mut receiver: mpsc::Receiver<(String, Rep
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (tokens, replies): (Vec<String>, Vec<Reply>) = batch.drain(..).unzip();
-        let mut asked: Vec<&str> = tokens.iter().map(String::as_str).collect();
-        asked.sort_unstable();
-        asked.dedup();
-        match webhooks::find_by_tokens(&db, &asked, OffsetDateTime::now_utc()).await {
+        let mut unique_tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        unique_tokens.sort_unstable();
+        unique_tokens.dedup();
+        match webhooks::find_by_tokens(&db, &unique_tokens, OffsetDateTime::now_utc()).await {
             Ok(found) => {
                 let found: HashMap<String, IngressTarget> = found.into_iter().collect();
                 for (token, reply) in tokens.iter().zip(replies) {

@@ -237,16 +237,16 @@ pub async fn find_by_tokens(
     if tokens.is_empty() {
         return Ok(Vec::new());
     }
-    let asked = match db.dialect() {
+    let requested_tokens = match db.dialect() {
         Dialect::Sqlite => "json_each($1) j",
         Dialect::Postgres => "json_array_elements_text($1::json) AS j(value)",
     };
     // Two joins instead of one with OR, so that each uses its unique index.
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS}, a.plan, j.value AS asked FROM {asked} \
+        "SELECT {COLUMNS}, a.plan, j.value AS requested FROM {requested_tokens} \
            JOIN webhooks w ON w.token = j.value JOIN accounts a ON a.id = w.account_id \
          UNION ALL \
-         SELECT {COLUMNS}, a.plan, j.value AS asked FROM {asked} \
+         SELECT {COLUMNS}, a.plan, j.value AS requested FROM {requested_tokens} \
            JOIN webhooks w ON w.previous_token = j.value AND w.previous_token_expires_at > $2 \
            JOIN accounts a ON a.id = w.account_id"
     ))
@@ -263,7 +263,7 @@ pub async fn find_by_tokens(
                     .parse()
                     .map_err(|error| StoreError::corrupt("account plan", error))?,
             };
-            Ok((row.try_get("asked")?, target))
+            Ok((row.try_get("requested")?, target))
         })
         .collect()
 }

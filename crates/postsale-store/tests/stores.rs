@@ -330,8 +330,8 @@ async fn ingest_commits_concurrent_requests(db: &Database) {
     assert_eq!(kept.len(), 200);
 }
 
-/// A batch larger than one multi-row insert: every id names the request given at its place,
-/// with its own body, and the requests without a body keep none.
+/// Checks a batch larger than one multi-row insert: every id names the request given at its
+/// place, with its own body, and the requests without a body have none.
 async fn batch_ids_name_their_own_requests(db: &Database) {
     let acme = account(db, "acme").await;
     let (store, webhook) = stores::create(db, acme.id, &new_store("Main"), &new_webhook())
@@ -369,7 +369,7 @@ async fn batch_ids_name_their_own_requests(db: &Database) {
 }
 
 /// A worker with nothing to import does not take the write lock: with another transaction
-/// holding it (ingest's group commit, say), the claim answers "no work" at once instead of
+/// holding it (ingest's group commit, say), the claim returns "no work" at once instead of
 /// waiting for the lock and failing with "database is locked" after the busy timeout.
 async fn idle_claim_leaves_the_write_lock(db: &Database) {
     let acme = account(db, "acme").await;

@@ -115,7 +115,7 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 }
 
 /// A JSON value that has been read and thrown away. Unlike [`de::IgnoredAny`], for which
-/// `serde_json` skips strings without checking their escapes, it asks for every string, so
+/// `serde_json` skips strings without checking their escapes, it requests every string, so
 /// that a lone surrogate fails as it does when the importer reads the document; arrays and
 /// objects go through `serde_json`'s nesting limit the same way.
 struct Validated;

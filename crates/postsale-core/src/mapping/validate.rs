@@ -236,7 +236,7 @@ mod tests {
     use super::not_a_number_value;
 
     #[test]
-    fn yes_no_and_exponent_numbers_are_not_order_numbers() {
+    fn order_number_rejects_bool_exponent() {
         for text in ["true", "FALSE", "1.5e+300", "1E5", "-2.5e-3"] {
             assert!(not_a_number_value(text).is_some(), "{text}");
         }

@@ -1,5 +1,5 @@
 //! Query strings, read like axum's `Query`, with a rejection in problem details that names the
-//! parameter, quotes the value that is not valid and says what to send instead.
+//! parameter, quotes the invalid value and tells the caller what to send instead.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -169,7 +169,7 @@ pub async fn claim_pending(
         .map(Some)
 }
 
-/// Whether any request of an active webhook waits for import, read without a lock. On SQLite
+/// Returns whether any request of an active webhook waits for import, read without a lock. On SQLite
 /// the claim holds the only write lock from its first statement, and an idle worker that
 /// took it on every wake-up made ingress's group commit wait for it.
 async fn has_pending(db: &Database) -> Result<bool> {
