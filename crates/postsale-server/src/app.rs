@@ -26,6 +26,7 @@ use crate::http::ApiError;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::sealing::SealingKey;
+use crate::security_cache::SecurityCache;
 use crate::worker::WorkerSettings;
 
 /// State shared by every handler. Cloning is cheap.
@@ -42,6 +43,7 @@ struct Inner {
     token_lookup: TokenLookup,
     settings: Settings,
     rate_limiter: RateLimiter,
+    security_cache: SecurityCache,
     /// Wakes the import worker when ingress keeps an importable request.
     worker_wake: Arc<Notify>,
 }
@@ -82,6 +84,7 @@ impl AppState {
                 token_lookup,
                 settings,
                 rate_limiter: RateLimiter::default(),
+                security_cache: SecurityCache::default(),
                 worker_wake: Arc::new(Notify::new()),
             }),
         }
@@ -109,6 +112,11 @@ impl AppState {
 
     pub fn rate_limiter(&self) -> &RateLimiter {
         &self.inner.rate_limiter
+    }
+
+    /// Webhooks' security settings as opened for earlier requests.
+    pub fn security_cache(&self) -> &SecurityCache {
+        &self.inner.security_cache
     }
 
     /// Wakes the import worker of this process.

@@ -11,6 +11,7 @@
 //! 429 without a record once its budget is spent, and never uses up the sales channel's.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
@@ -33,7 +34,7 @@ use crate::rate_limit::Budget;
 
 /// The facts ingress has about a request before it keeps or rejects it.
 struct Received {
-    target: IngressTarget,
+    target: Arc<IngressTarget>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -279,14 +280,12 @@ async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Bytes,
     })
 }
 
-fn open_security(state: &AppState, received: &Received) -> Result<SecurityConfig, Rejected> {
+fn open_security(state: &AppState, received: &Received) -> Result<Arc<SecurityConfig>, Rejected> {
     let webhook = &received.target.webhook;
-    let opened = state
-        .settings()
-        .sealing_key
-        .open(&webhook.security)
-        .map_err(|error| error.to_string())
-        .and_then(|json| serde_json::from_str::<SecurityConfig>(&json).map_err(|e| e.to_string()));
+    let opened =
+        state
+            .security_cache()
+            .open(&state.settings().sealing_key, webhook.id, &webhook.security);
     opened.map_err(|error| {
         tracing::error!(webhook.id = webhook.id.get(), %error, "cannot open the webhook's security settings");
         Rejected {
@@ -422,7 +421,8 @@ async fn reject(state: &AppState, received: &Received, rejected: Rejected) -> Re
     );
     // Mask with the webhook's own checks when they can be read, so that a rejected request
     // never keeps a Header Value or HMAC secret in clear.
-    let config = open_security(state, received).unwrap_or(SecurityConfig { checks: Vec::new() });
+    let config = open_security(state, received)
+        .unwrap_or_else(|_| Arc::new(SecurityConfig { checks: Vec::new() }));
     let record = NewRequest {
         status_code: rejected.status.as_u16(),
         reason_code: Some(rejected.reason.to_owned()),

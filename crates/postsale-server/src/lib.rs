@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod rate_limit;
 pub mod replay_cli;
 pub mod sealing;
+pub mod security_cache;
 pub mod send_test;
 pub mod telemetry;
 pub mod user_cli;

@@ -59,6 +59,7 @@ pub async fn set_plan(db: &Database, account_id: AccountId, plan: Plan) -> Resul
         .bind(account_id.get())
         .execute(db.pool())
         .await?;
+    db.note_webhook_change();
     Ok(result.rows_affected() == 1)
 }
 

@@ -1,6 +1,8 @@
 //! The connection pool, the choice between SQLite and PostgreSQL, and the migrations.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -27,6 +29,10 @@ pub enum Dialect {
 pub struct Database {
     pool: AnyPool,
     dialect: Dialect,
+    /// Counts the changes this process made to webhooks and to what ingress reads with them
+    /// (the account's plan), so that [`crate::token_lookup`] can tell a cached webhook is
+    /// stale.
+    webhook_changes: Arc<AtomicU64>,
 }
 
 impl Database {
@@ -56,7 +62,11 @@ impl Database {
             })
             .connect(&url)
             .await?;
-        Ok(Database { pool, dialect })
+        Ok(Database {
+            pool,
+            dialect,
+            webhook_changes: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     /// Opens `postsale.db` inside `data_dir`, creating both when missing.
@@ -118,6 +128,16 @@ impl Database {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// The number of changes this process has made to webhooks and plans so far.
+    pub fn webhook_changes(&self) -> u64 {
+        self.webhook_changes.load(Ordering::Acquire)
+    }
+
+    /// Records that a committed statement changed a webhook or a plan.
+    pub(crate) fn note_webhook_change(&self) {
+        self.webhook_changes.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn pool(&self) -> &AnyPool {

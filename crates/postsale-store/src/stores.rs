@@ -177,6 +177,7 @@ pub async fn delete(db: &Database, account_id: AccountId, store_id: StoreId) -> 
         .bind(store_id.get())
         .execute(db.pool())
         .await?;
+    db.note_webhook_change();
     Ok(result.rows_affected() == 1)
 }
 

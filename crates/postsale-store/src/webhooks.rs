@@ -138,6 +138,7 @@ pub async fn update(
     .bind(store_id.get())
     .execute(db.pool())
     .await?;
+    db.note_webhook_change();
     if result.rows_affected() == 0 {
         return Ok(None);
     }
@@ -164,6 +165,7 @@ pub async fn activate_if_capturing(
     .bind(security)
     .execute(db.pool())
     .await?;
+    db.note_webhook_change();
     if activated.rows_affected() == 1 {
         return Ok(Some((WebhookState::Active, true)));
     }
@@ -192,6 +194,7 @@ pub async fn rotate_token(
     .bind(store_id.get())
     .execute(db.pool())
     .await?;
+    db.note_webhook_change();
     if result.rows_affected() == 0 {
         return Ok(None);
     }
