@@ -20,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use postsale_core::ingress::{self, BodyKind};
 use postsale_core::verify::{self, SecurityConfig, VerifyInput};
+use postsale_store::ingest::IngestError;
 use postsale_store::requests::{self, ImportState, NewRequest};
 use postsale_store::token_lookup::LookupError;
 use postsale_store::webhooks::IngressTarget;
@@ -122,7 +123,10 @@ async fn check_and_keep(
     let decoded =
         ingress::decode_body(content_encoding.as_deref(), &raw, max).map_err(|error| Rejected {
             status: error.status(),
-            reason: "undecodable_body",
+            reason: match error {
+                ingress::DecodeError::TooLarge { .. } => "body_too_large",
+                _ => "undecodable_body",
+            },
             diagnosis: format!("{error}"),
             body_size: raw.len(),
             body_sha256: sha256_hex(&raw),
@@ -363,6 +367,18 @@ async fn keep(
                 axum::Json(serde_json::json!({ "request_id": id.get() })),
             )
                 .into_response())
+        }
+        Err(IngestError::WebhookGone) => {
+            // Deleted after the lookup, by this process or another: answered as the unknown
+            // token it now is.
+            tracing::debug!(
+                store.id = webhook.store_id.get(),
+                "request for a deleted webhook not kept"
+            );
+            state.metrics().observe_webhook("unknown_token");
+            let mut response = StatusCode::NOT_FOUND.into_response();
+            response.extensions_mut().insert(BareResponse);
+            Ok(response)
         }
         Err(error) => {
             tracing::error!(store.id = webhook.store_id.get(), error = %error_chain(&error), "request not kept");

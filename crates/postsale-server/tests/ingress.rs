@@ -5,8 +5,9 @@ mod common;
 use std::io::Write;
 
 use common::{TestServer, shared_case, shared_payload};
-use postsale_core::Plan;
 use postsale_core::verify::{HmacConfig, Preset, Secret, sign_request};
+use postsale_core::{Plan, StoreId};
+use postsale_store::{Database, stores};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -374,7 +375,16 @@ async fn gzip_bomb_is_rejected(server: TestServer) {
 
     assert_eq!(response.status(), 413);
     let rejected = server.kept_requests(&key, store_id, "rejected").await;
-    assert_eq!(rejected[0]["reason"], "undecodable_body");
+    // The body decodes; it is only too large once decoded.
+    assert_eq!(rejected[0]["reason"], "body_too_large");
+    assert!(
+        rejected[0]["diagnosis"]
+            .as_str()
+            .unwrap()
+            .contains("decoded body is larger than the limit"),
+        "{}",
+        rejected[0]
+    );
 }
 
 async fn oversize_body_is_rejected(server: TestServer) {
@@ -407,6 +417,34 @@ async fn unknown_token_is_bare_404(server: TestServer) {
 
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().is_empty());
+}
+
+/// Deletes the store through a connection of its own, as another process sharing the
+/// database would, while the server still has the webhook cached from the first request.
+async fn store_deleted_elsewhere_is_bare_404(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    let store = server
+        .create_store(
+            &acme.api_key,
+            json!({"name": "Main", "security": shopify_security(SHOPIFY_SECRET)}),
+        )
+        .await;
+    let url = store["webhook"]["url"].as_str().unwrap().to_owned();
+    let body = shared_payload("shopify-orders-create.json");
+    let headers = shopify_headers(&body, SHOPIFY_SECRET);
+    let response = post(&server, &url, &headers, body.clone()).await;
+    assert_eq!(response.status(), 200);
+
+    let other_process = Database::connect(&server.test_db.url).await.unwrap();
+    let store_id = StoreId(store["id"].as_i64().unwrap());
+    let deleted = stores::delete(&other_process, acme.account.id, store_id).await;
+    assert!(deleted.unwrap());
+
+    for attempt in 0..3 {
+        let response = post(&server, &url, &headers, body.clone()).await;
+        assert_eq!(response.status(), 404, "attempt {attempt}");
+        assert!(response.text().await.unwrap().is_empty());
+    }
 }
 
 async fn disabled_webhook_is_locked(server: TestServer) {
@@ -1008,6 +1046,7 @@ http_tests!(
     gzip_bomb_is_rejected,
     oversize_body_is_rejected,
     unknown_token_is_bare_404,
+    store_deleted_elsewhere_is_bare_404,
     disabled_webhook_is_locked,
     basic_auth_with_colon_password,
     header_value_check,

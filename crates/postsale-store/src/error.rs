@@ -62,4 +62,13 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// Whether the error is a foreign-key violation reported by either database, such as a
+    /// row that names a webhook deleted a moment before.
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(sqlx::Error::Database(error)) if error.is_foreign_key_violation()
+        )
+    }
 }

@@ -17,7 +17,16 @@ const MAX_BATCH_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// Requests waiting for the writer before `submit` waits for room.
 const QUEUE_CAPACITY: usize = 4096;
 
-type Reply = oneshot::Sender<Result<RequestId, String>>;
+type Reply = oneshot::Sender<Result<RequestId, Failure>>;
+
+/// Why the writer could not keep one request.
+#[derive(Debug)]
+enum Failure {
+    /// The request's webhook, or its store, was deleted after ingress looked it up.
+    WebhookGone,
+    /// The commit failed; the message names the cause.
+    Commit(String),
+}
 
 /// A handle for submitting requests to the writer task. Cloning is cheap.
 #[derive(Clone, Debug)]
@@ -28,6 +37,10 @@ pub struct Ingest {
 /// Why a request could not be committed. The handler returns 503 so the channel retries.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// The webhook was deleted, by this process or another, after ingress looked it up. The
+    /// handler answers as for an unknown token.
+    #[error("the webhook was deleted after it was looked up")]
+    WebhookGone,
     #[error("the request could not be committed: {0}")]
     Commit(String),
     #[error("the ingest writer has stopped")]
@@ -52,7 +65,8 @@ impl Ingest {
             .map_err(|_| IngestError::Stopped)?;
         match answer.await {
             Ok(Ok(id)) => Ok(id),
-            Ok(Err(message)) => Err(IngestError::Commit(message)),
+            Ok(Err(Failure::WebhookGone)) => Err(IngestError::WebhookGone),
+            Ok(Err(Failure::Commit(message))) => Err(IngestError::Commit(message)),
             Err(_) => Err(IngestError::Stopped),
         }
     }
@@ -100,31 +114,44 @@ async fn commit(db: &Database, batch: Vec<(NewRequest, Reply)>) {
             }
         }
         Err(error) if requests.len() > 1 => {
-            tracing::warn!(error = %error.with_causes(), count = requests.len(), "commit of kept requests failed; keeping them one by one");
+            if error.is_foreign_key_violation() {
+                tracing::debug!(
+                    count = requests.len(),
+                    "a batch of kept requests names a deleted webhook; keeping them one by one"
+                );
+            } else {
+                tracing::warn!(error = %error.with_causes(), count = requests.len(), "commit of kept requests failed; keeping them one by one");
+            }
             for (request, reply) in requests.iter().zip(replies) {
                 let result = requests::insert_batch(db, std::slice::from_ref(request)).await;
                 let answer = match result.as_deref() {
                     Ok([id]) => Ok(*id),
-                    Ok(_) => Err("the insert returned no id".to_owned()),
-                    Err(error) => Err(failed(error, 1)),
+                    Ok(_) => Err(Failure::Commit("the insert returned no id".to_owned())),
+                    Err(error) => Err(failure(db, error, 1)),
                 };
                 let _ = reply.send(answer);
             }
         }
         Err(error) => {
-            let message = failed(&error, replies.len());
             for reply in replies {
-                let _ = reply.send(Err(message.clone()));
+                let _ = reply.send(Err(failure(db, &error, 1)));
             }
         }
     }
 }
 
-/// Logs a failed commit and returns the message for the waiting handlers.
-fn failed(error: &StoreError, count: usize) -> String {
+/// Tells why `count` requests could not be kept, and logs it. A request whose webhook was
+/// deleted after the lookup breaks a foreign key: that is no fault of the database, so it is
+/// logged at debug level, and the webhooks this process has cached are read again.
+fn failure(db: &Database, error: &StoreError, count: usize) -> Failure {
+    if error.is_foreign_key_violation() {
+        db.note_webhook_change();
+        tracing::debug!(count, "request for a deleted webhook not kept");
+        return Failure::WebhookGone;
+    }
     let message = error.with_causes();
     tracing::error!(error = %message, count, "commit of kept requests failed");
-    message
+    Failure::Commit(message)
 }
 
 #[cfg(test)]
@@ -221,7 +248,10 @@ mod tests {
         for (index, answer) in answers.into_iter().enumerate() {
             let answer = answer.await.unwrap();
             if index == 2 {
-                assert!(answer.is_err(), "the request of a missing store was kept");
+                assert!(
+                    matches!(answer, Err(Failure::WebhookGone)),
+                    "the request of a missing store got {answer:?}"
+                );
             } else {
                 let id = answer.unwrap();
                 let body = requests::body(db, AccountId(account), id).await.unwrap();
