@@ -66,6 +66,17 @@ pub enum AccountCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Move an account to another billing plan. A running server applies it within a second:
+    /// off soar, its webhooks answer 402.
+    SetPlan {
+        #[arg(long)]
+        account: AccountId,
+        /// Billing plan: starter, grow or soar. Webhooks need soar.
+        #[arg(long)]
+        plan: Plan,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,19 +138,45 @@ pub async fn open_database(args: &DatabaseArgs) -> anyhow::Result<Database> {
 }
 
 async fn account(command: AccountCommand) -> anyhow::Result<()> {
-    let AccountCommand::Create {
-        name,
-        plan,
-        email,
-        database,
-    } = command;
+    match command {
+        AccountCommand::Create {
+            name,
+            plan,
+            email,
+            database,
+        } => create_account(name, plan, email, &database).await,
+        AccountCommand::SetPlan {
+            account,
+            plan,
+            database,
+        } => {
+            let db = open_database(&database).await?;
+            let before = accounts::get(&db, account).await?.with_context(|| {
+                format!("account {account} not found: check the id that `account create` printed")
+            })?;
+            accounts::set_plan(&db, account, plan).await?;
+            println!("account {account}: plan {} -> {plan}", before.plan);
+            if !plan.allows_webhooks() {
+                println!("Its webhooks now answer 402 until the account is on soar again.");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn create_account(
+    name: String,
+    plan: Plan,
+    email: String,
+    database: &DatabaseArgs,
+) -> anyhow::Result<()> {
     let name = required_text("--name", &name)?;
     let email = required_text("--email", &email)?;
     if !email.contains('@') {
         anyhow::bail!("invalid --email {email:?}: give an address such as ops@example.com");
     }
 
-    let db = open_database(&database).await?;
+    let db = open_database(database).await?;
     let account = accounts::create(&db, &NewAccount { name, plan, email }).await?;
     let key = api_keys::create(&db, account.id, Some("created with the account")).await?;
     println!("account id: {}", account.id);
