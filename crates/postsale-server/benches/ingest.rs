@@ -1,5 +1,7 @@
 //! The webhook ingest benchmark: wrk posts signed 5 KB order bodies to a bare axum server and
-//! to the real `postsale serve` on SQLite, and the kept requests are counted afterwards.
+//! to the real `postsale serve` on SQLite, and the kept requests are counted afterwards. Each
+//! server's CPU time during the measured run, divided by the requests it accepted, shows what
+//! a request costs apart from wrk's share of the machine.
 //!
 //! Run it with `cargo bench -p postsale-server --bench ingest`. It needs `wrk` on the `PATH`.
 //! `POSTSALE_BENCH_SECONDS` and `POSTSALE_BENCH_WARMUP_SECONDS` change the durations (20 s and
@@ -134,11 +136,17 @@ fn main() -> anyhow::Result<()> {
 
     let bare_address = runtime.block_on(start_bare_server())?;
     let bare_url = format!("http://{bare_address}/hooks/bare");
-    let bare = load(&script, &bare_url, &settings)?;
+    // The bare server runs on this process's runtime, which does nothing else meanwhile.
+    let bare = load(&script, &bare_url, &settings, "self")?;
 
     let server = PostsaleServer::start(&work_dir)?;
     let (store_id, hook_url) = runtime.block_on(server.create_store())?;
-    let durable = load(&script, &hook_url, &settings)?;
+    let durable = load(
+        &script,
+        &hook_url,
+        &settings,
+        &server.child.id().to_string(),
+    )?;
     std::thread::sleep(Duration::from_secs(1));
     let kept = runtime.block_on(server.count_kept(store_id))?;
     server.stop()?;
@@ -239,11 +247,71 @@ fn write_wrk_script(work_dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(script_path)
 }
 
-/// Runs wrk for the warm-up, then for the measured duration, and returns the measured run.
-fn load(script: &Path, url: &str, settings: &LoadSettings) -> anyhow::Result<WrkResult> {
+/// A measured wrk run and the CPU time the server process used during it.
+struct Measured {
+    wrk: WrkResult,
+    server_cpu: Duration,
+}
+
+impl Measured {
+    /// Returns the server's CPU time per accepted request, in microseconds.
+    fn cpu_us_per_request(&self) -> f64 {
+        self.server_cpu.as_secs_f64() * 1e6 / self.wrk.accepted().max(1) as f64
+    }
+}
+
+/// Runs wrk for the warm-up, then for the measured duration, and returns the measured run with
+/// the CPU time that the server process `server_pid` (a number, or `self`) used during it.
+fn load(
+    script: &Path,
+    url: &str,
+    settings: &LoadSettings,
+    server_pid: &str,
+) -> anyhow::Result<Measured> {
     let threads = settings.wrk_threads;
     run_wrk(script, url, threads, settings.warmup, "warmup")?;
-    run_wrk(script, url, threads, settings.measured, "measured")
+    let cpu_before = cpu_time(server_pid)?;
+    let wrk = run_wrk(script, url, threads, settings.measured, "measured")?;
+    let server_cpu = cpu_time(server_pid)?.saturating_sub(cpu_before);
+    Ok(Measured { wrk, server_cpu })
+}
+
+/// Reads the user and system CPU time that a process, all its threads together, has used so
+/// far, from `/proc/PID/stat`.
+fn cpu_time(pid: &str) -> anyhow::Result<Duration> {
+    let path = format!("/proc/{pid}/stat");
+    let stat = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+    // The command name in parentheses may hold spaces; the fields after it are separated by
+    // single spaces, starting with the state (field 3 of proc(5)).
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .with_context(|| format!("{path} has no command name"))?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |field: usize| -> anyhow::Result<u64> {
+        let text = fields
+            .get(field - 3)
+            .with_context(|| format!("{path} has no field {field}"))?;
+        text.parse()
+            .with_context(|| format!("field {field} of {path} is {text:?}, not a number"))
+    };
+    let total = ticks(14)? + ticks(15)?;
+    Ok(Duration::from_secs_f64(
+        total as f64 / clock_ticks_per_second()? as f64,
+    ))
+}
+
+/// Returns the clock ticks per second that the CPU times in `/proc/PID/stat` count, as
+/// `getconf CLK_TCK` prints it.
+fn clock_ticks_per_second() -> anyhow::Result<u64> {
+    let output = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .context("cannot run getconf CLK_TCK")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.trim()
+        .parse()
+        .with_context(|| format!("getconf CLK_TCK printed {text:?}, not a number"))
 }
 
 fn run_wrk(
@@ -531,20 +599,23 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-fn print_report(bare: &WrkResult, durable: &WrkResult, kept: &KeptCounts) {
-    let ratio = durable.accepted_per_second() / bare.accepted_per_second();
+fn print_report(bare: &Measured, durable: &Measured, kept: &KeptCounts) {
+    let ratio = durable.wrk.accepted_per_second() / bare.wrk.accepted_per_second();
     println!(
-        "| server | accepted | accepted/s | p50 | p99 | max | non-2xx | socket errors | timeouts |"
+        "| server | accepted | accepted/s | p50 | p99 | max | server CPU per request | non-2xx \
+         | socket errors | timeouts |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for (name, result) in [("bare axum", bare), ("postsale serve", durable)] {
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (name, measured) in [("bare axum", bare), ("postsale serve", durable)] {
+        let result = &measured.wrk;
         println!(
-            "| {name} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} | {} |",
+            "| {name} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} µs | {} | {} | {} |",
             result.accepted(),
             result.accepted_per_second(),
             result.p50_us as f64 / 1000.0,
             result.p99_us as f64 / 1000.0,
             result.max_us as f64 / 1000.0,
+            measured.cpu_us_per_request(),
             result.status_errors,
             result.socket_errors,
             result.timeouts,
@@ -554,13 +625,13 @@ fn print_report(bare: &WrkResult, durable: &WrkResult, kept: &KeptCounts) {
     println!("durable / bare rate: {ratio:.3} (target at least 0.333)");
     println!(
         "durable p99: {:.2} ms (target under 25 ms)",
-        durable.p99_us as f64 / 1000.0
+        durable.wrk.p99_us as f64 / 1000.0
     );
     println!(
         "kept by postsale: {} of the measured run (wrk counted {} accepted), {} of the warm-up, \
          {} other",
         kept.measured,
-        durable.accepted(),
+        durable.wrk.accepted(),
         kept.warmup,
         kept.other
     );
