@@ -67,7 +67,7 @@ pub enum AccountCommand {
         database: DatabaseArgs,
     },
     /// Move an account to another billing plan. A running server applies it within a second:
-    /// off soar, its webhooks answer 402.
+    /// off soar, its webhooks respond with 402.
     SetPlan {
         #[arg(long)]
         account: AccountId,

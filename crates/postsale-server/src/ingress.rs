@@ -369,8 +369,8 @@ async fn keep(
                 .into_response())
         }
         Err(IngestError::WebhookGone) => {
-            // Deleted after the lookup, by this process or another: answered as the unknown
-            // token it now is.
+            // Deleted after the lookup, by this process or another: the token now names no
+            // webhook, so the response is that of an unknown token.
             tracing::debug!(
                 store.id = webhook.store_id.get(),
                 "request for a deleted webhook not kept"

@@ -2,8 +2,8 @@
 //!
 //! A webhook's settings are stored sealed, and opening them (decrypting, then parsing the JSON)
 //! cost about a tenth of ingress's CPU time when it was done for every request. The cache keeps
-//! each webhook's opened settings next to the sealed text they came from, and opens them again
-//! whenever the sealed text it is handed differs: a change of settings counts from the first
+//! each webhook's opened settings next to the sealed text they came from. When it is handed
+//! other sealed text, it opens that instead, so a change of settings counts from the first
 //! request that reads the new text, as it did without the cache.
 
 use std::collections::HashMap;
@@ -14,11 +14,11 @@ use postsale_core::verify::SecurityConfig;
 
 use crate::sealing::{SealingError, SealingKey};
 
-/// The most webhooks whose settings are kept. Past it the cache starts again empty, which
+/// The maximum number of webhooks whose settings are kept. Past it the cache starts again empty, which
 /// only costs each webhook one more opening.
 const MAX_ENTRIES: usize = 10_000;
 
-/// Why a webhook's settings could not be opened.
+/// The reason a webhook's settings could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error(transparent)]
@@ -115,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn a_full_cache_starts_again() {
+    fn cache_starts_again_when_full() {
         let key = SealingKey::from_bytes(&[7; 32]);
         let cache = SecurityCache::default();
         let sealed = sealed_settings(&key, "X-First");

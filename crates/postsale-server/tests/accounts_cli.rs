@@ -39,7 +39,7 @@ async fn post_order(server: &TestServer, url: &str) -> StatusCode {
         .status()
 }
 
-/// Posts until the answer is `expected`, and fails when it is not within [`APPLIED_WITHIN`].
+/// Posts until the response status is `expected`, and fails when it is not within [`APPLIED_WITHIN`].
 async fn wait_for_status(server: &TestServer, url: &str, expected: StatusCode) {
     let started = Instant::now();
     loop {

@@ -130,7 +130,7 @@ impl Database {
         self.dialect
     }
 
-    /// The number of changes this process has made to webhooks and plans so far.
+    /// Returns the number of changes this process has made to webhooks and plans so far.
     pub fn webhook_changes(&self) -> u64 {
         self.webhook_changes.load(Ordering::Acquire)
     }

@@ -63,7 +63,7 @@ impl StoreError {
         }
     }
 
-    /// Whether the error is a foreign-key violation reported by either database, such as a
+    /// Returns whether the error is a foreign-key violation reported by either database, such as a
     /// row that names a webhook deleted a moment before.
     pub fn is_foreign_key_violation(&self) -> bool {
         matches!(

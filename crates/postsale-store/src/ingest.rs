@@ -19,7 +19,7 @@ const QUEUE_CAPACITY: usize = 4096;
 
 type Reply = oneshot::Sender<Result<RequestId, Failure>>;
 
-/// Why the writer could not keep one request.
+/// The reason the writer could not keep one request.
 #[derive(Debug)]
 enum Failure {
     /// The request's webhook, or its store, was deleted after ingress looked it up.
@@ -38,7 +38,7 @@ pub struct Ingest {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The webhook was deleted, by this process or another, after ingress looked it up. The
-    /// handler answers as for an unknown token.
+    /// handler responds as to an unknown token.
     #[error("the webhook was deleted after it was looked up")]
     WebhookGone,
     #[error("the request could not be committed: {0}")]

@@ -30,7 +30,7 @@ const QUEUE_CAPACITY: usize = 4096;
 /// How long a webhook read from the database is used without reading it again.
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
 
-/// The most tokens cached. Past it the cache starts again empty.
+/// The maximum number of tokens cached. Past it the cache starts again empty.
 const MAX_CACHED: usize = 10_000;
 
 /// The maximum length of a token that can name a webhook. Longer ones get `None` without a
@@ -170,7 +170,7 @@ async fn look_up_batches(cache: Arc<Cache>, mut receiver: mpsc::Receiver<(String
         unique_tokens.sort_unstable();
         unique_tokens.dedup();
         // Counted before the query, so that a change committed while it runs makes its
-        // answer stale at once.
+        // result stale at once.
         let changes = db.webhook_changes();
         let read_at = Instant::now();
         match webhooks::find_by_tokens(db, &unique_tokens, OffsetDateTime::now_utc()).await {
@@ -236,7 +236,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_change_through_this_process_is_read_at_once() {
+    async fn lookup_reads_change_through_this_process_at_once() {
         let test_db = TestDatabase::sqlite().await;
         let db = &test_db.db;
         let (account, store) = webhook_with_token(db, "tok1").await;
@@ -265,7 +265,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_cached_webhook_is_read_again_after_a_second() {
+    async fn lookup_reads_webhook_again_after_a_second() {
         let test_db = TestDatabase::sqlite().await;
         let db = &test_db.db;
         webhook_with_token(db, "tok1").await;
@@ -283,7 +283,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_cached_previous_token_ends_with_its_grace_period() {
+    async fn lookup_ends_previous_token_with_grace_period() {
         let test_db = TestDatabase::sqlite().await;
         let db = &test_db.db;
         let (account, store) = webhook_with_token(db, "tok1").await;
@@ -302,7 +302,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unknown_tokens_are_not_cached() {
+    async fn lookup_does_not_cache_unknown_tokens() {
         let test_db = TestDatabase::sqlite().await;
         let db = &test_db.db;
         let (lookup, _task) = TokenLookup::start(db.clone());
