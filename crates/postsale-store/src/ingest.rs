@@ -34,7 +34,8 @@ pub struct Ingest {
     sender: mpsc::Sender<(NewRequest, Reply)>,
 }
 
-/// Why a request could not be committed. The handler returns 503 so the channel retries.
+/// The reason a request could not be kept. For a webhook deleted after the lookup the handler
+/// responds 404; for the others it responds 503, so that the channel retries.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The webhook was deleted, by this process or another, after ingress looked it up. The
