@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::TestServer;
-use postsale_core::Plan;
+use postsale_core::{AccountId, Plan};
 use postsale_store::accounts;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -24,6 +24,11 @@ fn set_plan(server: &TestServer, account: &str, plan: &str) -> Output {
         .args(["--database-url", &server.test_db.url])
         .output()
         .expect("run postsale account set-plan")
+}
+
+async fn stored_plan(server: &TestServer, account: AccountId) -> Plan {
+    let stored = accounts::get(&server.test_db.db, account).await.unwrap();
+    stored.expect("the account exists").plan
 }
 
 async fn post_order(server: &TestServer, url: &str) -> StatusCode {
@@ -72,11 +77,7 @@ async fn plan_change_reaches_running_server(server: TestServer) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("plan soar -> grow"), "{stdout}");
     assert!(stdout.contains("402"), "{stdout}");
-    let stored = accounts::get(&server.test_db.db, acme.account.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.plan, Plan::Grow);
+    assert_eq!(stored_plan(&server, acme.account.id).await, Plan::Grow);
     wait_for_status(&server, &url, StatusCode::PAYMENT_REQUIRED).await;
 
     let output = set_plan(&server, &account, "soar");
@@ -100,11 +101,7 @@ async fn set_plan_names_unknown_plan(server: TestServer) {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("gold"), "{stderr}");
-    let stored = accounts::get(&server.test_db.db, acme.account.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.plan, Plan::Soar);
+    assert_eq!(stored_plan(&server, acme.account.id).await, Plan::Soar);
 }
 
 http_tests!(

@@ -162,7 +162,7 @@ mod tests {
 
     use super::*;
     use crate::requests::ImportState;
-    use crate::testing::TestDatabase;
+    use crate::testing::{self, TestDatabase};
 
     fn request(account: i64, store: i64, webhook: i64, body: &[u8]) -> NewRequest {
         NewRequest {
@@ -200,31 +200,7 @@ mod tests {
 
     /// Checks that a batch with one request whose store no longer exists keeps the others.
     async fn bad_request_spares_batch(db: &Database) {
-        let account: i64 = sqlx::query_scalar(
-            "INSERT INTO accounts (name, plan, email, created_at) \
-             VALUES ('acme', 'soar', 'acme@example.com', 0) RETURNING id",
-        )
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-        let store: i64 = sqlx::query_scalar(
-            "INSERT INTO stores (account_id, name, created_at, updated_at) \
-             VALUES ($1, 'Main', 0, 0) RETURNING id",
-        )
-        .bind(account)
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-        let webhook: i64 = sqlx::query_scalar(
-            "INSERT INTO webhooks (account_id, store_id, token, state, security, created_at, \
-                                   updated_at) \
-             VALUES ($1, $2, 'token', 'active', 'sealed', 0, 0) RETURNING id",
-        )
-        .bind(account)
-        .bind(store)
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
+        let (account, store, webhook) = testing::soar_webhook(db, "token").await;
 
         let mut batch = Vec::new();
         let mut answers = Vec::new();

@@ -187,6 +187,39 @@ macro_rules! storage_tests {
     };
 }
 
+/// Inserts a `soar` account with one store whose webhook is active and has `token`, and
+/// placeholder text for its sealed security settings. Returns the ids of the account, the
+/// store and the webhook.
+pub async fn soar_webhook(db: &Database, token: &str) -> (i64, i64, i64) {
+    let account: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (name, plan, email, created_at) \
+         VALUES ('acme', 'soar', 'acme@example.com', 0) RETURNING id",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("insert the account");
+    let store: i64 = sqlx::query_scalar(
+        "INSERT INTO stores (account_id, name, created_at, updated_at) \
+         VALUES ($1, 'Main', 0, 0) RETURNING id",
+    )
+    .bind(account)
+    .fetch_one(db.pool())
+    .await
+    .expect("insert the store");
+    let webhook: i64 = sqlx::query_scalar(
+        "INSERT INTO webhooks (account_id, store_id, token, state, security, created_at, \
+                               updated_at) \
+         VALUES ($1, $2, $3, 'active', 'sealed', 0, 0) RETURNING id",
+    )
+    .bind(account)
+    .bind(store)
+    .bind(token)
+    .fetch_one(db.pool())
+    .await
+    .expect("insert the webhook");
+    (account, store, webhook)
+}
+
 /// Runs a `SELECT COUNT(*)` query with one id parameter, for assertions in tests.
 pub async fn count(db: &Database, sql: &str, id: i64) -> i64 {
     sqlx::query_scalar(sql)

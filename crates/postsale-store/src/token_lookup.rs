@@ -200,38 +200,13 @@ mod tests {
     use postsale_core::{AccountId, StoreId, WebhookState};
 
     use super::*;
-    use crate::testing::TestDatabase;
+    use crate::testing::{self, TestDatabase};
     use crate::webhooks::WebhookPatch;
 
     /// Adds a `soar` account with a store whose active webhook has `token`; returns the ids
     /// of the account and the store.
     async fn webhook_with_token(db: &Database, token: &str) -> (AccountId, StoreId) {
-        let account: i64 = sqlx::query_scalar(
-            "INSERT INTO accounts (name, plan, email, created_at) \
-             VALUES ('acme', 'soar', 'acme@example.com', 0) RETURNING id",
-        )
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-        let store: i64 = sqlx::query_scalar(
-            "INSERT INTO stores (account_id, name, created_at, updated_at) \
-             VALUES ($1, 'Main', 0, 0) RETURNING id",
-        )
-        .bind(account)
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO webhooks (account_id, store_id, token, state, security, created_at, \
-                                   updated_at) \
-             VALUES ($1, $2, $3, 'active', 'sealed', 0, 0)",
-        )
-        .bind(account)
-        .bind(store)
-        .bind(token)
-        .execute(db.pool())
-        .await
-        .unwrap();
+        let (account, store, _webhook) = testing::soar_webhook(db, token).await;
         (AccountId(account), StoreId(store))
     }
 
