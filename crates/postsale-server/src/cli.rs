@@ -157,7 +157,7 @@ async fn account(command: AccountCommand) -> anyhow::Result<()> {
             accounts::set_plan(&db, account, plan).await?;
             println!("account {account}: plan {} -> {plan}", before.plan);
             if !plan.allows_webhooks() {
-                println!("Its webhooks now answer 402 until the account is on soar again.");
+                println!("Its webhooks now respond with 402 until the account is on soar again.");
             }
             Ok(())
         }

@@ -2,10 +2,11 @@
 //! webhook URLs share one query, as kept requests share one transaction in [`crate::ingest`].
 //!
 //! A webhook found by a query is used for [`FRESH_FOR`] without reading it again, unless this
-//! process changes a webhook or a plan in the meantime ([`Database::webhook_changes`]): a
-//! change made through this process counts from the next request on, and one made by another
-//! process (another instance on PostgreSQL, or the command line) within a second. Tokens that
-//! name no webhook are not cached, so a flood of unknown tokens cannot push out known ones.
+//! process changes a webhook or a plan in the meantime ([`Database::webhook_changes`]). A
+//! change made through this process thus counts from the next request on. A change made by
+//! another process (another instance on PostgreSQL, or the command line) counts within a
+//! second. Tokens that name no webhook are not cached, so a flood of unknown tokens cannot push
+//! out known ones.
 //!
 //! On SQLite each statement is handed to the connection's own thread and back, and under load
 //! those thread switches, not the query, cost the most. One statement per batch instead of one
