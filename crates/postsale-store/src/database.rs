@@ -1,6 +1,6 @@
 //! The connection pool, the choice between SQLite and PostgreSQL, and the migrations.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -15,7 +15,7 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// SQLite waits this long for a lock held by another connection before it reports "busy".
-const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+pub(crate) const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 
 /// The SQL dialect behind a [`Database`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +33,8 @@ pub struct Database {
     /// (the account's plan), so that [`crate::token_lookup`] can tell a cached webhook is
     /// stale.
     webhook_changes: Arc<AtomicU64>,
+    /// The SQLite file, which the ingest writer opens a connection of its own to.
+    sqlite_file: Option<Arc<PathBuf>>,
 }
 
 impl Database {
@@ -41,9 +43,12 @@ impl Database {
     pub async fn connect(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let dialect = dialect_of(url)?;
-        let url = match dialect {
-            Dialect::Sqlite => prepare_sqlite_url(url)?,
-            Dialect::Postgres => url.to_owned(),
+        let (url, sqlite_file) = match dialect {
+            Dialect::Sqlite => {
+                let (url, file) = prepare_sqlite_url(url)?;
+                (url, Some(Arc::new(file)))
+            }
+            Dialect::Postgres => (url.to_owned(), None),
         };
 
         let pool = AnyPoolOptions::new()
@@ -66,6 +71,7 @@ impl Database {
             pool,
             dialect,
             webhook_changes: Arc::new(AtomicU64::new(0)),
+            sqlite_file,
         })
     }
 
@@ -130,6 +136,11 @@ impl Database {
         self.dialect
     }
 
+    /// Returns the file of an SQLite database, or `None` for PostgreSQL.
+    pub(crate) fn sqlite_file(&self) -> Option<&Path> {
+        self.sqlite_file.as_deref().map(PathBuf::as_path)
+    }
+
     /// Returns the number of changes this process has made to webhooks and plans so far.
     pub fn webhook_changes(&self) -> u64 {
         self.webhook_changes.load(Ordering::Acquire)
@@ -164,7 +175,8 @@ fn dialect_of(url: &str) -> Result<Dialect> {
 }
 
 /// Creates the folder of a SQLite file and asks SQLite to create the file when missing.
-fn prepare_sqlite_url(url: &str) -> Result<String> {
+/// Returns the URL to connect to and the file's path.
+fn prepare_sqlite_url(url: &str) -> Result<(String, PathBuf)> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" {
@@ -189,22 +201,22 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
     } else {
         format!("{query}&mode=rwc")
     };
-    Ok(format!("sqlite://{path}?{query}"))
+    Ok((format!("sqlite://{path}?{query}"), PathBuf::from(path)))
 }
 
 /// Sets what every SQLite connection needs: write-ahead logging, enforced foreign keys, a busy
 /// timeout, and `synchronous=FULL` so that a committed transaction survives a power loss.
 async fn configure_sqlite(connection: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    connection
-        .execute(
-            format!(
-                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                 PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = FULL;"
-            )
-            .as_str(),
-        )
-        .await?;
+    connection.execute(sqlite_pragmas().as_str()).await?;
     Ok(())
+}
+
+/// The statements that set up an SQLite connection, for the pool's and the ingest writer's.
+pub(crate) fn sqlite_pragmas() -> String {
+    format!(
+        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+         PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = FULL;"
+    )
 }
 
 /// Removes the password from a database URL so the URL can appear in an error or a log.
@@ -246,7 +258,9 @@ mod tests {
     #[test]
     fn sqlite_url_gets_create_mode() {
         let dir = std::env::temp_dir().join("postsale-url-test");
-        let url = prepare_sqlite_url(&format!("sqlite://{}/a.db", dir.display())).unwrap();
+        let (url, file) =
+            prepare_sqlite_url(&format!("sqlite://{}/a.db", dir.display())).unwrap();
         assert!(url.ends_with("a.db?mode=rwc"), "{url}");
+        assert_eq!(file, dir.join("a.db"));
     }
 }

@@ -1,6 +1,12 @@
-//! Group commit for accepted requests: concurrent handlers hand their request to one writer
-//! task, which commits everything waiting in one transaction and then replies to each handler.
-//! On SQLite with `synchronous=FULL` that is one fsync per batch instead of one per request.
+//! Group commit for accepted requests: concurrent handlers hand their request to one writer,
+//! which commits everything waiting in one transaction and then replies to each handler. On
+//! SQLite with `synchronous=FULL` that is one fsync per batch instead of one per request.
+//!
+//! On SQLite the writer is a thread with a connection of its own ([`sqlite`]): it inserts with
+//! prepared statements and keeps its page cache from one batch to the next. On PostgreSQL it is
+//! a task that inserts through the pool.
+
+mod sqlite;
 
 use postsale_core::RequestId;
 use tokio::sync::{mpsc, oneshot};
@@ -28,7 +34,25 @@ enum Failure {
     Commit(String),
 }
 
-/// A handle for submitting requests to the writer task. Cloning is cheap.
+/// Why an insert failed, in the terms both writers share.
+#[derive(Debug)]
+struct WriteError {
+    /// The insert named a webhook or store that no longer exists.
+    foreign_key: bool,
+    /// The error with its causes.
+    message: String,
+}
+
+impl From<&StoreError> for WriteError {
+    fn from(error: &StoreError) -> Self {
+        WriteError {
+            foreign_key: error.is_foreign_key_violation(),
+            message: error.with_causes(),
+        }
+    }
+}
+
+/// A handle for submitting requests to the writer. Cloning is cheap.
 #[derive(Clone, Debug)]
 pub struct Ingest {
     sender: mpsc::Sender<(NewRequest, Reply)>,
@@ -49,11 +73,15 @@ pub enum IngestError {
 }
 
 impl Ingest {
-    /// Starts the writer task on the current runtime. It ends when every `Ingest` handle is
-    /// dropped, after committing what is queued.
+    /// Starts the writer: a thread on SQLite, a task on the current runtime on PostgreSQL. It
+    /// ends when every `Ingest` handle is dropped, after committing what is queued; the
+    /// returned handle completes then.
     pub fn start(db: Database) -> (Ingest, tokio::task::JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let task = tokio::spawn(write_batches(db, receiver));
+        let task = match db.sqlite_file() {
+            Some(file) => sqlite::start(db.clone(), file.to_owned(), receiver),
+            None => tokio::spawn(write_batches(db, receiver)),
+        };
         (Ingest { sender }, task)
     }
 
@@ -73,24 +101,32 @@ impl Ingest {
     }
 }
 
+/// The PostgreSQL writer: commits what is waiting, in as few transactions as the size limits
+/// allow, until every handle is dropped.
 async fn write_batches(db: Database, mut receiver: mpsc::Receiver<(NewRequest, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // Large bodies go in several transactions: PostgreSQL closed the connection when
         // 196 bodies of 8 MB (1.5 GB) were sent as one statement.
         while !batch.is_empty() {
-            let sizes = batch
-                .iter()
-                .map(|(request, _)| request.body.as_ref().map_or(0, Vec::len));
-            let count = first_transaction(sizes);
+            let count = first_transaction(&batch);
             commit(&db, batch.drain(..count).collect()).await;
         }
     }
 }
 
-/// Returns how many of the waiting requests, with bodies of these sizes, go in the next
-/// transaction: as many as fit in [`MAX_BATCH_BODY_BYTES`], and at least one.
-fn first_transaction(body_sizes: impl Iterator<Item = usize>) -> usize {
+/// Returns how many of the waiting requests go in the next transaction: as many as fit in
+/// [`MAX_BATCH_BODY_BYTES`], and at least one.
+fn first_transaction(batch: &[(NewRequest, Reply)]) -> usize {
+    transaction_size(
+        batch
+            .iter()
+            .map(|(request, _)| request.body.as_ref().map_or(0, Vec::len)),
+    )
+}
+
+/// Returns how many requests, with bodies of these sizes, fit in one transaction.
+fn transaction_size(body_sizes: impl Iterator<Item = usize>) -> usize {
     let mut bytes = 0;
     let mut count = 0;
     for size in body_sizes {
@@ -108,51 +144,72 @@ fn first_transaction(body_sizes: impl Iterator<Item = usize>) -> usize {
 /// deleted after the lookup, say) does not turn away the others.
 async fn commit(db: &Database, batch: Vec<(NewRequest, Reply)>) {
     let (requests, replies): (Vec<NewRequest>, Vec<Reply>) = batch.into_iter().unzip();
-    match requests::insert_batch(db, &requests).await {
+    let result = requests::insert_batch(db, &requests).await;
+    let result = result.map_err(|error| WriteError::from(&error));
+    let Some(replies) = answer(db, result, replies) else {
+        return;
+    };
+    for (request, reply) in requests.iter().zip(replies) {
+        let result = requests::insert_batch(db, std::slice::from_ref(request)).await;
+        let _ = reply.send(alone(db, result.map_err(|error| WriteError::from(&error))));
+    }
+}
+
+/// Sends each handler its id when the batch was committed, or its failure when the batch held
+/// one request. When a batch of several failed, logs why and returns the replies, for the
+/// caller to keep each request alone.
+fn answer(
+    db: &Database,
+    result: Result<Vec<RequestId>, WriteError>,
+    replies: Vec<Reply>,
+) -> Option<Vec<Reply>> {
+    match result {
         Ok(ids) => {
             for (reply, id) in replies.into_iter().zip(ids) {
                 let _ = reply.send(Ok(id));
             }
+            None
         }
-        Err(error) if requests.len() > 1 => {
-            if error.is_foreign_key_violation() {
+        Err(error) if replies.len() > 1 => {
+            if error.foreign_key {
                 tracing::debug!(
-                    count = requests.len(),
+                    count = replies.len(),
                     "a batch of kept requests names a deleted webhook; keeping them one by one"
                 );
             } else {
-                tracing::warn!(error = %error.with_causes(), count = requests.len(), "commit of kept requests failed; keeping them one by one");
+                tracing::warn!(error = %error.message, count = replies.len(), "commit of kept requests failed; keeping them one by one");
             }
-            for (request, reply) in requests.iter().zip(replies) {
-                let result = requests::insert_batch(db, std::slice::from_ref(request)).await;
-                let answer = match result.as_deref() {
-                    Ok([id]) => Ok(*id),
-                    Ok(_) => Err(Failure::Commit("the insert returned no id".to_owned())),
-                    Err(error) => Err(failure(db, error, 1)),
-                };
-                let _ = reply.send(answer);
-            }
+            Some(replies)
         }
         Err(error) => {
             for reply in replies {
-                let _ = reply.send(Err(failure(db, &error, 1)));
+                let _ = reply.send(Err(failure(db, &error)));
             }
+            None
         }
     }
 }
 
-/// Tells why `count` requests could not be kept, and logs it. A request whose webhook was
-/// deleted after the lookup breaks a foreign key: that is no fault of the database, so it is
-/// logged at debug level, and the webhooks this process has cached are read again.
-fn failure(db: &Database, error: &StoreError, count: usize) -> Failure {
-    if error.is_foreign_key_violation() {
+/// Turns the result of inserting one request alone into its handler's answer.
+fn alone(db: &Database, result: Result<Vec<RequestId>, WriteError>) -> Result<RequestId, Failure> {
+    match result.as_deref() {
+        Ok([id]) => Ok(*id),
+        Ok(_) => Err(Failure::Commit("the insert returned no id".to_owned())),
+        Err(error) => Err(failure(db, error)),
+    }
+}
+
+/// Tells why a request could not be kept, and logs it. A request whose webhook was deleted
+/// after the lookup breaks a foreign key: that is no fault of the database, so it is logged at
+/// debug level, and the webhooks this process has cached are read again.
+fn failure(db: &Database, error: &WriteError) -> Failure {
+    if error.foreign_key {
         db.note_webhook_change();
-        tracing::debug!(count, "request for a deleted webhook not kept");
+        tracing::debug!("request for a deleted webhook not kept");
         return Failure::WebhookGone;
     }
-    let message = error.with_causes();
-    tracing::error!(error = %message, count, "commit of kept requests failed");
-    Failure::Commit(message)
+    tracing::error!(error = %error.message, "commit of kept requests failed");
+    Failure::Commit(error.message.clone())
 }
 
 #[cfg(test)]
@@ -191,11 +248,25 @@ mod tests {
     #[test]
     fn large_bodies_split_the_batch() {
         let mb = 1024 * 1024;
-        assert_eq!(first_transaction([8 * mb; 10].into_iter()), 4);
-        assert_eq!(first_transaction([5_000; 256].into_iter()), 256);
-        assert_eq!(first_transaction([40 * mb, 1].into_iter()), 1);
-        assert_eq!(first_transaction([1, 40 * mb].into_iter()), 1);
-        assert_eq!(first_transaction([0; 3].into_iter()), 3);
+        assert_eq!(transaction_size([8 * mb; 10].into_iter()), 4);
+        assert_eq!(transaction_size([5_000; 256].into_iter()), 256);
+        assert_eq!(transaction_size([40 * mb, 1].into_iter()), 1);
+        assert_eq!(transaction_size([1, 40 * mb].into_iter()), 1);
+        assert_eq!(transaction_size([0; 3].into_iter()), 3);
+    }
+
+    /// Commits a batch as the writer of the database's kind does.
+    async fn commit_on(db: &Database, batch: Vec<(NewRequest, Reply)>) {
+        let Some(file) = db.sqlite_file() else {
+            return commit(db, batch).await;
+        };
+        let (db, file) = (db.clone(), file.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let mut writer = sqlite::Writer::open(&file).expect("open the test SQLite file");
+            sqlite::commit(&db, &mut writer, batch);
+        })
+        .await
+        .unwrap();
     }
 
     /// Checks that a batch with one request whose store no longer exists keeps the others.
@@ -220,7 +291,7 @@ mod tests {
             batch.push((new, reply));
             answers.push(answer);
         }
-        commit(db, batch).await;
+        commit_on(db, batch).await;
 
         for (index, answer) in answers.into_iter().enumerate() {
             let answer = answer.await.unwrap();
@@ -235,6 +306,36 @@ mod tests {
                 assert_eq!(body, Some(format!("{{\"n\":{index}}}").into_bytes()));
             }
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unopenable_sqlite_file_answers_commit_failure() {
+        let test_db = TestDatabase::sqlite().await;
+        let (account, store, webhook) = testing::soar_webhook(&test_db.db, "token").await;
+        let (sender, receiver) = mpsc::channel(4);
+        let missing = std::env::temp_dir().join("postsale-no-such-folder/postsale.db");
+        let db = test_db.db.clone();
+        let writer = tokio::task::spawn_blocking(move || {
+            sqlite::write_batches(&db, &missing, receiver);
+        });
+        let ingest = Ingest { sender };
+
+        let answer = ingest
+            .submit(request(account, store, webhook, b"{}"))
+            .await
+            .unwrap_err();
+        drop(ingest);
+        writer.await.unwrap();
+
+        let message = answer.to_string();
+        assert!(
+            matches!(answer, IngestError::Commit(_)),
+            "the request got {answer:?}"
+        );
+        assert!(
+            message.contains("postsale-no-such-folder/postsale.db"),
+            "{message}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
