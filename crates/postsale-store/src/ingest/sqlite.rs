@@ -25,6 +25,9 @@ const INSERT_REQUEST: &str = "INSERT INTO requests (account_id, store_id, webhoo
     import_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
     ?16, ?17, ?18, ?19)";
 
+/// The log size, in pages, at which the writer's commit copies the log into the database.
+const CHECKPOINT_PAGES: u32 = 256;
+
 const INSERT_BODY: &str = "INSERT INTO request_bodies (request_id, body) VALUES (?1, ?2)";
 
 /// Starts the writer thread for the SQLite database in `file`. The returned handle completes
@@ -126,6 +129,10 @@ impl Writer {
             crate::database::SQLITE_BUSY_TIMEOUT_MS,
         )))?;
         connection.execute_batch(&sqlite_pragmas())?;
+        // A checkpoint once the log holds 4 MiB, as SQLite's default of 1,000 pages does
+        // with 4 KiB pages. With 16 KiB pages the default waited for 16 MiB, and each
+        // checkpoint held the write lock long enough to double the benchmark's p99.
+        connection.execute_batch(&format!("PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}"))?;
         Ok(Writer {
             connection,
             broken: false,
@@ -195,4 +202,27 @@ fn is_foreign_key_violation(error: &rusqlite::Error) -> bool {
         rusqlite::Error::SqliteFailure(failure, _)
             if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn new_file_has_16_kib_pages_and_writer_checkpoints_at_4_mib() {
+        let test_db = TestDatabase::sqlite().await;
+        let file = test_db.db.sqlite_file().unwrap().to_owned();
+        let writer = Writer::open(&file).unwrap();
+        let pragma = |name: &str| -> i64 {
+            writer
+                .connection
+                .query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
+                .unwrap()
+        };
+        assert_eq!(pragma("page_size"), 16_384);
+        assert_eq!(pragma("wal_autocheckpoint") * pragma("page_size"), 4 << 20);
+        assert_eq!(pragma("foreign_keys"), 1);
+        assert_eq!(pragma("synchronous"), 2, "synchronous is FULL");
+    }
 }
