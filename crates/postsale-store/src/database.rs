@@ -264,8 +264,7 @@ mod tests {
     #[test]
     fn sqlite_url_gets_create_mode() {
         let dir = std::env::temp_dir().join("postsale-url-test");
-        let (url, file) =
-            prepare_sqlite_url(&format!("sqlite://{}/a.db", dir.display())).unwrap();
+        let (url, file) = prepare_sqlite_url(&format!("sqlite://{}/a.db", dir.display())).unwrap();
         assert!(url.ends_with("a.db?mode=rwc"), "{url}");
         assert_eq!(file, dir.join("a.db"));
     }

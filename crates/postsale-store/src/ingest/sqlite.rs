@@ -56,7 +56,11 @@ pub(super) fn start(
 /// Commits what is waiting, in as few transactions as the size limits allow, until every
 /// sender is dropped. The connection is opened when the first batch arrives, and opened again
 /// after a failure that may have come from it.
-pub(super) fn write_batches(db: &Database, file: &Path, mut receiver: mpsc::Receiver<(NewRequest, Reply)>) {
+pub(super) fn write_batches(
+    db: &Database,
+    file: &Path,
+    mut receiver: mpsc::Receiver<(NewRequest, Reply)>,
+) {
     let mut writer = None;
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = receiver.blocking_recv() {
@@ -156,7 +160,10 @@ impl Writer {
     }
 }
 
-fn insert(connection: &mut Connection, requests: &[NewRequest]) -> rusqlite::Result<Vec<RequestId>> {
+fn insert(
+    connection: &mut Connection,
+    requests: &[NewRequest],
+) -> rusqlite::Result<Vec<RequestId>> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut ids = Vec::with_capacity(requests.len());
     {

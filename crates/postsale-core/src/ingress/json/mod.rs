@@ -2,6 +2,8 @@
 //! ingress classifies a body as JSON only when the importer can read it, and reports why when
 //! it cannot.
 
+mod scan;
+
 use std::fmt;
 
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -50,7 +52,14 @@ pub fn parse_json_body(bytes: &[u8]) -> Result<Value, JsonBodyError> {
 /// Checks a decoded request body as [`parse_json_body`] reads it, with the same errors, but
 /// keeps nothing of it: ingress classifies every kept body, and building the document there
 /// cost as much as the importer's own parse.
+///
+/// A single pass ([`scan`]) answers first; only a body it does not accept is read by
+/// `serde_json`, which then gives the error, or accepts it after all.
 pub fn validate_json_body(bytes: &[u8]) -> Result<(), JsonBodyError> {
+    let well_formed = std::str::from_utf8(strip_utf8_bom(bytes)).is_ok_and(scan::is_well_formed);
+    if well_formed {
+        return Ok(());
+    }
     read_json_body::<Validated>(bytes).map(|_| ())
 }
 
