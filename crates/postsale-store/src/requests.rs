@@ -424,14 +424,16 @@ pub async fn for_order(
     account_id: AccountId,
     order_id: OrderId,
 ) -> Result<Vec<KeptRequest>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM requests WHERE account_id = $1 AND order_id = $2 ORDER BY id"
-    ))
-    .bind(account_id.get())
-    .bind(order_id.get())
-    .fetch_all(db.pool())
-    .await?;
+    let rows = sqlx::query(&for_order_query())
+        .bind(account_id.get())
+        .bind(order_id.get())
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(request_from_row).collect()
+}
+
+fn for_order_query() -> String {
+    format!("SELECT {COLUMNS} FROM requests WHERE account_id = $1 AND order_id = $2 ORDER BY id")
 }
 
 /// The selection of a store's kept requests that a replay takes.
@@ -583,4 +585,35 @@ pub async fn trim_pings(db: &Database, webhook_id: WebhookId, keep: i64) -> Resu
     .execute(db.pool())
     .await?;
     Ok(result.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    /// The index by order leaves out requests without one (migration 0006); the import
+    /// history of an order must still find its requests through it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn order_history_uses_the_partial_index() {
+        let test_db = TestDatabase::sqlite().await;
+        let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", for_order_query()))
+            .bind(1_i64)
+            .bind(2_i64)
+            .fetch_all(test_db.db.pool())
+            .await
+            .unwrap();
+        let steps: Vec<String> = plan
+            .iter()
+            .map(|row| row.try_get::<String, _>("detail").unwrap())
+            .collect();
+        assert!(
+            steps
+                .iter()
+                .any(|step| step.contains("USING INDEX requests_order (order_id=?)")),
+            "{steps:?}"
+        );
+    }
 }
