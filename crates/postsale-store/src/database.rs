@@ -211,7 +211,8 @@ async fn configure_sqlite(connection: &mut AnyConnection) -> Result<(), sqlx::Er
     Ok(())
 }
 
-/// The statements that set up an SQLite connection, for the pool's and the ingest writer's.
+/// Returns the statements that set up an SQLite connection, for the pool's and the ingest
+/// writer's.
 ///
 /// The page size applies only to a file that has no table yet, so a database keeps the size
 /// it was created with. 16 KiB pages hold three 5 KB bodies where 4 KiB pages split each one

@@ -594,8 +594,8 @@ mod tests {
     use super::*;
     use crate::testing::TestDatabase;
 
-    /// The index by order leaves out requests without one (migration 0006); the import
-    /// history of an order must still find its requests through it.
+    /// The index by order leaves out requests without an order. The import history of an
+    /// order must still find its requests through that index.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn order_history_uses_the_partial_index() {
         let test_db = TestDatabase::sqlite().await;

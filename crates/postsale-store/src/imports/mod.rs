@@ -505,7 +505,7 @@ mod tests {
     use super::*;
     use crate::testing::TestDatabase;
 
-    /// The idle worker asks four times a second: the question must not cost a walk over the
+    /// The idle worker runs this query four times a second, so it must not walk over the
     /// pending requests of webhooks that are not active.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn pending_check_looks_up_the_index() {

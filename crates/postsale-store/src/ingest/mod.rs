@@ -34,7 +34,7 @@ enum Failure {
     Commit(String),
 }
 
-/// Why an insert failed, in the terms both writers share.
+/// The cause of a failed insert, in the terms both writers share.
 #[derive(Debug)]
 struct WriteError {
     /// The insert named a webhook or store that no longer exists.

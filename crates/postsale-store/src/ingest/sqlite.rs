@@ -45,7 +45,7 @@ pub(super) fn start(
             let _ = finished.send(());
         });
     if let Err(error) = &spawned {
-        // Without the thread every submit gets `Stopped`, and the handlers answer 503.
+        // Without the thread every submit gets `Stopped`, and the handlers respond 503.
         tracing::error!(%error, "cannot start the ingest writer thread");
     }
     tokio::spawn(async move {
@@ -78,7 +78,7 @@ pub(super) fn write_batches(
                 Some(open) => commit(db, open, part),
                 None => match Writer::open(file) {
                     Ok(open) => commit(db, writer.insert(open), part),
-                    Err(error) => refuse(file, &error, part),
+                    Err(error) => reject_batch(file, &error, part),
                 },
             }
             if writer.as_ref().is_some_and(|open| open.broken) {
@@ -88,8 +88,9 @@ pub(super) fn write_batches(
     }
 }
 
-/// Answers every request of a batch with 503's failure, because the connection would not open.
-fn refuse(file: &Path, error: &rusqlite::Error, batch: Vec<(NewRequest, Reply)>) {
+/// Fails every request of a batch, which the handlers turn into 503, because the connection
+/// would not open.
+fn reject_batch(file: &Path, error: &rusqlite::Error, batch: Vec<(NewRequest, Reply)>) {
     let message = format!(
         "cannot open the SQLite file {} for ingest: {error}",
         file.display()

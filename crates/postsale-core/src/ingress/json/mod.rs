@@ -53,7 +53,7 @@ pub fn parse_json_body(bytes: &[u8]) -> Result<Value, JsonBodyError> {
 /// keeps nothing of it: ingress classifies every kept body, and building the document there
 /// cost as much as the importer's own parse.
 ///
-/// A single pass ([`scan`]) answers first; only a body it does not accept is read by
+/// A single pass ([`scan`]) runs first. Only a body it does not accept is read by
 /// `serde_json`, which then gives the error, or accepts it after all.
 pub fn validate_json_body(bytes: &[u8]) -> Result<(), JsonBodyError> {
     let well_formed = std::str::from_utf8(strip_utf8_bom(bytes)).is_ok_and(scan::is_well_formed);

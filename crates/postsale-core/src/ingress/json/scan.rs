@@ -1,4 +1,4 @@
-//! A single pass over a JSON document that answers only whether it is well formed.
+//! A single pass over a JSON document that reports only whether it is well formed.
 //!
 //! Ingress checks every kept body, and reading it through `serde_json` took a tenth of the
 //! server's time per request in the ingest benchmark. This pass keeps nothing and allocates
