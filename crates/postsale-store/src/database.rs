@@ -35,7 +35,14 @@ pub struct Database {
     webhook_changes: Arc<AtomicU64>,
     /// The SQLite file, which the ingest writer opens a connection of its own to.
     sqlite_file: Option<Arc<PathBuf>>,
+    /// The queue of this process's long writers (the ingest writer and the import worker) for
+    /// SQLite's single write lock. See [`Database::sqlite_write_turn`].
+    write_turns: Arc<tokio::sync::Mutex<()>>,
 }
+
+/// One writer's turn at SQLite's write lock among this process's long writers. Dropping it
+/// passes the turn to the writer that has waited longest.
+pub(crate) type WriteTurn = tokio::sync::OwnedMutexGuard<()>;
 
 impl Database {
     /// Connects to `url`: `sqlite://PATH` (the file and its folder are created when missing)
@@ -72,6 +79,7 @@ impl Database {
             dialect,
             webhook_changes: Arc::new(AtomicU64::new(0)),
             sqlite_file,
+            write_turns: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -134,6 +142,27 @@ impl Database {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// Waits for this process's turn to take SQLite's write lock, and returns `None` at once on
+    /// PostgreSQL. The ingest writer and the import worker take turns in the order they
+    /// arrive. Left to SQLite's busy handler, which retries after sleeps of up to 100 ms, the
+    /// ingest writer missed every gap between the worker's back-to-back transactions and
+    /// failed after the 5 s busy timeout.
+    pub(crate) async fn sqlite_write_turn(&self) -> Option<WriteTurn> {
+        match self.dialect {
+            Dialect::Sqlite => Some(Arc::clone(&self.write_turns).lock_owned().await),
+            Dialect::Postgres => None,
+        }
+    }
+
+    /// Waits for a turn as [`Database::sqlite_write_turn`] does, blocking the thread. For the
+    /// SQLite ingest writer, which runs outside the async runtime.
+    pub(crate) fn blocking_sqlite_write_turn(&self) -> Option<WriteTurn> {
+        match self.dialect {
+            Dialect::Sqlite => Some(Arc::clone(&self.write_turns).blocking_lock_owned()),
+            Dialect::Postgres => None,
+        }
     }
 
     /// Returns the file of an SQLite database, or `None` for PostgreSQL.
@@ -214,14 +243,12 @@ async fn configure_sqlite(connection: &mut AnyConnection) -> Result<(), sqlx::Er
 /// Returns the statements that set up an SQLite connection, for the pool's and the ingest
 /// writer's.
 ///
-/// The page size applies only to a file that has no table yet, so a database keeps the size
-/// it was created with. 16 KiB pages hold three 5 KB bodies where 4 KiB pages split each one
-/// over two pages: the ingest benchmark wrote 3 times to the file per request instead of 6.7,
-/// and kept 15,234 requests/s instead of 14,330. 8 KiB pages, one body each, did worse than
-/// either (12,847/s).
+/// The page size stays SQLite's 4 KiB. 16 KiB pages made the ingest benchmark's 5 KB bodies
+/// cheaper to write, but a body of 8 to 16 KB, which real orders are, then took a whole page:
+/// twice the disk space per kept request.
 pub(crate) fn sqlite_pragmas() -> String {
     format!(
-        "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
          PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = FULL;"
     )
 }

@@ -30,6 +30,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 
+use crate::database::WriteTurn;
 use crate::{Database, Dialect, Result, StoreError, from_millis, to_millis};
 
 pub use upsert::UpsertOutcome;
@@ -67,6 +68,9 @@ pub struct ClaimLimits {
 #[derive(Debug)]
 pub struct ImportBatch {
     transaction: Transaction<'static, Any>,
+    /// This process's turn at SQLite's write lock, held until the batch is committed or
+    /// dropped.
+    _turn: Option<WriteTurn>,
     dialect: Dialect,
     requests: Vec<ClaimedRequest>,
     /// The requests that the database shows to be duplicates, read at the first check.
@@ -102,6 +106,7 @@ pub async fn claim_pending(
     if db.dialect() == Dialect::Sqlite && !has_pending(db).await? {
         return Ok(None);
     }
+    let turn = db.sqlite_write_turn().await;
     let mut transaction = db.begin_write().await?;
     let now = to_millis(OffsetDateTime::now_utc());
     let rows = match db.dialect() {
@@ -164,7 +169,7 @@ pub async fn claim_pending(
         transaction.rollback().await?;
         return Ok(None);
     }
-    batch_from_rows(transaction, db.dialect(), &rows)
+    batch_from_rows(transaction, turn, db.dialect(), &rows)
         .await
         .map(Some)
 }
@@ -194,6 +199,7 @@ pub async fn claim_for_replay(
     ids: &[RequestId],
     worker: &str,
 ) -> Result<ImportBatch> {
+    let turn = db.sqlite_write_turn().await;
     let mut transaction = db.begin_write().await?;
     let now = to_millis(OffsetDateTime::now_utc());
     let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
@@ -209,12 +215,13 @@ pub async fn claim_for_replay(
     .bind(to_json(&ids)?)
     .fetch_all(&mut *transaction)
     .await?;
-    batch_from_rows(transaction, db.dialect(), &rows).await
+    batch_from_rows(transaction, turn, db.dialect(), &rows).await
 }
 
 /// Reads the bodies of the claimed rows and opens the batch.
 async fn batch_from_rows(
     mut transaction: Transaction<'static, Any>,
+    turn: Option<WriteTurn>,
     dialect: Dialect,
     rows: &[AnyRow],
 ) -> Result<ImportBatch> {
@@ -242,6 +249,7 @@ async fn batch_from_rows(
     }
     Ok(ImportBatch {
         transaction,
+        _turn: turn,
         dialect,
         requests,
         stored_duplicates: None,

@@ -218,6 +218,7 @@ mod tests {
     use time::OffsetDateTime;
 
     use super::*;
+    use crate::imports;
     use crate::requests::ImportState;
     use crate::testing::{self, TestDatabase};
 
@@ -306,6 +307,46 @@ mod tests {
                 assert_eq!(body, Some(format!("{{\"n\":{index}}}").into_bytes()));
             }
         }
+    }
+
+    /// The import worker's transactions come back to back. The ingest writer queues for its
+    /// turn, so it goes before an import that asks after it, instead of waiting in SQLite's
+    /// busy handler until the busy timeout fails it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_goes_before_later_import() {
+        let test_db = TestDatabase::sqlite().await;
+        let db = &test_db.db;
+        let (account, store, webhook) = testing::soar_webhook(db, "token").await;
+        let kept = request(account, store, webhook, b"{}");
+        let ids = requests::insert_batch(db, &[kept]).await.unwrap();
+        let first = imports::claim_for_replay(db, AccountId(account), &ids, "first")
+            .await
+            .unwrap();
+
+        let (ingest, writer) = Ingest::start(db.clone());
+        let submitted = tokio::spawn({
+            let ingest = ingest.clone();
+            async move {
+                ingest
+                    .submit(request(account, store, webhook, b"{\"n\":1}"))
+                    .await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let second = tokio::spawn({
+            let (db, ids) = (db.clone(), ids.clone());
+            async move { imports::claim_for_replay(&db, AccountId(account), &ids, "second").await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!submitted.is_finished(), "the import still holds the lock");
+        drop(first);
+
+        let id = submitted.await.unwrap().expect("the request is kept before the second import");
+        let body = requests::body(db, AccountId(account), id).await.unwrap();
+        assert_eq!(body, Some(b"{\"n\":1}".to_vec()));
+        drop(second.await.unwrap().unwrap());
+        drop(ingest);
+        writer.await.unwrap();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

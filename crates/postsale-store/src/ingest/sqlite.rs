@@ -25,9 +25,6 @@ const INSERT_REQUEST: &str = "INSERT INTO requests (account_id, store_id, webhoo
     import_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
     ?16, ?17, ?18, ?19)";
 
-/// The log size, in pages, at which the writer's commit copies the log into the database.
-const CHECKPOINT_PAGES: u32 = 256;
-
 const INSERT_BODY: &str = "INSERT INTO request_bodies (request_id, body) VALUES (?1, ?2)";
 
 /// Starts the writer thread for the SQLite database in `file`. The returned handle completes
@@ -105,6 +102,7 @@ fn reject_batch(file: &Path, error: &rusqlite::Error, batch: Vec<(NewRequest, Re
 /// request alone, as the PostgreSQL writer does.
 pub(super) fn commit(db: &Database, writer: &mut Writer, batch: Vec<(NewRequest, Reply)>) {
     let (requests, replies): (Vec<NewRequest>, Vec<Reply>) = batch.into_iter().unzip();
+    let _turn = db.blocking_sqlite_write_turn();
     let result = writer.insert(&requests);
     let Some(replies) = answer(db, result, replies) else {
         return;
@@ -134,10 +132,6 @@ impl Writer {
             crate::database::SQLITE_BUSY_TIMEOUT_MS,
         )))?;
         connection.execute_batch(&sqlite_pragmas())?;
-        // A checkpoint once the log holds 4 MiB, as SQLite's default of 1,000 pages does
-        // with 4 KiB pages. With 16 KiB pages the default waited for 16 MiB, and each
-        // checkpoint held the write lock long enough to double the benchmark's p99.
-        connection.execute_batch(&format!("PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}"))?;
         Ok(Writer {
             connection,
             broken: false,
@@ -218,7 +212,7 @@ mod tests {
     use crate::testing::TestDatabase;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn new_file_has_16_kib_pages_and_writer_checkpoints_at_4_mib() {
+    async fn writer_connection_has_postsale_settings() {
         let test_db = TestDatabase::sqlite().await;
         let file = test_db.db.sqlite_file().unwrap().to_owned();
         let writer = Writer::open(&file).unwrap();
@@ -228,8 +222,7 @@ mod tests {
                 .query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
                 .unwrap()
         };
-        assert_eq!(pragma("page_size"), 16_384);
-        assert_eq!(pragma("wal_autocheckpoint") * pragma("page_size"), 4 << 20);
+        assert_eq!(pragma("busy_timeout"), 5_000);
         assert_eq!(pragma("foreign_keys"), 1);
         assert_eq!(pragma("synchronous"), 2, "synchronous is FULL");
     }
