@@ -14,9 +14,9 @@ use axum::routing::future::RouteFuture;
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use postsale_store::Database;
 use postsale_store::ingest::Ingest;
 use postsale_store::token_lookup::TokenLookup;
+use postsale_store::{Database, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::Service;
@@ -411,6 +411,10 @@ async fn healthz() -> Json<serde_json::Value> {
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.db().ping().await {
         Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(error @ StoreError::DatabaseFileChanged { .. }) => {
+            tracing::error!(error = %error, "database file changed");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error.to_string()).into_response()
+        }
         Err(error) => {
             tracing::warn!(error = %crate::http::problem::error_chain(&error), "database not reachable");
             ApiError::new(

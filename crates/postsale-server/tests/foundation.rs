@@ -26,6 +26,25 @@ async fn readyz_checks_database(server: TestServer) {
     );
 }
 
+/// SQLite writes on to a deleted file, so readiness fails and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_fails_when_sqlite_file_deleted() {
+    let server = TestServer::start(postsale_store::testing::TestDatabase::sqlite().await).await;
+    let file = server
+        .test_db
+        .url
+        .trim_start_matches("sqlite://")
+        .to_owned();
+    std::fs::remove_file(&file).unwrap();
+
+    let response = server.get("/readyz", None).await;
+    assert_eq!(response.status(), 503);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("deleted or replaced"), "{detail}");
+    assert!(detail.contains(&file), "{detail}");
+}
+
 async fn metrics_use_prometheus_text(server: TestServer) {
     server.get("/healthz", None).await;
 

@@ -35,6 +35,8 @@ pub struct Database {
     webhook_changes: Arc<AtomicU64>,
     /// The SQLite file, which the ingest writer opens a connection of its own to.
     sqlite_file: Option<Arc<PathBuf>>,
+    /// The device and inode of the SQLite file when it was opened.
+    sqlite_identity: Option<(u64, u64)>,
     /// The queue of this process's long writers (the ingest writer and the import worker) for
     /// SQLite's single write lock. See [`Database::sqlite_write_turn`].
     write_turns: Arc<tokio::sync::Mutex<()>>,
@@ -78,6 +80,7 @@ impl Database {
             pool,
             dialect,
             webhook_changes: Arc::new(AtomicU64::new(0)),
+            sqlite_identity: sqlite_file.as_deref().and_then(|file| file_identity(file)),
             sqlite_file,
             write_turns: Arc::new(tokio::sync::Mutex::new(())),
         })
@@ -123,10 +126,27 @@ impl Database {
         }
     }
 
-    /// Checks that the database runs a trivial query.
+    /// Checks that the database runs a trivial query and, on SQLite, that its file is the one
+    /// opened at the start.
     pub async fn ping(&self) -> Result<()> {
+        self.check_sqlite_file()?;
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Checks that the SQLite file at the configured path is still the file that was opened.
+    /// A file deleted or replaced while open keeps its writes in the old inode, which a
+    /// restart no longer finds.
+    pub(crate) fn check_sqlite_file(&self) -> Result<()> {
+        let (Some(file), Some(opened)) = (self.sqlite_file.as_deref(), self.sqlite_identity) else {
+            return Ok(());
+        };
+        if file_identity(file) == Some(opened) {
+            return Ok(());
+        }
+        Err(StoreError::DatabaseFileChanged {
+            path: file.display().to_string(),
+        })
     }
 
     /// Begins a transaction that writes. On SQLite it takes the write lock at once
@@ -188,6 +208,15 @@ impl Database {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Returns the device and inode of a file, or `None` when it cannot be read.
+fn file_identity(file: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+
+    std::fs::metadata(file)
+        .ok()
+        .map(|metadata| (metadata.dev(), metadata.ino()))
 }
 
 fn dialect_of(url: &str) -> Result<Dialect> {

@@ -23,6 +23,14 @@ pub enum StoreError {
     #[error("stored {what} is invalid: {detail}")]
     Corrupt { what: &'static str, detail: String },
 
+    /// The SQLite file was deleted or replaced while the server had it open. SQLite goes on
+    /// writing to the file it opened, so nothing written after that would survive a restart.
+    #[error(
+        "the database file {path} was deleted or replaced while postsale had it open: put the \
+         file back or restart postsale; requests are refused until then"
+    )]
+    DatabaseFileChanged { path: String },
+
     /// A write that breaks a uniqueness rule, such as a second store with the same token.
     #[error("{0}")]
     Conflict(String),

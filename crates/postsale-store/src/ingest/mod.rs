@@ -341,12 +341,48 @@ mod tests {
         assert!(!submitted.is_finished(), "the import still holds the lock");
         drop(first);
 
-        let id = submitted.await.unwrap().expect("the request is kept before the second import");
+        let id = submitted
+            .await
+            .unwrap()
+            .expect("the request is kept before the second import");
         let body = requests::body(db, AccountId(account), id).await.unwrap();
         assert_eq!(body, Some(b"{\"n\":1}".to_vec()));
         drop(second.await.unwrap().unwrap());
         drop(ingest);
         writer.await.unwrap();
+    }
+
+    /// SQLite writes on to a deleted file, and a restart would not find what it wrote.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn deleted_sqlite_file_fails_ingest_and_ping() {
+        let test_db = TestDatabase::sqlite().await;
+        let db = &test_db.db;
+        let (account, store, webhook) = testing::soar_webhook(db, "token").await;
+        let (ingest, writer) = Ingest::start(db.clone());
+        ingest
+            .submit(request(account, store, webhook, b"{}"))
+            .await
+            .expect("kept while the file is in place");
+        db.ping().await.expect("the file is in place");
+
+        std::fs::remove_file(db.sqlite_file().unwrap()).unwrap();
+        let answer = ingest
+            .submit(request(account, store, webhook, b"{}"))
+            .await
+            .unwrap_err();
+        let ping = db.ping().await.unwrap_err();
+        drop(ingest);
+        writer.await.unwrap();
+
+        assert!(matches!(answer, IngestError::Commit(_)), "{answer:?}");
+        assert!(
+            answer.to_string().contains("deleted or replaced"),
+            "{answer}"
+        );
+        assert!(
+            matches!(ping, StoreError::DatabaseFileChanged { .. }),
+            "{ping:?}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -75,7 +75,13 @@ pub(super) fn write_batches(
                 Some(open) => commit(db, open, part),
                 None => match Writer::open(file) {
                     Ok(open) => commit(db, writer.insert(open), part),
-                    Err(error) => reject_batch(file, &error, part),
+                    Err(error) => {
+                        let message = format!(
+                            "cannot open the SQLite file {} for ingest: {error}",
+                            file.display()
+                        );
+                        reject_all(&message, part.into_iter().map(|(_, reply)| reply).collect());
+                    }
                 },
             }
             if writer.as_ref().is_some_and(|open| open.broken) {
@@ -85,16 +91,12 @@ pub(super) fn write_batches(
     }
 }
 
-/// Fails every request of a batch, which the handlers turn into 503, because the connection
-/// would not open.
-fn reject_batch(file: &Path, error: &rusqlite::Error, batch: Vec<(NewRequest, Reply)>) {
-    let message = format!(
-        "cannot open the SQLite file {} for ingest: {error}",
-        file.display()
-    );
-    tracing::error!(error = %message, count = batch.len(), "requests not kept");
-    for (_, reply) in batch {
-        let _ = reply.send(Err(Failure::Commit(message.clone())));
+/// Fails every request of a batch with `message`, which the handlers turn into 503, and logs
+/// it once for the batch.
+fn reject_all(message: &str, replies: Vec<Reply>) {
+    tracing::error!(error = %message, count = replies.len(), "requests not kept");
+    for reply in replies {
+        let _ = reply.send(Err(Failure::Commit(message.to_owned())));
     }
 }
 
@@ -103,6 +105,9 @@ fn reject_batch(file: &Path, error: &rusqlite::Error, batch: Vec<(NewRequest, Re
 pub(super) fn commit(db: &Database, writer: &mut Writer, batch: Vec<(NewRequest, Reply)>) {
     let (requests, replies): (Vec<NewRequest>, Vec<Reply>) = batch.into_iter().unzip();
     let _turn = db.blocking_sqlite_write_turn();
+    if let Err(error) = db.check_sqlite_file() {
+        return reject_all(&error.to_string(), replies);
+    }
     let result = writer.insert(&requests);
     let Some(replies) = answer(db, result, replies) else {
         return;
@@ -147,9 +152,15 @@ impl Writer {
             if !foreign_key {
                 self.broken = true;
             }
+            let message = match &error {
+                rusqlite::Error::SqliteFailure(failure, _) => {
+                    format!("{error} (SQLite result code {})", failure.extended_code)
+                }
+                _ => error.to_string(),
+            };
             WriteError {
                 foreign_key,
-                message: error.to_string(),
+                message,
             }
         })
     }
