@@ -45,6 +45,49 @@ async fn readyz_fails_when_sqlite_file_deleted() {
     assert!(detail.contains(&file), "{detail}");
 }
 
+/// Once the writer cannot commit, webhook requests get 503, and readiness says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_fails_after_failed_commit() {
+    let server = TestServer::start(postsale_store::testing::TestDatabase::sqlite().await).await;
+    let account = server.create_account("acme", Plan::Soar).await;
+    let security = serde_json::json!({"checks": [
+        {"type": "header_value", "header": "X-Token", "value": "token-value"}
+    ]});
+    let store = server
+        .create_store(
+            &account.api_key,
+            serde_json::json!({"name": "Main", "security": security}),
+        )
+        .await;
+    let url = store["webhook"]["url"].as_str().unwrap().to_owned();
+    let file = server
+        .test_db
+        .url
+        .trim_start_matches("sqlite://")
+        .to_owned();
+    std::fs::remove_file(&file).unwrap();
+
+    let client = reqwest::Client::new();
+    let response = client
+        .post(&url)
+        .header("X-Token", "token-value")
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+
+    let response = server.get("/readyz", None).await;
+    assert_eq!(response.status(), 503);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("last commit of webhook requests failed"),
+        "{detail}"
+    );
+}
+
 async fn metrics_use_prometheus_text(server: TestServer) {
     server.get("/healthz", None).await;
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
@@ -13,6 +13,9 @@ use crate::{Result, StoreError};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long `/readyz` reports a failed commit of the ingest writer.
+pub(crate) const INGEST_FAILURE_SHOWN_FOR: Duration = Duration::from_secs(30);
 
 /// SQLite waits this long for a lock held by another connection before it reports "busy".
 pub(crate) const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
@@ -40,6 +43,9 @@ pub struct Database {
     /// The queue of this process's long writers (the ingest writer and the import worker) for
     /// SQLite's single write lock. See [`Database::sqlite_write_turn`].
     write_turns: Arc<tokio::sync::Mutex<()>>,
+    /// When and why the ingest writer's last commit failed, or `None` after a commit
+    /// succeeded.
+    ingest_failure: Arc<std::sync::Mutex<Option<(Instant, String)>>>,
 }
 
 /// One writer's turn at SQLite's write lock among this process's long writers. Dropping it
@@ -83,6 +89,7 @@ impl Database {
             sqlite_identity: sqlite_file.as_deref().and_then(|file| file_identity(file)),
             sqlite_file,
             write_turns: Arc::new(tokio::sync::Mutex::new(())),
+            ingest_failure: Arc::default(),
         })
     }
 
@@ -183,6 +190,29 @@ impl Database {
             Dialect::Sqlite => Some(Arc::clone(&self.write_turns).blocking_lock_owned()),
             Dialect::Postgres => None,
         }
+    }
+
+    /// Returns why the ingest writer's last commit failed, when it failed within
+    /// [`INGEST_FAILURE_SHOWN_FOR`]; `None` when it succeeded, or failed longer ago. A failure
+    /// is forgotten after a while because a server taken out of rotation for it would get no
+    /// request to show it had recovered.
+    pub fn ingest_failure(&self) -> Option<String> {
+        let last = self
+            .ingest_failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        last.as_ref()
+            .filter(|(at, _)| at.elapsed() < INGEST_FAILURE_SHOWN_FOR)
+            .map(|(_, message)| message.clone())
+    }
+
+    /// Records the outcome of the ingest writer's latest commit.
+    pub(crate) fn set_ingest_failure(&self, failure: Option<&str>) {
+        let mut last = self
+            .ingest_failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *last = failure.map(|message| (Instant::now(), message.to_owned()));
     }
 
     /// Returns the file of an SQLite database, or `None` for PostgreSQL.

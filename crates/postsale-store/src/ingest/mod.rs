@@ -165,6 +165,7 @@ fn answer(
 ) -> Option<Vec<Reply>> {
     match result {
         Ok(ids) => {
+            db.set_ingest_failure(None);
             for (reply, id) in replies.into_iter().zip(ids) {
                 let _ = reply.send(Ok(id));
             }
@@ -193,7 +194,10 @@ fn answer(
 /// Turns the result of inserting one request alone into its handler's answer.
 fn alone(db: &Database, result: Result<Vec<RequestId>, WriteError>) -> Result<RequestId, Failure> {
     match result.as_deref() {
-        Ok([id]) => Ok(*id),
+        Ok([id]) => {
+            db.set_ingest_failure(None);
+            Ok(*id)
+        }
         Ok(_) => Err(Failure::Commit("the insert returned no id".to_owned())),
         Err(error) => Err(failure(db, error)),
     }
@@ -209,6 +213,7 @@ fn failure(db: &Database, error: &WriteError) -> Failure {
         return Failure::WebhookGone;
     }
     tracing::error!(error = %error.message, "commit of kept requests failed");
+    db.set_ingest_failure(Some(&error.message));
     Failure::Commit(error.message.clone())
 }
 
@@ -293,6 +298,11 @@ mod tests {
             answers.push(answer);
         }
         commit_on(db, batch).await;
+        assert_eq!(
+            db.ingest_failure(),
+            None,
+            "a deleted webhook is no failure of the writer"
+        );
 
         for (index, answer) in answers.into_iter().enumerate() {
             let answer = answer.await.unwrap();
@@ -383,6 +393,10 @@ mod tests {
             matches!(ping, StoreError::DatabaseFileChanged { .. }),
             "{ping:?}"
         );
+        let failure = db
+            .ingest_failure()
+            .expect("the failure is recorded for /readyz");
+        assert!(failure.contains("deleted or replaced"), "{failure}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

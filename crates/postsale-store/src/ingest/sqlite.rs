@@ -80,7 +80,11 @@ pub(super) fn write_batches(
                             "cannot open the SQLite file {} for ingest: {error}",
                             file.display()
                         );
-                        reject_all(&message, part.into_iter().map(|(_, reply)| reply).collect());
+                        reject_all(
+                            db,
+                            &message,
+                            part.into_iter().map(|(_, reply)| reply).collect(),
+                        );
                     }
                 },
             }
@@ -93,8 +97,9 @@ pub(super) fn write_batches(
 
 /// Fails every request of a batch with `message`, which the handlers turn into 503, and logs
 /// it once for the batch.
-fn reject_all(message: &str, replies: Vec<Reply>) {
+fn reject_all(db: &Database, message: &str, replies: Vec<Reply>) {
     tracing::error!(error = %message, count = replies.len(), "requests not kept");
+    db.set_ingest_failure(Some(message));
     for reply in replies {
         let _ = reply.send(Err(Failure::Commit(message.to_owned())));
     }
@@ -106,7 +111,7 @@ pub(super) fn commit(db: &Database, writer: &mut Writer, batch: Vec<(NewRequest,
     let (requests, replies): (Vec<NewRequest>, Vec<Reply>) = batch.into_iter().unzip();
     let _turn = db.blocking_sqlite_write_turn();
     if let Err(error) = db.check_sqlite_file() {
-        return reject_all(&error.to_string(), replies);
+        return reject_all(db, &error.to_string(), replies);
     }
     let result = writer.insert(&requests);
     let Some(replies) = answer(db, result, replies) else {
