@@ -26,21 +26,31 @@ async fn readyz_checks_database(server: TestServer) {
     );
 }
 
-/// SQLite writes on to a deleted file, so readiness fails and says why.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readyz_fails_when_sqlite_file_deleted() {
+/// Starts a server on SQLite, and returns it with the path of its database file.
+async fn sqlite_server() -> (TestServer, String) {
     let server = TestServer::start(postsale_store::testing::TestDatabase::sqlite().await).await;
     let file = server
         .test_db
         .url
         .trim_start_matches("sqlite://")
         .to_owned();
-    std::fs::remove_file(&file).unwrap();
+    (server, file)
+}
 
+/// Returns `/readyz`'s problem detail, after checking that it answered 503.
+async fn unready_detail(server: &TestServer) -> String {
     let response = server.get("/readyz", None).await;
     assert_eq!(response.status(), 503);
     let problem: serde_json::Value = response.json().await.unwrap();
-    let detail = problem["detail"].as_str().unwrap();
+    problem["detail"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_fails_when_sqlite_file_deleted() {
+    let (server, file) = sqlite_server().await;
+    std::fs::remove_file(&file).unwrap();
+
+    let detail = unready_detail(&server).await;
     assert!(detail.contains("deleted or replaced"), "{detail}");
     assert!(detail.contains(&file), "{detail}");
 }
@@ -48,27 +58,17 @@ async fn readyz_fails_when_sqlite_file_deleted() {
 /// Once the writer cannot commit, webhook requests get 503, and readiness says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_fails_after_failed_commit() {
-    let server = TestServer::start(postsale_store::testing::TestDatabase::sqlite().await).await;
+    let (server, file) = sqlite_server().await;
     let account = server.create_account("acme", Plan::Soar).await;
     let security = serde_json::json!({"checks": [
         {"type": "header_value", "header": "X-Token", "value": "token-value"}
     ]});
-    let store = server
-        .create_store(
-            &account.api_key,
-            serde_json::json!({"name": "Main", "security": security}),
-        )
-        .await;
+    let body = serde_json::json!({"name": "Main", "security": security});
+    let store = server.create_store(&account.api_key, body).await;
     let url = store["webhook"]["url"].as_str().unwrap().to_owned();
-    let file = server
-        .test_db
-        .url
-        .trim_start_matches("sqlite://")
-        .to_owned();
     std::fs::remove_file(&file).unwrap();
 
-    let client = reqwest::Client::new();
-    let response = client
+    let response = reqwest::Client::new()
         .post(&url)
         .header("X-Token", "token-value")
         .header("Content-Type", "application/json")
@@ -78,10 +78,7 @@ async fn readyz_fails_after_failed_commit() {
         .unwrap();
     assert_eq!(response.status(), 503);
 
-    let response = server.get("/readyz", None).await;
-    assert_eq!(response.status(), 503);
-    let problem: serde_json::Value = response.json().await.unwrap();
-    let detail = problem["detail"].as_str().unwrap();
+    let detail = unready_detail(&server).await;
     assert!(
         detail.contains("last commit of webhook requests failed"),
         "{detail}"

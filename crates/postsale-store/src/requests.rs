@@ -589,26 +589,15 @@ pub async fn trim_pings(db: &Database, webhook_id: WebhookId, keep: i64) -> Resu
 
 #[cfg(test)]
 mod tests {
-    use sqlx::Row;
-
     use super::*;
-    use crate::testing::TestDatabase;
+    use crate::testing::{self, TestDatabase};
 
     /// The index by order leaves out requests without an order. The import history of an
     /// order must still find its requests through that index.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn order_history_uses_the_partial_index() {
         let test_db = TestDatabase::sqlite().await;
-        let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", for_order_query()))
-            .bind(1_i64)
-            .bind(2_i64)
-            .fetch_all(test_db.db.pool())
-            .await
-            .unwrap();
-        let steps: Vec<String> = plan
-            .iter()
-            .map(|row| row.try_get::<String, _>("detail").unwrap())
-            .collect();
+        let steps = testing::sqlite_query_plan(&test_db.db, &for_order_query()).await;
         assert!(
             steps
                 .iter()

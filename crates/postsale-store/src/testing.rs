@@ -281,3 +281,18 @@ mod tests {
         );
     }
 }
+
+/// Returns the steps of SQLite's plan for `sql` (the `detail` column of `EXPLAIN QUERY PLAN`),
+/// with any parameters left unbound.
+pub async fn sqlite_query_plan(db: &Database, sql: &str) -> Vec<String> {
+    let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .fetch_all(db.pool())
+        .await
+        .expect("explain the query");
+    plan.iter()
+        .map(|row| {
+            row.try_get::<String, _>("detail")
+                .expect("read a plan step")
+        })
+        .collect()
+}

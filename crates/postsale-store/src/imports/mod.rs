@@ -508,24 +508,15 @@ fn to_json<T: Serialize + ?Sized>(rows: &T) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use sqlx::Row;
-
     use super::*;
-    use crate::testing::TestDatabase;
+    use crate::testing::{self, TestDatabase};
 
     /// The idle worker runs this query four times a second, so it must not walk over the
     /// pending requests of webhooks that are not active.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn pending_check_looks_up_the_index() {
         let test_db = TestDatabase::sqlite().await;
-        let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {HAS_PENDING}"))
-            .fetch_all(test_db.db.pool())
-            .await
-            .unwrap();
-        let steps: Vec<String> = plan
-            .iter()
-            .map(|row| row.try_get::<String, _>("detail").unwrap())
-            .collect();
+        let steps = testing::sqlite_query_plan(&test_db.db, HAS_PENDING).await;
         let requests_step = steps
             .iter()
             .find(|step| step.contains(" r "))

@@ -68,26 +68,32 @@ impl Scanner<'_> {
     }
 
     fn object(&mut self, levels: usize) -> bool {
+        self.sequence(levels, b'}', |scanner| scanner.member(levels))
+    }
+
+    fn array(&mut self, levels: usize) -> bool {
+        self.sequence(levels, b']', |scanner| scanner.value(levels))
+    }
+
+    /// Reads an object's or array's elements, separated by commas, from its opening bracket
+    /// to `close`.
+    fn sequence(
+        &mut self,
+        levels: usize,
+        close: u8,
+        mut element: impl FnMut(&mut Self) -> bool,
+    ) -> bool {
         if levels > MAX_LEVELS {
             return false;
         }
         self.at += 1;
         self.skip_space();
-        if self.peek() == Some(b'}') {
+        if self.peek() == Some(close) {
             self.at += 1;
             return true;
         }
         loop {
-            if self.peek() != Some(b'"') || !self.string() {
-                return false;
-            }
-            self.skip_space();
-            if self.peek() != Some(b':') {
-                return false;
-            }
-            self.at += 1;
-            self.skip_space();
-            if !self.value(levels) {
+            if !element(self) {
                 return false;
             }
             self.skip_space();
@@ -96,7 +102,7 @@ impl Scanner<'_> {
                     self.at += 1;
                     self.skip_space();
                 }
-                Some(b'}') => {
+                Some(byte) if byte == close => {
                     self.at += 1;
                     return true;
                 }
@@ -105,33 +111,18 @@ impl Scanner<'_> {
         }
     }
 
-    fn array(&mut self, levels: usize) -> bool {
-        if levels > MAX_LEVELS {
+    /// Reads an object member: a string key, a colon and a value.
+    fn member(&mut self, levels: usize) -> bool {
+        if self.peek() != Some(b'"') || !self.string() {
+            return false;
+        }
+        self.skip_space();
+        if self.peek() != Some(b':') {
             return false;
         }
         self.at += 1;
         self.skip_space();
-        if self.peek() == Some(b']') {
-            self.at += 1;
-            return true;
-        }
-        loop {
-            if !self.value(levels) {
-                return false;
-            }
-            self.skip_space();
-            match self.peek() {
-                Some(b',') => {
-                    self.at += 1;
-                    self.skip_space();
-                }
-                Some(b']') => {
-                    self.at += 1;
-                    return true;
-                }
-                _ => return false,
-            }
-        }
+        self.value(levels)
     }
 
     /// Reads a string from its opening quote to its closing one.
