@@ -37,7 +37,7 @@ async fn sqlite_server() -> (TestServer, String) {
     (server, file)
 }
 
-/// Returns `/readyz`'s problem detail, after checking that it answered 503.
+/// Returns `/readyz`'s problem detail, after checking that its status is 503.
 async fn unready_detail(server: &TestServer) -> String {
     let response = server.get("/readyz", None).await;
     assert_eq!(response.status(), 503);
@@ -55,7 +55,7 @@ async fn readyz_fails_when_sqlite_file_deleted() {
     assert!(detail.contains(&file), "{detail}");
 }
 
-/// Once the writer cannot commit, webhook requests get 503, and readiness says so.
+/// Once the writer cannot commit, webhook requests get 503, and readiness reports it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_fails_after_failed_commit() {
     let (server, file) = sqlite_server().await;

@@ -327,8 +327,8 @@ mod tests {
         let test_db = TestDatabase::sqlite().await;
         let db = &test_db.db;
         let (account, store, webhook) = testing::soar_webhook(db, "token").await;
-        let kept = request(account, store, webhook, b"{}");
-        let ids = requests::insert_batch(db, &[kept]).await.unwrap();
+        let stored = request(account, store, webhook, b"{}");
+        let ids = requests::insert_batch(db, &[stored]).await.unwrap();
         let first = imports::claim_for_replay(db, AccountId(account), &ids, "first")
             .await
             .unwrap();

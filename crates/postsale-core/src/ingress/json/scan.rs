@@ -4,8 +4,8 @@
 //! server's time per request in the ingest benchmark. This pass keeps nothing and allocates
 //! nothing. It accepts only what `serde_json` accepts: the grammar of RFC 8259, strings without
 //! control characters or lone surrogate escapes, and nesting up to [`MAX_LEVELS`], which is below
-//! `serde_json`'s limit. A document it refuses is read by `serde_json`, which gives the reason,
-//! so a refusal here never decides the answer by itself.
+//! `serde_json`'s limit. A document it rejects is read by `serde_json`, which gives the reason,
+//! so a rejection here never decides the result by itself.
 
 /// Nesting deeper than this is left to `serde_json`, whose own limit is higher.
 const MAX_LEVELS: usize = 100;
@@ -153,7 +153,7 @@ impl Scanner<'_> {
     }
 
     /// Skips eight bytes at a time while none of them is a quote, a backslash or a control
-    /// character. Each test below sets a byte's high bit where the word holds such a byte
+    /// character. Each test below sets a byte's high bit where the word contains such a byte
     /// (`x - 1` borrows only through a zero byte; `x - 0x20` only through a byte below 0x20),
     /// and bytes of 0x80 and above are masked out by `!x`.
     fn skip_plain_words(&mut self) {
