@@ -203,16 +203,17 @@ fn alone(db: &Database, result: Result<Vec<RequestId>, WriteError>) -> Result<Re
     }
 }
 
-/// Tells why a request could not be kept, and logs it. A request whose webhook was deleted
-/// after the lookup breaks a foreign key: that is no fault of the database, so it is logged at
-/// debug level, and the webhooks this process has cached are read again.
+/// Tells why a request could not be kept, and logs it at debug level, because the handler logs
+/// each request it could not keep. A request whose webhook was deleted after the lookup breaks
+/// a foreign key: that is no fault of the database, so the webhooks this process has cached
+/// are read again. Any other failure is recorded for `/readyz`.
 fn failure(db: &Database, error: &WriteError) -> Failure {
     if error.foreign_key {
         db.note_webhook_change();
         tracing::debug!("request for a deleted webhook not kept");
         return Failure::WebhookGone;
     }
-    tracing::error!(error = %error.message, "commit of kept requests failed");
+    tracing::debug!(error = %error.message, "commit of kept requests failed");
     db.set_ingest_failure(Some(&error.message));
     Failure::Commit(error.message.clone())
 }
