@@ -273,10 +273,17 @@ fn prepare_sqlite_url(url: &str) -> Result<(String, PathBuf)> {
             reason: "name a database file, such as sqlite://./postsale-data/postsale.db".into(),
         });
     }
-    if let Some(parent) = Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
+    // sqlx percent-decodes the path, so the ingest writer, which opens the file itself, must
+    // find the same file.
+    let file = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| StoreError::InvalidUrl {
+            url: url.to_owned(),
+            reason: "its path is not UTF-8 once %-escapes are decoded: write the path as text"
+                .into(),
+        })?;
+    let file = PathBuf::from(file.as_ref());
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDirectory {
             path: parent.display().to_string(),
             source,
@@ -289,7 +296,7 @@ fn prepare_sqlite_url(url: &str) -> Result<(String, PathBuf)> {
     } else {
         format!("{query}&mode=rwc")
     };
-    Ok((format!("sqlite://{path}?{query}"), PathBuf::from(path)))
+    Ok((format!("sqlite://{path}?{query}"), file))
 }
 
 /// Sets what every SQLite connection needs: write-ahead logging, enforced foreign keys, a busy
@@ -354,5 +361,9 @@ mod tests {
         let (url, file) = prepare_sqlite_url(&format!("sqlite://{}/a.db", dir.display())).unwrap();
         assert!(url.ends_with("a.db?mode=rwc"), "{url}");
         assert_eq!(file, dir.join("a.db"));
+
+        let (_, file) =
+            prepare_sqlite_url(&format!("sqlite://{}/with%20space.db", dir.display())).unwrap();
+        assert_eq!(file, dir.join("with space.db"));
     }
 }
