@@ -264,6 +264,21 @@ pub async fn order_lines(db: &Database, order_id: i64) -> Vec<LineRow> {
         .collect()
 }
 
+/// Returns the steps of SQLite's plan for `sql` (the `detail` column of `EXPLAIN QUERY PLAN`),
+/// with any parameters left unbound.
+pub async fn sqlite_query_plan(db: &Database, sql: &str) -> Vec<String> {
+    let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .fetch_all(db.pool())
+        .await
+        .expect("explain the query");
+    plan.iter()
+        .map(|row| {
+            row.try_get::<String, _>("detail")
+                .expect("read a plan step")
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::database_url;
@@ -280,19 +295,4 @@ mod tests {
             "postgres://u@h/t1?sslmode=disable"
         );
     }
-}
-
-/// Returns the steps of SQLite's plan for `sql` (the `detail` column of `EXPLAIN QUERY PLAN`),
-/// with any parameters left unbound.
-pub async fn sqlite_query_plan(db: &Database, sql: &str) -> Vec<String> {
-    let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
-        .fetch_all(db.pool())
-        .await
-        .expect("explain the query");
-    plan.iter()
-        .map(|row| {
-            row.try_get::<String, _>("detail")
-                .expect("read a plan step")
-        })
-        .collect()
 }
