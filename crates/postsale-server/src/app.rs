@@ -411,7 +411,7 @@ async fn healthz() -> Json<serde_json::Value> {
 async fn readyz(State(state): State<AppState>) -> Response {
     if let Some(failure) = state.db().ingest_failure() {
         let detail = format!(
-            "the last commit of webhook requests failed, so they get 503: {failure}; check the \
+            "the last commit of webhook requests failed, so they get 503 ({failure}): check the \
              log and the database's disk"
         );
         return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, detail).into_response();

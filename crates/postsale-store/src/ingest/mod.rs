@@ -74,7 +74,7 @@ pub enum IngestError {
 
 impl Ingest {
     /// Starts the writer: a thread on SQLite, a task on the current runtime on PostgreSQL. It
-    /// ends when every `Ingest` handle is dropped, after committing what is queued; the
+    /// ends when every `Ingest` handle is dropped, after committing what is queued, and the
     /// returned handle completes then.
     pub fn start(db: Database) -> (Ingest, tokio::task::JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
@@ -101,8 +101,8 @@ impl Ingest {
     }
 }
 
-/// The PostgreSQL writer: commits what is waiting, in as few transactions as the size limits
-/// allow, until every handle is dropped.
+/// Commits what is waiting on PostgreSQL, in as few transactions as the size limits allow,
+/// until every handle is dropped.
 async fn write_batches(db: Database, mut receiver: mpsc::Receiver<(NewRequest, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -191,7 +191,7 @@ fn answer(
     }
 }
 
-/// Turns the result of inserting one request alone into its handler's answer.
+/// Turns the result of inserting one request alone into the reply to its handler.
 fn alone(db: &Database, result: Result<Vec<RequestId>, WriteError>) -> Result<RequestId, Failure> {
     match result.as_deref() {
         Ok([id]) => {
@@ -321,7 +321,7 @@ mod tests {
     }
 
     /// The import worker's transactions come back to back. The ingest writer queues for its
-    /// turn, so it goes before an import that asks after it, instead of waiting in SQLite's
+    /// turn, so it goes before an import that arrives after it, instead of waiting in SQLite's
     /// busy handler until the busy timeout fails it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn ingest_goes_before_later_import() {

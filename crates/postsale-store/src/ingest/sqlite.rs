@@ -105,8 +105,8 @@ fn reject_all(db: &Database, message: &str, replies: Vec<Reply>) {
     }
 }
 
-/// Commits a batch in one transaction and replies to every handler; when it fails, keeps each
-/// request alone, as the PostgreSQL writer does.
+/// Commits a batch in one transaction and replies to every handler. When the transaction fails,
+/// it keeps each request alone, as the PostgreSQL writer does.
 pub(super) fn commit(db: &Database, writer: &mut Writer, batch: Vec<(NewRequest, Reply)>) {
     let (requests, replies): (Vec<NewRequest>, Vec<Reply>) = batch.into_iter().unzip();
     let _turn = db.blocking_sqlite_write_turn();

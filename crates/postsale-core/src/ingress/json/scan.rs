@@ -53,7 +53,7 @@ impl Scanner<'_> {
         }
     }
 
-    /// Reads one value that starts at the current byte; `levels` arrays and objects enclose it.
+    /// Reads one value that starts at the current byte, inside `levels` arrays and objects.
     fn value(&mut self, levels: usize) -> bool {
         match self.peek() {
             Some(b'{') => self.object(levels + 1),
@@ -153,9 +153,9 @@ impl Scanner<'_> {
     }
 
     /// Skips eight bytes at a time while none of them is a quote, a backslash or a control
-    /// character. Each test below sets a byte's high bit where the word contains such a byte
-    /// (`x - 1` borrows only through a zero byte; `x - 0x20` only through a byte below 0x20),
-    /// and bytes of 0x80 and above are masked out by `!x`.
+    /// character. Each test below leaves a high bit set only if the word contains such a byte,
+    /// because `x - 1` borrows only through a zero byte and `x - 0x20` only through a byte
+    /// below 0x20. Bytes of 0x80 and above are masked out by `!x`.
     fn skip_plain_words(&mut self) {
         const ONES: u64 = u64::from_le_bytes([1; 8]);
         const HIGH_BITS: u64 = u64::from_le_bytes([0x80; 8]);
@@ -447,7 +447,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4_000))]
 
-        /// The scan never accepts what serde_json refuses, so it cannot change an answer.
+        /// The scan never accepts what serde_json rejects, so it cannot change a result.
         #[test]
         fn accepts_only_what_serde_accepts(text in json_like()) {
             if is_well_formed(&text) {
