@@ -6,6 +6,8 @@
 //! Run it with `cargo bench -p postsale-server --bench ingest`. It needs `wrk` on the `PATH`.
 //! `POSTSALE_BENCH_SECONDS` and `POSTSALE_BENCH_WARMUP_SECONDS` change the durations (20 s and
 //! 3 s), and `POSTSALE_BENCH_WRK_THREADS` the number of wrk threads (2).
+//! `POSTSALE_BENCH_BODY` names a JSON file to post, compacted, instead of the grown example
+//! order: its lines repeat, so zstd stores it smaller than it stores real orders.
 //!
 //! Every step has a deadline, so a run ends in bounded time: a wrk run is killed 30 s after
 //! its duration, the server must respond to `/healthz` within 30 s and stop within 60 s of
@@ -216,10 +218,27 @@ fn order_body() -> anyhow::Result<Vec<u8>> {
     Ok(serde_json::to_vec(&order)?)
 }
 
+/// Reads a JSON file and returns it as compact JSON.
+fn compact_body(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read POSTSALE_BENCH_BODY {}", path.display()))?;
+    let body: Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "POSTSALE_BENCH_BODY {} is not JSON: name a JSON order body",
+            path.display()
+        )
+    })?;
+    Ok(serde_json::to_vec(&body)?)
+}
+
 /// Writes the body and a wrk script that posts it with a Shopify signature and a new
 /// delivery id per request, so that the requests are distinct deliveries.
 fn write_wrk_script(work_dir: &Path) -> anyhow::Result<PathBuf> {
-    let body = order_body()?;
+    let body = match std::env::var_os("POSTSALE_BENCH_BODY") {
+        Some(path) => compact_body(Path::new(&path))?,
+        None => order_body()?,
+    };
+    eprintln!("ingest: posting a body of {} bytes", body.len());
     let body_path = work_dir.join("body.json");
     std::fs::write(&body_path, &body)?;
 

@@ -8,6 +8,7 @@ use postsale_core::{WebhookState, order::Order};
 use postsale_server::config::IngressConfig;
 use postsale_server::worker::{self, Outcome};
 use postsale_store::accounts::{self, NewAccount};
+use postsale_store::body::StoredBody;
 use postsale_store::requests::{self, ImportState, NewRequest};
 use postsale_store::stores::{self, Automation, NewStore};
 use postsale_store::testing::{self, LineRow};
@@ -132,7 +133,7 @@ fn pending_request(shop: Shop, delivery: &str, body: Vec<u8>) -> NewRequest {
         content_type: Some("application/json".into()),
         body_size: i64::try_from(body.len()).unwrap(),
         body_sha256: hex::encode(Sha256::digest(&body)),
-        body: Some(body),
+        body: Some(StoredBody::compress(&body)),
         body_kind: "json".into(),
         delivery_id: Some(delivery.to_owned()),
         status_code: 200,

@@ -189,6 +189,16 @@ async fn shopify_payload_is_kept_exactly(server: TestServer) {
         .unwrap();
     assert_eq!(stored.as_ref(), body.as_slice());
 
+    // On disk the order is a zstd frame, and the API above gave back the bytes as received.
+    let (encoding, stored_size) =
+        postsale_store::testing::stored_body(&server.test_db.db, request_id).await;
+    assert_eq!(encoding, "zstd");
+    assert!(
+        stored_size * 2 < i64::try_from(body.len()).unwrap(),
+        "{stored_size} bytes stored for {} received",
+        body.len()
+    );
+
     let kept = server.kept_requests(&key, store_id, "accepted").await;
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0]["body_kind"], "json");

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod body;
 mod clock;
 mod database;
 mod error;

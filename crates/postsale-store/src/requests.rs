@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 
+use crate::body::{self, StoredBody};
 use crate::{Database, Dialect, Result, StoreError, from_millis, to_millis};
 
 /// The import state of a kept request.
@@ -56,7 +57,8 @@ pub struct NewRequest {
     pub headers: String,
     pub remote_addr: String,
     pub content_type: Option<String>,
-    pub body: Option<Vec<u8>>,
+    pub body: Option<StoredBody>,
+    /// The size of the body as received, in bytes.
     pub body_size: i64,
     pub body_sha256: String,
     pub body_kind: String,
@@ -296,21 +298,24 @@ async fn insert_bodies(
     requests: &[NewRequest],
     ids: &[RequestId],
 ) -> Result<()> {
-    let bodies: Vec<(RequestId, &[u8])> = ids
+    let bodies: Vec<(RequestId, &StoredBody)> = ids
         .iter()
         .zip(requests)
-        .filter_map(|(id, request)| request.body.as_deref().map(|body| (*id, body)))
+        .filter_map(|(id, request)| request.body.as_ref().map(|body| (*id, body)))
         .collect();
     if bodies.is_empty() {
         return Ok(());
     }
     let sql = format!(
-        "INSERT INTO request_bodies (request_id, body) VALUES {}",
-        value_rows(dialect, bodies.len(), 2)
+        "INSERT INTO request_bodies (request_id, body, encoding) VALUES {}",
+        value_rows(dialect, bodies.len(), 3)
     );
     let mut query = sqlx::query(&sql);
     for (id, body) in bodies {
-        query = query.bind(id.get()).bind(body);
+        query = query
+            .bind(id.get())
+            .bind(body.bytes())
+            .bind(body.encoding().as_str());
     }
     query.execute(&mut **transaction).await?;
     Ok(())
@@ -369,19 +374,25 @@ pub async fn body(
     request_id: RequestId,
 ) -> Result<Option<Vec<u8>>> {
     let row = sqlx::query(
-        "SELECT b.body FROM requests r LEFT JOIN request_bodies b ON b.request_id = r.id \
+        "SELECT r.body_size, b.body, b.encoding \
+         FROM requests r LEFT JOIN request_bodies b ON b.request_id = r.id \
          WHERE r.account_id = $1 AND r.id = $2",
     )
     .bind(account_id.get())
     .bind(request_id.get())
     .fetch_optional(db.pool())
     .await?;
-    match row {
-        Some(row) => Ok(Some(
-            row.try_get::<Option<Vec<u8>>, _>("body")?
-                .unwrap_or_default(),
-        )),
-        None => Ok(None),
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let stored: Option<Vec<u8>> = row.try_get("body")?;
+    match stored {
+        Some(bytes) => {
+            let encoding: String = row.try_get("encoding")?;
+            let size: i64 = row.try_get("body_size")?;
+            Ok(Some(body::decode(&encoding, bytes, size)?))
+        }
+        None => Ok(Some(Vec::new())),
     }
 }
 

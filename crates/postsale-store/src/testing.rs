@@ -264,6 +264,18 @@ pub async fn order_lines(db: &Database, order_id: i64) -> Vec<LineRow> {
         .collect()
 }
 
+/// Returns how a kept request's body is stored: its encoding and its stored size in bytes.
+pub async fn stored_body(db: &Database, request_id: i64) -> (String, i64) {
+    let row = sqlx::query(
+        "SELECT encoding, LENGTH(body) AS size FROM request_bodies WHERE request_id = $1",
+    )
+    .bind(request_id)
+    .fetch_one(db.pool())
+    .await
+    .expect("the request has a stored body");
+    (row.get("encoding"), row.get("size"))
+}
+
 /// Returns the steps of SQLite's plan for `sql` (the `detail` column of `EXPLAIN QUERY PLAN`),
 /// with any parameters left unbound.
 pub async fn sqlite_query_plan(db: &Database, sql: &str) -> Vec<String> {

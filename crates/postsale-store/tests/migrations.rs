@@ -92,6 +92,15 @@ async fn request_bodies_survive_the_move(test_db: TestDatabase) {
         .await
         .unwrap();
     assert_eq!(moved, 2);
+    let encodings: Vec<String> = sqlx::query_scalar("SELECT DISTINCT encoding FROM request_bodies")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        encodings,
+        ["identity"],
+        "bodies from before compression are as received"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

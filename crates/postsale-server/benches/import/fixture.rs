@@ -4,6 +4,7 @@
 use postsale_core::mapping::presets;
 use postsale_core::{AccountId, Plan, StoreId, WebhookId, WebhookState};
 use postsale_store::accounts::{self, NewAccount};
+use postsale_store::body::StoredBody;
 use postsale_store::requests::{self, ImportState, NewRequest};
 use postsale_store::stores::{self, Automation, NewStore};
 use postsale_store::webhooks::{self, NewWebhook, WebhookPatch};
@@ -129,7 +130,7 @@ fn pending_request(
         content_type: Some("application/json".into()),
         body_size: i64::try_from(body.len()).expect("a body size fits in i64"),
         body_sha256: hex::encode(Sha256::digest(&body)),
-        body: Some(body),
+        body: Some(StoredBody::compress(&body)),
         body_kind: "json".into(),
         delivery_id: Some(delivery),
         status_code: 200,

@@ -30,6 +30,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 
+use crate::body;
 use crate::database::WriteTurn;
 use crate::{Database, Dialect, Result, StoreError, from_millis, to_millis};
 
@@ -233,7 +234,9 @@ async fn batch_from_rows(
     if !requests.is_empty() {
         let ids: Vec<i64> = requests.iter().map(|request| request.id.get()).collect();
         let bodies = sqlx::query(&format!(
-            "SELECT request_id, body FROM request_bodies WHERE request_id IN ({})",
+            "SELECT b.request_id, b.body, b.encoding, r.body_size \
+             FROM request_bodies b JOIN requests r ON r.id = b.request_id \
+             WHERE b.request_id IN ({})",
             json_ids(dialect, "$1")
         ))
         .bind(to_json(&ids)?)
@@ -241,7 +244,12 @@ async fn batch_from_rows(
         .await?;
         let mut bodies = bodies
             .iter()
-            .map(|row| Ok((row.try_get::<i64, _>("request_id")?, row.try_get("body")?)))
+            .map(|row| {
+                let encoding: String = row.try_get("encoding")?;
+                let decoded =
+                    body::decode(&encoding, row.try_get("body")?, row.try_get("body_size")?)?;
+                Ok((row.try_get::<i64, _>("request_id")?, decoded))
+            })
             .collect::<Result<HashMap<i64, Vec<u8>>>>()?;
         for request in &mut requests {
             request.body = bodies.remove(&request.id.get()).unwrap_or_default();

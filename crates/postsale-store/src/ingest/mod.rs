@@ -17,7 +17,7 @@ use crate::{Database, StoreError};
 /// The maximum number of requests committed in one transaction.
 const MAX_BATCH: usize = 256;
 
-/// The maximum body bytes committed in one transaction, unless one body alone is larger.
+/// The maximum stored body bytes committed in one transaction, unless one body alone is larger.
 const MAX_BATCH_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Requests waiting for the writer before `submit` waits for room.
@@ -121,7 +121,7 @@ fn first_transaction(batch: &[(NewRequest, Reply)]) -> usize {
     transaction_size(
         batch
             .iter()
-            .map(|(request, _)| request.body.as_ref().map_or(0, Vec::len)),
+            .map(|(request, _)| request.body.as_ref().map_or(0, |body| body.bytes().len())),
     )
 }
 
@@ -224,6 +224,7 @@ mod tests {
     use time::OffsetDateTime;
 
     use super::*;
+    use crate::body::StoredBody;
     use crate::imports;
     use crate::requests::ImportState;
     use crate::testing::{self, TestDatabase};
@@ -240,7 +241,7 @@ mod tests {
             headers: "[]".to_owned(),
             remote_addr: "127.0.0.1".to_owned(),
             content_type: Some("application/json".to_owned()),
-            body: Some(body.to_vec()),
+            body: Some(StoredBody::compress(body)),
             body_size: i64::try_from(body.len()).unwrap(),
             body_sha256: hex::encode(body),
             body_kind: "json".to_owned(),

@@ -25,7 +25,8 @@ const INSERT_REQUEST: &str = "INSERT INTO requests (account_id, store_id, webhoo
     import_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
     ?16, ?17, ?18, ?19)";
 
-const INSERT_BODY: &str = "INSERT INTO request_bodies (request_id, body) VALUES (?1, ?2)";
+const INSERT_BODY: &str =
+    "INSERT INTO request_bodies (request_id, body, encoding) VALUES (?1, ?2, ?3)";
 
 /// Starts the writer thread for the SQLite database in `file`. The returned handle completes
 /// when the thread ends, which it does once every sender is dropped and the queue is committed.
@@ -205,7 +206,7 @@ fn insert(
             ])?;
             let id = transaction.last_insert_rowid();
             if let Some(body) = &request.body {
-                insert_body.execute(params![id, body])?;
+                insert_body.execute(params![id, body.bytes(), body.encoding().as_str()])?;
             }
             ids.push(RequestId(id));
         }
