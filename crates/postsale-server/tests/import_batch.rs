@@ -299,6 +299,33 @@ async fn failed_body_is_no_duplicate(db: &Database) {
     );
 }
 
+/// Checks that a stored body that no longer decodes fails its own request, and that the batch
+/// imports the rest.
+async fn damaged_body_fails_alone(db: &Database) {
+    let shop = open_shop(db).await;
+    let lines = many_lines("SKU", 20);
+    let first = cart_order("100", "2026-03-01T10:00:00Z", "paid", &borrowed(&lines));
+    let second = cart_order("200", "2026-03-01T10:00:00Z", "paid", &borrowed(&lines));
+    let ids = keep(db, shop, &[("d1", &first), ("d2", &second)]).await;
+    let (encoding, _) = testing::stored_body(db, ids[0].get()).await;
+    assert_eq!(encoding, "zstd", "the order is stored compressed");
+    testing::damage_stored_body(db, ids[0].get()).await;
+
+    let batches = import_pending(db).await;
+
+    assert_eq!(batches.len(), 1, "one transaction");
+    assert_eq!(outcome_names(&batches[0]), ["failed", "created"]);
+    let (outcome, detail) = stored_outcome(db, shop, ids[0]).await;
+    assert_eq!(outcome, "failed");
+    let message = detail["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("the stored body cannot be read"),
+        "{message}"
+    );
+    assert!(message.contains("zstd frame"), "{message}");
+    stored_order(db, shop, "200").await;
+}
+
 async fn stale_and_closed_inside_one_batch(db: &Database) {
     let shop = open_shop(db).await;
     let open = cart_order("400", "2026-03-01T12:00:00Z", "paid", &[("A", 1, "10.00")]);
@@ -730,6 +757,7 @@ storage_tests!(
     created_and_updated_in_one_batch,
     duplicates_inside_one_batch,
     failed_body_is_no_duplicate,
+    damaged_body_fails_alone,
     stale_and_closed_inside_one_batch,
     line_rows_follow_updates,
     replay_counts_a_body_once,

@@ -276,6 +276,17 @@ pub async fn stored_body(db: &Database, request_id: i64) -> (String, i64) {
     (row.get("encoding"), row.get("size"))
 }
 
+/// Cuts a kept request's stored body in half, as damage to the file would leave it.
+pub async fn damage_stored_body(db: &Database, request_id: i64) {
+    sqlx::query(
+        "UPDATE request_bodies SET body = SUBSTR(body, 1, LENGTH(body) / 2) WHERE request_id = $1",
+    )
+    .bind(request_id)
+    .execute(db.pool())
+    .await
+    .expect("the request has a stored body");
+}
+
 /// Returns the steps of SQLite's plan for `sql` (the `detail` column of `EXPLAIN QUERY PLAN`),
 /// with any parameters left unbound.
 pub async fn sqlite_query_plan(db: &Database, sql: &str) -> Vec<String> {

@@ -193,7 +193,7 @@ impl BatchSize {
             || (self.body_bytes < max_bytes && self.lines + lines <= MAX_BATCH_LINES);
         if fits {
             self.requests += 1;
-            self.body_bytes += request.body.len();
+            self.body_bytes += request.body.as_ref().map_or(0, Vec::len);
             self.lines += lines;
         }
         fits
@@ -253,7 +253,19 @@ fn prepare(request: &ClaimedRequest, context: &StoreContext, max_body_bytes: usi
         ));
     };
 
-    let body = match parse_body(request, max_body_bytes) {
+    let raw = match &request.body {
+        Ok(raw) => raw,
+        Err(message) => {
+            return Prepared::Decided(failed(
+                json!([{
+                    "message": format!("the stored body cannot be read: {message}"),
+                    "fix": "restore the database from a backup, or have the channel send the order again",
+                }]),
+                Some(*version),
+            ));
+        }
+    };
+    let body = match parse_body(&request.headers, raw, max_body_bytes) {
         Ok(body) => body,
         Err(message) => {
             return Prepared::Decided(failed(
@@ -368,9 +380,9 @@ fn first_status(
     }
 }
 
-fn parse_body(request: &ClaimedRequest, max_body_bytes: usize) -> Result<Value, String> {
-    let encoding = content_encoding(&request.headers);
-    let decoded = decode_body(encoding.as_deref(), &request.body, max_body_bytes)
+fn parse_body(headers: &str, raw: &[u8], max_body_bytes: usize) -> Result<Value, String> {
+    let encoding = content_encoding(headers);
+    let decoded = decode_body(encoding.as_deref(), raw, max_body_bytes)
         .map_err(|error| format!("the body cannot be decoded: {error}"))?;
     parse_json_body(&decoded).map_err(|error| format!("the body is not valid JSON: {error}"))
 }

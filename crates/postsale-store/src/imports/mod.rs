@@ -49,7 +49,9 @@ pub struct ClaimedRequest {
     pub received_at: OffsetDateTime,
     /// Headers as stored: a JSON array of `[name, value]` pairs.
     pub headers: String,
-    pub body: Vec<u8>,
+    /// The body as received, or why its stored form could not be decoded. The import fails a
+    /// request with such a message and goes on with the others.
+    pub body: std::result::Result<Vec<u8>, String>,
     pub body_sha256: String,
     pub delivery_id: Option<String>,
 }
@@ -245,14 +247,19 @@ async fn batch_from_rows(
         let mut bodies = bodies
             .iter()
             .map(|row| {
+                let id: i64 = row.try_get("request_id")?;
                 let encoding: String = row.try_get("encoding")?;
                 let decoded =
-                    body::decode(&encoding, row.try_get("body")?, row.try_get("body_size")?)?;
-                Ok((row.try_get::<i64, _>("request_id")?, decoded))
+                    body::decode(&encoding, row.try_get("body")?, row.try_get("body_size")?)
+                        .map_err(|error| {
+                            tracing::error!(request.id = id, %error, "cannot decode a stored body");
+                            error.to_string()
+                        });
+                Ok((id, decoded))
             })
-            .collect::<Result<HashMap<i64, Vec<u8>>>>()?;
+            .collect::<Result<HashMap<i64, std::result::Result<Vec<u8>, String>>>>()?;
         for request in &mut requests {
-            request.body = bodies.remove(&request.id.get()).unwrap_or_default();
+            request.body = bodies.remove(&request.id.get()).unwrap_or(Ok(Vec::new()));
         }
     }
     Ok(ImportBatch {
@@ -465,7 +472,7 @@ fn claimed_from_row(row: &AnyRow) -> Result<ClaimedRequest> {
         webhook_id: WebhookId(row.try_get("webhook_id")?),
         received_at: from_millis(row.try_get("received_at")?),
         headers: row.try_get("headers")?,
-        body: Vec::new(),
+        body: Ok(Vec::new()),
         body_sha256: row.try_get("body_sha256")?,
         delivery_id: row.try_get("delivery_id")?,
     })
