@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 
 use crate::{Result, StoreError};
@@ -105,8 +105,11 @@ impl Database {
 
     /// Applies the embedded migrations that this database has not run yet.
     pub async fn migrate(&self) -> Result<()> {
-        self.migrator().run(&self.pool).await?;
-        Ok(())
+        match self.migrator().run(&self.pool).await {
+            Ok(()) => Ok(()),
+            Err(MigrateError::VersionMissing(version)) => Err(StoreError::NewerSchema { version }),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Applies the embedded migrations up to and including `version`, for tests that fill a

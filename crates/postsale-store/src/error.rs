@@ -9,6 +9,14 @@ pub enum StoreError {
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 
+    /// The database has a migration that this binary does not have: a newer postsale
+    /// migrated it.
+    #[error(
+        "the database was migrated by a newer postsale (it has migration {version}, which this \
+         binary does not know): run that newer postsale, or restore a backup from before it ran"
+    )]
+    NewerSchema { version: i64 },
+
     #[error("invalid database URL {url:?}: {reason}")]
     InvalidUrl { url: String, reason: String },
 

@@ -390,7 +390,12 @@ pub async fn body(
         Some(bytes) => {
             let encoding: String = row.try_get("encoding")?;
             let size: i64 = row.try_get("body_size")?;
-            Ok(Some(body::decode(&encoding, bytes, size)?))
+            Ok(Some(body::decode(
+                request_id.get(),
+                &encoding,
+                bytes,
+                size,
+            )?))
         }
         None => Ok(Some(Vec::new())),
     }

@@ -115,3 +115,43 @@ async fn request_bodies_survive_the_move_on_postgres() {
     };
     request_bodies_survive_the_move(test_db).await;
 }
+
+/// A database that a newer postsale migrated names the cause instead of a bare sqlx error.
+async fn newer_schema_is_named(test_db: TestDatabase) {
+    let db = &test_db.db;
+    db.migrate().await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from a newer postsale', TRUE, $1, 0)",
+    )
+    .bind(vec![0_u8; 48])
+    .execute(db.pool())
+    .await
+    .unwrap();
+
+    let error = db.migrate().await.unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            postsale_store::StoreError::NewerSchema { version: 9999 }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("newer postsale"), "{message}");
+    assert!(message.contains("9999"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newer_schema_is_named_on_sqlite() {
+    newer_schema_is_named(TestDatabase::empty_sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newer_schema_is_named_on_postgres() {
+    let Some(test_db) = TestDatabase::empty_postgres().await else {
+        return;
+    };
+    newer_schema_is_named(test_db).await;
+}

@@ -249,12 +249,16 @@ async fn batch_from_rows(
             .map(|row| {
                 let id: i64 = row.try_get("request_id")?;
                 let encoding: String = row.try_get("encoding")?;
-                let decoded =
-                    body::decode(&encoding, row.try_get("body")?, row.try_get("body_size")?)
-                        .map_err(|error| {
-                            tracing::error!(request.id = id, %error, "cannot decode a stored body");
-                            error.to_string()
-                        });
+                let decoded = body::decode(
+                    id,
+                    &encoding,
+                    row.try_get("body")?,
+                    row.try_get("body_size")?,
+                )
+                .map_err(|error| {
+                    tracing::error!(request.id = id, %error, "cannot decode a stored body");
+                    error.to_string()
+                });
                 Ok((id, decoded))
             })
             .collect::<Result<HashMap<i64, std::result::Result<Vec<u8>, String>>>>()?;
