@@ -2,7 +2,7 @@
 //!
 //! Order bodies are JSON with the same keys again and again. zstd at level 1 stores real orders
 //! of 2 to 8 KB from Shopify, WooCommerce, BigCommerce and Squarespace in 27 to 39 % of their
-//! size, a 67 KB Shopify update in 5 % and a 233-byte BigCommerce notice in 78 %.
+//! size. It stored a 67 KB Shopify update in 5 % and a 233-byte BigCommerce notice in 78 %.
 //! With fewer pages to write, the single ingest writer keeps up with more requests, which
 //! outweighs the compression the handlers do (BENCHMARKS.md, webhook ingest). Every reader
 //! gets back the bytes as received: `decode` checks their size against `body_size`.

@@ -116,7 +116,8 @@ async fn request_bodies_survive_the_move_on_postgres() {
     request_bodies_survive_the_move(test_db).await;
 }
 
-/// A database that a newer postsale migrated names the cause instead of a bare sqlx error.
+/// Checks that a database which a newer postsale migrated gets an error naming that cause,
+/// instead of a bare sqlx error.
 async fn newer_schema_is_named(test_db: TestDatabase) {
     let db = &test_db.db;
     db.migrate().await.unwrap();
