@@ -89,18 +89,18 @@ impl StoredBody {
 }
 
 thread_local! {
-    /// The zstd context of this thread, made on its first body. A new context for every body
-    /// took 9 % of the server's CPU time at full ingest load, more than compressing the body:
-    /// zstd asks the CPU for its features with `cpuid`, which a virtual machine traps.
+    /// The zstd context of this thread, made for its first body. Making a new context for every
+    /// body took more CPU time than compressing it, because zstd runs the `cpuid` instruction
+    /// when it makes one, and a virtual machine traps that instruction.
     static COMPRESSOR: RefCell<Option<Compressor<'static>>> = const { RefCell::new(None) };
 }
 
 /// Compresses `raw` into a zstd frame with a checksum of its content, so that decoding a
 /// damaged frame fails instead of returning other bytes of the same size.
 ///
-/// The context keeps its settings from one frame to the next. zstd shrinks a context that a
-/// large body grew once smaller bodies have used it for a while, and a blocking thread's
-/// context goes when the thread does.
+/// The context keeps its settings from one frame to the next. zstd frees the memory that a
+/// large body made it take once 128 smaller bodies in a row needed a third of it or less. A
+/// blocking thread's context is freed when the thread ends.
 fn zstd_frame(raw: &[u8]) -> std::io::Result<Vec<u8>> {
     COMPRESSOR.with_borrow_mut(|slot| {
         let compressor = match slot {
@@ -191,7 +191,7 @@ mod tests {
         let again = StoredBody::compress(&small);
 
         assert_eq!(again, first);
-        // Bit 2 of the frame header descriptor, after the 4-byte magic number, says that the
+        // Bit 2 of the frame header descriptor, after the 4-byte magic number, is set when the
         // frame ends with a checksum of its content.
         assert_eq!(again.bytes()[4] & 0b100, 0b100, "no content checksum");
         for (stored, raw) in [(&stored_large, &large[..]), (&again, &small[..])] {
