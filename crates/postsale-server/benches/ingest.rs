@@ -7,7 +7,7 @@
 //! `POSTSALE_BENCH_SECONDS` and `POSTSALE_BENCH_WARMUP_SECONDS` change the durations (20 s and
 //! 3 s), and `POSTSALE_BENCH_WRK_THREADS` the number of wrk threads (2).
 //! `POSTSALE_BENCH_BODY` names a JSON file to post, compacted, instead of the grown example
-//! order: its lines repeat, so zstd stores it smaller than it stores real orders.
+//! order. The example's lines repeat, so zstd stores it smaller than it stores real orders.
 //!
 //! Every step has a deadline, so a run ends in bounded time: a wrk run is killed 30 s after
 //! its duration, the server must respond to `/healthz` within 30 s and stop within 60 s of

@@ -9,8 +9,8 @@ pub enum StoreError {
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 
-    /// The database has a migration that this binary does not have: a newer postsale
-    /// migrated it.
+    /// A migration in the database that this binary does not have, because a newer postsale
+    /// migrated the database.
     #[error(
         "the database was migrated by a newer postsale (it has migration {version}, which this \
          binary does not know): run that newer postsale, or restore a backup from before it ran"

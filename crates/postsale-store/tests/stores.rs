@@ -348,10 +348,7 @@ async fn batch_ids_name_their_own_requests(db: &Database) {
                 request.status_code = 401;
             } else {
                 // Padded bodies are stored compressed, the others as received.
-                let raw = format!(
-                    "{{\"n\":{index},\"pad\":\"{}\"}}",
-                    "ab".repeat(index % 10 * 50)
-                );
+                let raw = padded_body(index);
                 request.body_size = i64::try_from(raw.len()).unwrap();
                 request.body = Some(StoredBody::compress(raw.as_bytes()));
             }
@@ -368,14 +365,19 @@ async fn batch_ids_name_their_own_requests(db: &Database) {
         assert_eq!(kept.status_code, request.status_code, "request {index}");
         let body = requests::body(db, acme.id, *id).await.unwrap().unwrap();
         let expected = match &request.body {
-            Some(_) => format!(
-                "{{\"n\":{index},\"pad\":\"{}\"}}",
-                "ab".repeat(index % 10 * 50)
-            ),
+            Some(_) => padded_body(index),
             None => String::new(),
         };
         assert_eq!(body, expected.as_bytes(), "request {index}");
     }
+}
+
+/// Returns the body of request `index` of the batch above, padded to one of ten sizes.
+fn padded_body(index: usize) -> String {
+    format!(
+        "{{\"n\":{index},\"pad\":\"{}\"}}",
+        "ab".repeat(index % 10 * 50)
+    )
 }
 
 /// A worker with nothing to import does not take the write lock: with another transaction

@@ -256,7 +256,11 @@ async fn batch_from_rows(
                     row.try_get("body_size")?,
                 )
                 .map_err(|error| {
-                    tracing::error!(request.id = id, %error, "cannot decode a stored body");
+                    tracing::error!(
+                        request.id = id,
+                        %error,
+                        "cannot decode a stored body, so only this request fails to import"
+                    );
                     error.to_string()
                 });
                 Ok((id, decoded))
