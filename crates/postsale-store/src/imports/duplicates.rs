@@ -33,28 +33,36 @@ impl StoredDuplicates {
             return Ok(StoredDuplicates(HashSet::new()));
         }
         let ids: Vec<i64> = requests.iter().map(|request| request.id.get()).collect();
-        let batch = json_ids(dialect, "$1");
-        let found: Vec<i64> = sqlx::query_scalar(&format!(
-            "SELECT b.id FROM requests b WHERE b.id IN ({batch}) AND ( \
-               EXISTS (SELECT 1 FROM requests e \
-                       WHERE e.webhook_id = b.webhook_id AND e.delivery_id = b.delivery_id \
-                         AND e.id < b.id AND e.accepted = 1) \
-               OR EXISTS (SELECT 1 FROM requests e \
-                          WHERE e.webhook_id = b.webhook_id AND e.body_sha256 = b.body_sha256 \
-                            AND e.id < b.id AND e.received_at > b.received_at - $2 \
-                            AND e.outcome IN ('created', 'updated', 'unchanged') \
-                            AND e.id NOT IN ({batch})))"
-        ))
-        .bind(to_json(&ids)?)
-        .bind(DUPLICATE_WINDOW_MS)
-        .fetch_all(&mut **transaction)
-        .await?;
+        let found: Vec<i64> = sqlx::query_scalar(&duplicates_query(dialect))
+            .bind(to_json(&ids)?)
+            .bind(DUPLICATE_WINDOW_MS)
+            .fetch_all(&mut **transaction)
+            .await?;
         Ok(StoredDuplicates(found.into_iter().map(RequestId).collect()))
     }
 
     pub(super) fn contains(&self, request: RequestId) -> bool {
         self.0.contains(&request)
     }
+}
+
+/// Returns the query of [`StoredDuplicates::read`], with the batch's request ids as a JSON
+/// array in `$1` and the duplicate window in milliseconds in `$2`. The condition on `outcome`
+/// repeats the one of the index by body hash, which contains only imported requests, so that
+/// the index serves the body rule.
+fn duplicates_query(dialect: Dialect) -> String {
+    let batch = json_ids(dialect, "$1");
+    format!(
+        "SELECT b.id FROM requests b WHERE b.id IN ({batch}) AND ( \
+           EXISTS (SELECT 1 FROM requests e \
+                   WHERE e.webhook_id = b.webhook_id AND e.delivery_id = b.delivery_id \
+                     AND e.id < b.id AND e.accepted = 1) \
+           OR EXISTS (SELECT 1 FROM requests e \
+                      WHERE e.webhook_id = b.webhook_id AND e.body_sha256 = b.body_sha256 \
+                        AND e.id < b.id AND e.received_at > b.received_at - $2 \
+                        AND e.outcome IN ('created', 'updated', 'unchanged') \
+                        AND e.id NOT IN ({batch})))"
+    )
 }
 
 /// The requests this batch imported (created, updated or unchanged), by webhook and body hash,
@@ -79,5 +87,34 @@ impl ImportedBodies {
                 .iter()
                 .any(|(id, received)| *id < request.id && *received > earliest)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{self, TestDatabase};
+
+    /// The index by body hash contains only imported requests, and the duplicate check must
+    /// still find earlier imports of the same body through it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn body_rule_uses_the_partial_index() {
+        let test_db = TestDatabase::sqlite().await;
+        let definition: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'requests_body_hash'")
+                .fetch_one(test_db.db.pool())
+                .await
+                .unwrap();
+        assert!(
+            definition.ends_with("WHERE outcome IN ('created', 'updated', 'unchanged')"),
+            "{definition}"
+        );
+
+        let query = duplicates_query(Dialect::Sqlite);
+        let steps = testing::sqlite_query_plan(&test_db.db, &query).await;
+        let uses_index = |step: &String| {
+            step.contains("USING INDEX requests_body_hash (webhook_id=? AND body_sha256=?")
+        };
+        assert!(steps.iter().any(uses_index), "{steps:?}");
     }
 }
