@@ -6,6 +6,9 @@
 //! Run it with `cargo bench -p postsale-server --bench ingest`. It needs `wrk` on the `PATH`.
 //! `POSTSALE_BENCH_SECONDS` and `POSTSALE_BENCH_WARMUP_SECONDS` change the durations (20 s and
 //! 3 s), and `POSTSALE_BENCH_WRK_THREADS` the number of wrk threads (2).
+//! `POSTSALE_BENCH_DELIVERY_IDS=random` gives each request a random delivery id, as Shopify's
+//! are, in place of ids that count up and so land next to each other in the index by delivery
+//! id.
 //! `POSTSALE_BENCH_BODY` names a JSON file to post, compacted, instead of the grown example
 //! order. The example's lines repeat, so zstd stores it smaller than it stores real orders.
 //!
@@ -42,9 +45,11 @@ const MAX_PAGES: usize = 10_000;
 /// The delivery id header that the wrk script fills with a new value for every request.
 const DELIVERY_ID_HEADER: &str = "X-Shopify-Webhook-Id";
 
-/// The wrk script. `BODY_PATH`, `SIGNATURE_HEADERS` and `DELIVERY_ID_HEADER` are replaced
-/// before it is written. Each request gets the delivery id `RUN-THREAD-COUNTER`, where RUN is
-/// the script argument (`warmup` or `measured`). `done` prints the figures as one JSON line.
+/// The wrk script. `BODY_PATH`, `SIGNATURE_HEADERS`, `DELIVERY_ID_HEADER` and `RANDOM_IDS`
+/// are replaced before it is written. Each request gets the delivery id `RUN-THREAD-COUNTER`,
+/// where RUN is the script argument (`warmup` or `measured`), or with `RANDOM_IDS` true a
+/// random id in the form of a UUID, as Shopify sends. `done` prints the figures as one JSON
+/// line.
 const WRK_SCRIPT: &str = r#"
 local body_file = assert(io.open([[BODY_PATH]], "rb"))
 wrk.method = "POST"
@@ -60,13 +65,25 @@ end
 
 local run_name = "run"
 local sent = 0
+local random_ids = RANDOM_IDS
 function init(args)
   run_name = args[1] or "run"
+  math.randomseed(os.time() * 100 + thread_number)
+end
+
+local function random_id()
+  local r = math.random
+  return string.format("%04x%04x-%04x-4%03x-%04x-%04x%04x%04x", r(0, 65535), r(0, 65535),
+    r(0, 65535), r(0, 4095), r(32768, 49151), r(0, 65535), r(0, 65535), r(0, 65535))
 end
 
 function request()
   sent = sent + 1
-  wrk.headers["DELIVERY_ID_HEADER"] = run_name .. "-" .. thread_number .. "-" .. sent
+  if random_ids then
+    wrk.headers["DELIVERY_ID_HEADER"] = random_id()
+  else
+    wrk.headers["DELIVERY_ID_HEADER"] = run_name .. "-" .. thread_number .. "-" .. sent
+  end
   return wrk.format()
 end
 
@@ -255,7 +272,15 @@ fn write_wrk_script(work_dir: &Path) -> anyhow::Result<PathBuf> {
     let script = WRK_SCRIPT
         .replace("BODY_PATH", &body_path.display().to_string())
         .replace("SIGNATURE_HEADERS", &headers)
-        .replace("DELIVERY_ID_HEADER", DELIVERY_ID_HEADER);
+        .replace("DELIVERY_ID_HEADER", DELIVERY_ID_HEADER)
+        .replace(
+            "RANDOM_IDS",
+            if random_delivery_ids()? {
+                "true"
+            } else {
+                "false"
+            },
+        );
     let script_path = work_dir.join("ingest.lua");
     std::fs::write(&script_path, script)?;
     eprintln!(
@@ -264,6 +289,19 @@ fn write_wrk_script(work_dir: &Path) -> anyhow::Result<PathBuf> {
         body_path.display()
     );
     Ok(script_path)
+}
+
+/// Returns whether `POSTSALE_BENCH_DELIVERY_IDS` asks for random delivery ids (`random`) in
+/// place of ids that count up (`counter`, the default).
+fn random_delivery_ids() -> anyhow::Result<bool> {
+    match std::env::var("POSTSALE_BENCH_DELIVERY_IDS").as_deref() {
+        Err(std::env::VarError::NotPresent) | Ok("counter") => Ok(false),
+        Ok("random") => Ok(true),
+        Ok(other) => {
+            bail!("invalid POSTSALE_BENCH_DELIVERY_IDS {other:?}: use `counter` or `random`")
+        }
+        Err(error) => bail!("invalid POSTSALE_BENCH_DELIVERY_IDS: {error}"),
+    }
 }
 
 /// A measured wrk run and the CPU time the server process used during it.
