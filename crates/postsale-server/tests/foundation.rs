@@ -104,6 +104,47 @@ async fn openapi_lists_account_route(server: TestServer) {
     assert!(document["paths"]["/api/v1/account"]["get"].is_object());
 }
 
+/// Checks that every parameter documented as part of a path appears in it as `{name}`, and
+/// that each `{name}` of a path is documented, so that no query parameter is listed as a path
+/// parameter.
+async fn openapi_path_parameters_match_paths(server: TestServer) {
+    let response = server.get("/api/openapi.json", None).await;
+    let document: serde_json::Value = response.json().await.unwrap();
+
+    let paths = document["paths"].as_object().unwrap();
+    let mut query_parameters = 0;
+    for (path, operations) in paths {
+        for (method, operation) in operations.as_object().unwrap() {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let in_path: Vec<&str> = parameters
+                .iter()
+                .filter(|parameter| parameter["in"] == "path")
+                .map(|parameter| parameter["name"].as_str().unwrap())
+                .collect();
+            query_parameters += parameters
+                .iter()
+                .filter(|parameter| parameter["in"] == "query")
+                .count();
+            for name in &in_path {
+                assert!(
+                    path.contains(&format!("{{{name}}}")),
+                    "{method} {path} documents {name} as a path parameter"
+                );
+            }
+            let placeholders = path.matches('{').count();
+            assert_eq!(
+                placeholders,
+                in_path.len(),
+                "{method} {path} documents path parameters {in_path:?}"
+            );
+        }
+    }
+    assert!(query_parameters > 0, "no query parameters documented");
+}
+
 async fn account_needs_api_key(server: TestServer) {
     let response = server.get("/api/v1/account", None).await;
 
@@ -211,6 +252,7 @@ http_tests!(
     readyz_checks_database,
     metrics_use_prometheus_text,
     openapi_lists_account_route,
+    openapi_path_parameters_match_paths,
     account_needs_api_key,
     wrong_api_key_is_rejected,
     malformed_authorization_is_rejected,

@@ -27,6 +27,7 @@ static FONTS: OnceLock<Fonts> = OnceLock::new();
 
 /// The output format of a document.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentQuery {
     /// `html` (default) or `pdf`.

@@ -26,6 +26,7 @@ const CACHE_CONTROL: &str = "private, max-age=300";
 
 /// Edits applied to the upload, in this order: rotate, crop, zoom.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogoEditQuery {
     /// A quarter turn: `cw` (clockwise) or `ccw` (counter-clockwise).

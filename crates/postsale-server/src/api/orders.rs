@@ -32,6 +32,7 @@ pub(crate) const MAX_REPLAY: usize = 10_000;
 
 /// Filters, sort and cursor of an order listing.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OrderQuery {
     pub store_id: Option<i64>,

@@ -21,6 +21,7 @@ const MAX_PAGE: i64 = 500;
 
 /// Filters and cursor of a request listing.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequestQuery {
     /// `accepted`, `rejected` or `all` (default).
