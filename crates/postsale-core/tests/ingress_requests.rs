@@ -10,8 +10,8 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use http::HeaderMap;
 use postsale_core::ingress::{
-    BodyKind, DecodeError, MASK, classify_body, decode_body, delivery_id, is_unsigned_ping,
-    mask_headers,
+    BodyKind, DecodeError, MASK, classify_body, content_encoding, decode_body, delivery_id,
+    is_unsigned_ping, mask_headers, stored_content_encoding,
 };
 use postsale_core::verify::{
     Check, HeaderValueConfig, HmacConfig, Preset, Reason, SecurityConfig, verify_request,
@@ -231,4 +231,45 @@ fn credentials_are_masked() {
     assert_eq!(value("x-shopify-hmac-sha256"), MASK);
     assert_eq!(value("content-type"), "application/json");
     assert_eq!(masked.len(), 6);
+}
+
+/// A body sent gzipped twice, with one `Content-Encoding` header per layer, decodes the same
+/// way from the live headers and from the headers as kept.
+#[test]
+fn content_encoding_reads_repeated_headers() {
+    let order = payload("shopify-orders-create.json");
+    let twice = gzip(&gzip(&order));
+    let mut headers = HeaderMap::new();
+    insert(&mut headers, "Content-Type", b"application/json");
+    headers.append("content-encoding", "gzip".parse().unwrap());
+    headers.append("content-encoding", "GZIP".parse().unwrap());
+
+    let live = content_encoding(&headers);
+    let kept_headers =
+        serde_json::to_string(&mask_headers(&headers, &SecurityConfig::default())).unwrap();
+    let stored = stored_content_encoding(&kept_headers);
+
+    assert_eq!(live.as_deref(), Some("gzip, GZIP"));
+    assert_eq!(stored, live);
+    let decoded = decode_body(stored.as_deref(), &twice, 1 << 20).unwrap();
+    assert_eq!(&*decoded, &order[..]);
+}
+
+#[test]
+fn stored_content_encoding_ignores_name_case() {
+    let headers = r#"[["content-type","application/json"],["content-encoding","gzip"],
+                      ["Content-Encoding","deflate"]]"#;
+    assert_eq!(
+        stored_content_encoding(headers).as_deref(),
+        Some("gzip, deflate")
+    );
+}
+
+#[test]
+fn content_encoding_absent_is_none() {
+    let mut headers = HeaderMap::new();
+    insert(&mut headers, "Content-Type", b"application/json");
+    assert_eq!(content_encoding(&headers), None);
+    assert_eq!(stored_content_encoding(r#"[["x-a","b"]]"#), None);
+    assert_eq!(stored_content_encoding("not json"), None);
 }

@@ -125,7 +125,7 @@ async fn check_and_keep(
 
     let max = state.settings().ingress.max_body_bytes;
     let raw = read_body(body, &received.headers, max).await?;
-    let content_encoding = header_text(&received.headers, header::CONTENT_ENCODING);
+    let content_encoding = ingress::content_encoding(&received.headers);
     let decoded =
         ingress::decode_body(content_encoding.as_deref(), &raw, max).map_err(|error| Rejected {
             status: error.status(),

@@ -361,6 +361,26 @@ async fn gzip_body_case(server: TestServer) {
     let kept = server.kept_requests(&key, store_id, "accepted").await;
     assert_eq!(kept[0]["body_kind"], "json");
 
+    // The API shows the body decoded, and gives back the bytes as received.
+    let id = kept[0]["id"].as_i64().unwrap();
+    let detail: Value = server
+        .get(&format!("/api/v1/requests/{id}"), Some(&key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let decompressed: Value =
+        serde_json::from_str(request["decompressed_body"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["body_json"], decompressed);
+    assert_eq!(detail["body_text"], Value::Null);
+    let raw = server
+        .get(&format!("/api/v1/requests/{id}/body"), Some(&key))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(raw.to_vec(), compressed);
+
     let mut unknown = headers.clone();
     for (name, value) in &mut unknown {
         if name == "Content-Encoding" {
@@ -925,7 +945,7 @@ async fn bom_json_is_kept_as_json(server: TestServer) {
         body.as_slice(),
         "kept with its byte order mark"
     );
-    let shown: Value = server
+    let detail: Value = server
         .get(&format!("/api/v1/requests/{id}"), Some(&key))
         .await
         .json()

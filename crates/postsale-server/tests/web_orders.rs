@@ -463,6 +463,58 @@ async fn hostile_body_is_escaped(server: TestServer) {
     );
 }
 
+/// Checks that the request page shows a body sent with `Content-Encoding: gzip` decoded, as
+/// JSON and as text.
+async fn gzip_body_is_shown_decoded(server: TestServer) {
+    let account = server.create_account("acme", Plan::Soar).await;
+    create_user(&server, account.account.id, "ops@acme.example").await;
+    let security =
+        json!({"checks": [{"type": "header_value", "header": "X-Key", "value": "key-value-1"}]});
+    let store = server
+        .create_store(
+            &account.api_key,
+            json!({"name": "Capture", "security": security}),
+        )
+        .await;
+    let url = store["webhook"]["url"].as_str().unwrap();
+    let order = json!({"order_number": "GZ-7781", "note": "sent-gzipped-by-the-cart"});
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut encoder, order.to_string().as_bytes()).unwrap();
+    let compressed = encoder.finish().unwrap();
+    let sent = server
+        .client
+        .post(url)
+        .header("X-Key", "key-value-1")
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
+        .body(compressed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let request_id = sent.json::<Value>().await.unwrap()["request_id"]
+        .as_i64()
+        .unwrap();
+    let browser = Browser::new(&server);
+    browser.sign_in_ok("ops@acme.example").await;
+    let store_id = store["id"].as_i64().unwrap();
+
+    let (status, page) = browser
+        .page(&format!(
+            "/settings/stores/{store_id}/requests/{request_id}"
+        ))
+        .await;
+
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"id="body-pretty-json""#), "{page}");
+    assert_eq!(
+        page.matches("sent-gzipped-by-the-cart").count(),
+        2,
+        "{page}"
+    );
+    assert_eq!(page.matches("GZ-7781").count(), 2, "{page}");
+}
+
 async fn replay_one_request_reports_outcome(server: TestServer) {
     let shop = shop(&server, "acme").await;
     let (_, request) = imported_order(&server, &shop).await;
@@ -567,6 +619,7 @@ http_tests!(
     shipment_form_needs_csrf_token,
     request_log_lists_requests,
     hostile_body_is_escaped,
+    gzip_body_is_shown_decoded,
     replay_one_request_reports_outcome,
     replay_failed_replays_each,
     other_accounts_ids_are_404,

@@ -2,7 +2,7 @@
 //! are stored or shown.
 
 use http::HeaderMap;
-use http::header::{AUTHORIZATION, PROXY_AUTHORIZATION};
+use http::header::{AUTHORIZATION, CONTENT_ENCODING, PROXY_AUTHORIZATION};
 
 use crate::verify::{Check, SecurityConfig};
 
@@ -79,6 +79,31 @@ pub fn mask_headers(headers: &HeaderMap, config: &SecurityConfig) -> Vec<(String
             (name.to_owned(), display)
         })
         .collect()
+}
+
+/// Returns a request's `Content-Encoding` for [`crate::ingress::decode_body`], or `None` when
+/// it has none. Repeated headers are joined with commas, as HTTP reads them, and each value
+/// is read as [`mask_headers`] stores it, so that a kept request decodes the same way later.
+pub fn content_encoding(headers: &HeaderMap) -> Option<String> {
+    let values: Vec<String> = headers
+        .get_all(CONTENT_ENCODING)
+        .iter()
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
+/// Returns the `Content-Encoding` of a kept request from its stored headers, the JSON array
+/// of `[name, value]` pairs that [`mask_headers`] made, as [`content_encoding`] read it when
+/// the request arrived. Headers that are not such an array count as none.
+pub fn stored_content_encoding(headers: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_json::from_str(headers).unwrap_or_default();
+    let values: Vec<String> = pairs
+        .into_iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case(CONTENT_ENCODING.as_str()))
+        .map(|(_, value)| value)
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
 }
 
 fn configured_secret_headers(config: &SecurityConfig) -> Vec<&str> {

@@ -23,7 +23,10 @@ mod json;
 pub use classify::{BodyKind, classify_body, is_unsigned_ping};
 pub use client_address::client_address;
 pub use decode::{DecodeError, decode_body};
-pub use headers::{ALWAYS_MASKED, DELIVERY_ID_HEADERS, MASK, delivery_id, mask_headers};
+pub use headers::{
+    ALWAYS_MASKED, DELIVERY_ID_HEADERS, MASK, content_encoding, delivery_id, mask_headers,
+    stored_content_encoding,
+};
 pub use json::{
     JsonBodyError, MAX_JSON_DEPTH, UTF8_BOM, parse_json_body, strip_utf8_bom, validate_json_body,
 };

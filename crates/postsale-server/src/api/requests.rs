@@ -1,10 +1,12 @@
 //! Kept requests: `/api/v1/stores/{id}/requests`, `/requests/{id}`, `/requests/{id}/body`.
 
+use std::borrow::Cow;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use postsale_core::ingress::parse_json_body;
+use postsale_core::ingress::{decode_body, parse_json_body, stored_content_encoding};
 use postsale_core::{RequestId, StoreId};
 use postsale_store::requests::{self, Acceptance, KeptRequest};
 use postsale_store::stores;
@@ -82,10 +84,11 @@ pub struct RequestOut {
 pub struct RequestWithBody {
     #[serde(flatten)]
     pub request: RequestOut,
-    /// The body parsed as JSON, when it is JSON.
+    /// The body parsed as JSON, when it is JSON, after undoing its `Content-Encoding`.
     #[schema(value_type = Option<Object>)]
     pub body_json: Option<serde_json::Value>,
-    /// The body as UTF-8 text (invalid bytes replaced), when it is not JSON.
+    /// The body as UTF-8 text (invalid bytes replaced), when it is not JSON, after undoing its
+    /// `Content-Encoding`. `/requests/{id}/body` gives the bytes as received.
     pub body_text: Option<String>,
 }
 
@@ -151,20 +154,43 @@ pub async fn get_request(
     Path(id): Path<i64>,
 ) -> Result<Json<RequestWithBody>, ApiError> {
     let (request, body) = load(&state, &caller, RequestId(id)).await?;
+    let decoded = decoded_for_display(&state, &request, &body);
     let body_json = match request.body_kind.as_str() {
-        "json" => parse_json_body(&body).ok(),
+        "json" => parse_json_body(&decoded).ok(),
         _ => None,
     };
     let body_text = match body_json {
         Some(_) => None,
-        None if body.is_empty() => None,
-        None => Some(String::from_utf8_lossy(&body).into_owned()),
+        None if decoded.is_empty() => None,
+        None => Some(String::from_utf8_lossy(&decoded).into_owned()),
     };
     Ok(Json(RequestWithBody {
         request: request_out(request),
         body_json,
         body_text,
     }))
+}
+
+/// Returns a kept body with its `Content-Encoding` undone, for display. A body that no longer
+/// decodes, such as one over a body limit lowered since it arrived, is shown as received.
+pub(crate) fn decoded_for_display<'a>(
+    state: &AppState,
+    request: &KeptRequest,
+    body: &'a [u8],
+) -> Cow<'a, [u8]> {
+    let encoding = stored_content_encoding(&request.headers);
+    let max = state.settings().ingress.max_body_bytes;
+    match decode_body(encoding.as_deref(), body, max) {
+        Ok(decoded) => decoded,
+        Err(error) => {
+            tracing::warn!(
+                request.id = request.id.get(),
+                %error,
+                "cannot undo the Content-Encoding of a kept body, so it is shown as received"
+            );
+            Cow::Borrowed(body)
+        }
+    }
 }
 
 /// Returns a request's body exactly as received, with its content type. A rejected request

@@ -26,6 +26,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::orders::{MAX_REPLAY, ReplayReport, replay};
+use crate::api::requests::decoded_for_display;
 use crate::app::AppState;
 use crate::web::error::WebError;
 use crate::web::form::Form;
@@ -231,7 +232,8 @@ async fn show(
         .await?
         .unwrap_or_default();
     let headers = header_pairs(&request.headers);
-    let shown = &body[..body.len().min(MAX_SHOWN_BODY_BYTES)];
+    let decoded = decoded_for_display(&state, &request, &body);
+    let shown = &decoded[..decoded.len().min(MAX_SHOWN_BODY_BYTES)];
     let pretty = parse_json_body(shown)
         .ok()
         .and_then(|json| serde_json::to_string_pretty(&json).ok());

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use postsale_core::ingress::{decode_body, parse_json_body};
+use postsale_core::ingress::{decode_body, parse_json_body, stored_content_encoding};
 use postsale_core::mapping::{ApplyContext, Map, MappingError};
 use postsale_core::order::Order;
 use postsale_core::{OrderId, OrderStatus, RequestId, StoreId};
@@ -381,18 +381,10 @@ fn first_status(
 }
 
 fn parse_body(headers: &str, raw: &[u8], max_body_bytes: usize) -> Result<Value, String> {
-    let encoding = content_encoding(headers);
+    let encoding = stored_content_encoding(headers);
     let decoded = decode_body(encoding.as_deref(), raw, max_body_bytes)
         .map_err(|error| format!("the body cannot be decoded: {error}"))?;
     parse_json_body(&decoded).map_err(|error| format!("the body is not valid JSON: {error}"))
-}
-
-fn content_encoding(headers: &str) -> Option<String> {
-    let pairs: Vec<(String, String)> = serde_json::from_str(headers).ok()?;
-    pairs
-        .into_iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
-        .map(|(_, value)| value)
 }
 
 fn mapping_outcome(error: MappingError, version: i64) -> Outcome {

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use axum::Json;
 use axum::extract::State;
-use postsale_core::ingress::{decode_body, parse_json_body};
+use postsale_core::ingress::{decode_body, parse_json_body, stored_content_encoding};
 use postsale_core::mapping::{ApplyContext, Element, JsonKind, discover_elements, preview};
 use postsale_core::{AccountId, RequestId};
 use postsale_store::requests::{self, KeptRequest};
@@ -139,7 +139,7 @@ pub(crate) async fn read_json_body(
         .await?
         .unwrap_or_default();
 
-    let encoding = content_encoding(&request.headers);
+    let encoding = stored_content_encoding(&request.headers);
     let max = state.settings().ingress.max_body_bytes;
     let decoded = decode_body(encoding.as_deref(), &raw, max).map_err(|error| {
         ApiError::unprocessable(format!(
@@ -154,30 +154,9 @@ pub(crate) async fn read_json_body(
     Ok((request, body))
 }
 
-/// Reads `Content-Encoding` from a kept request's headers, stored as `[name, value]` pairs
-/// with lowercase names; several headers are joined with commas, as HTTP allows.
-fn content_encoding(headers: &str) -> Option<String> {
-    let pairs: Vec<(String, String)> = serde_json::from_str(headers).unwrap_or_default();
-    let values: Vec<String> = pairs
-        .into_iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
-        .map(|(_, value)| value)
-        .collect();
-    (!values.is_empty()).then(|| values.join(", "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn content_encoding_joins_repeated_headers() {
-        let headers = r#"[["content-type","application/json"],["content-encoding","gzip"],
-                          ["Content-Encoding","deflate"]]"#;
-        assert_eq!(content_encoding(headers).as_deref(), Some("gzip, deflate"));
-        assert_eq!(content_encoding(r#"[["x-a","b"]]"#), None);
-        assert_eq!(content_encoding("not json"), None);
-    }
 
     #[test]
     fn big_number_example_keeps_its_token() {
