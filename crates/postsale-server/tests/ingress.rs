@@ -945,7 +945,7 @@ async fn bom_json_is_kept_as_json(server: TestServer) {
         body.as_slice(),
         "kept with its byte order mark"
     );
-    let detail: Value = server
+    let shown: Value = server
         .get(&format!("/api/v1/requests/{id}"), Some(&key))
         .await
         .json()
