@@ -19,7 +19,6 @@ mod steps;
 
 use std::time::Instant;
 
-use postsale_server::config::IngressConfig;
 use postsale_server::worker::{self, Outcome};
 use postsale_store::testing::{self, TestDatabase};
 use postsale_store::{Database, imports, orders};
@@ -32,7 +31,6 @@ const DEFAULT_REQUESTS: usize = 20_000;
 
 fn main() {
     let requests = requests_from_env();
-    let max_body_bytes = IngressConfig::default().max_body_bytes;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -53,21 +51,18 @@ fn main() {
         let mut breakdowns = Vec::new();
 
         let sqlite = TestDatabase::sqlite().await;
-        measurements.push(measure("SQLite", &sqlite.db, requests, max_body_bytes).await);
+        measurements.push(measure("SQLite", &sqlite.db, requests).await);
         drop(sqlite);
         let sqlite = TestDatabase::sqlite().await;
-        breakdowns.push((
-            "SQLite",
-            timed_steps(&sqlite.db, requests, max_body_bytes).await,
-        ));
+        breakdowns.push(("SQLite", timed_steps(&sqlite.db, requests).await));
         drop(sqlite);
 
         if let Some(postgres) = TestDatabase::postgres().await {
-            let run = measure("PostgreSQL", &postgres.db, requests, max_body_bytes).await;
+            let run = measure("PostgreSQL", &postgres.db, requests).await;
             measurements.push(run);
             drop(postgres);
             let postgres = TestDatabase::postgres().await.expect("PostgreSQL is set");
-            let breakdown = timed_steps(&postgres.db, requests, max_body_bytes).await;
+            let breakdown = timed_steps(&postgres.db, requests).await;
             breakdowns.push(("PostgreSQL", breakdown));
         } else {
             println!("PostgreSQL benchmark skipped: POSTSALE_TEST_DATABASE_URL is not set");
@@ -94,12 +89,7 @@ fn requests_from_env() -> usize {
 
 /// Keeps the requests, then times the worker's claim-and-import loop until no work is left,
 /// and checks that every order was created once and updated once.
-async fn measure(
-    database: &'static str,
-    db: &Database,
-    requests: usize,
-    max_body_bytes: usize,
-) -> Measurement {
+async fn measure(database: &'static str, db: &Database, requests: usize) -> Measurement {
     let fixture = fixture::prepare(db).await;
     let arrivals = payload::arrivals(requests);
     let clock = Instant::now();
@@ -114,9 +104,7 @@ async fn measure(
         .await
         .expect("claim pending requests")
     {
-        let report = worker::import_batch(batch, max_body_bytes)
-            .await
-            .expect("import a batch");
+        let report = worker::import_batch(batch).await.expect("import a batch");
         for (request, outcome) in report.outcomes {
             match outcome {
                 Outcome::Created(..) => created += 1,
@@ -189,10 +177,10 @@ async fn verify(
 }
 
 /// Runs the timed-steps pass on a fresh database with the same requests.
-async fn timed_steps(db: &Database, requests: usize, max_body_bytes: usize) -> steps::Breakdown {
+async fn timed_steps(db: &Database, requests: usize) -> steps::Breakdown {
     let fixture = fixture::prepare(db).await;
     fixture::keep_requests(db, fixture, &payload::arrivals(requests)).await;
-    let breakdown = steps::run(db, max_body_bytes, worker::CLAIM_LIMITS).await;
+    let breakdown = steps::run(db, worker::CLAIM_LIMITS).await;
     assert_eq!(
         breakdown.requests, requests,
         "the timed-steps pass imported {} of {requests} requests",

@@ -128,7 +128,6 @@ impl AppState {
     pub fn spawn_worker(&self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
         let settings = WorkerSettings {
             name: format!("{}-{}", hostname(), std::process::id()),
-            max_body_bytes: self.inner.settings.ingress.max_body_bytes,
         };
         tokio::spawn(crate::worker::run(
             self.inner.db.clone(),

@@ -29,9 +29,6 @@ pub struct ReplayArgs {
     /// Replay every request received at or after this RFC 3339 instant.
     #[arg(long)]
     pub since: Option<String>,
-    /// Largest decoded body in bytes, as `serve --max-body-bytes`.
-    #[arg(long, env = "POSTSALE_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
-    pub max_body_bytes: usize,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -87,15 +84,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         }
         bar.inc(settled as u64);
     };
-    worker::replay(
-        &db,
-        args.account,
-        &ids,
-        "replay-cli",
-        args.max_body_bytes,
-        record,
-    )
-    .await?;
+    worker::replay(&db, args.account, &ids, "replay-cli", record).await?;
     bar.finish();
     // Counted from the outcomes, so a request deleted after the ids were listed is not counted.
     let replayed =

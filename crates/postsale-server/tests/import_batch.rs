@@ -5,7 +5,6 @@
 
 use postsale_core::{AccountId, OrderId, OrderStatus, Plan, RequestId, StoreId, WebhookId};
 use postsale_core::{WebhookState, order::Order};
-use postsale_server::config::IngressConfig;
 use postsale_server::worker::{self, Outcome};
 use postsale_store::accounts::{self, NewAccount};
 use postsale_store::body::StoredBody;
@@ -146,13 +145,12 @@ fn pending_request(shop: Shop, delivery: &str, body: Vec<u8>) -> NewRequest {
 /// Runs the worker's claim-and-import loop until no work is left. Returns the outcomes of
 /// each committed batch.
 async fn import_pending(db: &Database) -> Vec<Vec<(RequestId, Outcome)>> {
-    let max_body_bytes = IngressConfig::default().max_body_bytes;
     let mut batches = Vec::new();
     while let Some(batch) = imports::claim_pending(db, "test", worker::CLAIM_LIMITS)
         .await
         .unwrap()
     {
-        let report = worker::import_batch(batch, max_body_bytes).await.unwrap();
+        let report = worker::import_batch(batch).await.unwrap();
         batches.push(report.outcomes);
     }
     batches
@@ -452,8 +450,7 @@ async fn replay_counts_a_body_once(db: &Database) {
     let batch = imports::claim_for_replay(db, shop.account, &ids, "replay-test")
         .await
         .unwrap();
-    let max_body_bytes = IngressConfig::default().max_body_bytes;
-    let report = worker::import_batch(batch, max_body_bytes).await.unwrap();
+    let report = worker::import_batch(batch).await.unwrap();
     let outcomes = report.outcomes;
 
     assert_eq!(outcome_names(&outcomes), ["unchanged", "skipped"]);
@@ -617,8 +614,7 @@ async fn oversize_order_leaves_ingress_free(db: &Database) {
     // On SQLite the claim took the write lock, so this keep waits for the import to commit.
     // Mapping the oversize order with SLOW_MAP would hold the lock far longer than SQLite's
     // busy timeout, and the keep would fail with "database is locked".
-    let max_body_bytes = IngressConfig::default().max_body_bytes;
-    let import = tokio::spawn(worker::import_batch(batch, max_body_bytes));
+    let import = tokio::spawn(worker::import_batch(batch));
     let late = cart_order("713", "2026-03-01T10:00:00Z", "paid", &[("C", 1, "1.00")]);
     let late = pending_request(shop, "d4", serde_json::to_vec(&late).unwrap());
     let late_kept = requests::insert_batch(db, &[late]).await;
@@ -694,18 +690,10 @@ async fn large_orders_split_by_lines(db: &Database) {
     // A replay of the same requests is split the same way and settles every one.
     let mut replayed = Vec::new();
     let mut settled = 0;
-    let max_body_bytes = IngressConfig::default().max_body_bytes;
-    worker::replay(
-        db,
-        shop.account,
-        &ids,
-        "replay-test",
-        max_body_bytes,
-        |outcomes, count| {
-            replayed.push(outcome_names(outcomes));
-            settled += count;
-        },
-    )
+    worker::replay(db, shop.account, &ids, "replay-test", |outcomes, count| {
+        replayed.push(outcome_names(outcomes));
+        settled += count;
+    })
     .await
     .unwrap();
     assert_eq!(

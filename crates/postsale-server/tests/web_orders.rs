@@ -507,6 +507,7 @@ async fn gzip_body_is_shown_decoded(server: TestServer) {
 
     assert_eq!(status, 200);
     assert!(page.contains(r#"id="body-pretty-json""#), "{page}");
+    assert!(page.contains(r#"id="body-decoded""#), "{page}");
     assert_eq!(
         page.matches("sent-gzipped-by-the-cart").count(),
         2,

@@ -22,6 +22,11 @@ pub enum DecodeError {
         "unsupported Content-Encoding {0:?}: send the body uncompressed, or as gzip or deflate"
     )]
     UnsupportedEncoding(String),
+    #[error(
+        "Content-Encoding {header:?} stacks {count} encodings, and postsale undoes at most \
+         {MAX_LAYERS}: send the body compressed once"
+    )]
+    TooManyLayers { header: String, count: usize },
     #[error("the body is not valid {encoding} data although Content-Encoding says so: {source}")]
     Corrupt {
         encoding: &'static str,
@@ -36,7 +41,9 @@ impl DecodeError {
     pub fn status(&self) -> StatusCode {
         match self {
             DecodeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            DecodeError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            DecodeError::UnsupportedEncoding(_) | DecodeError::TooManyLayers { .. } => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             DecodeError::Corrupt { .. } => StatusCode::BAD_REQUEST,
         }
     }
@@ -74,6 +81,16 @@ pub fn decode_body<'a>(
     Ok(body)
 }
 
+/// Undoes the `Content-Encoding` of a body that ingress kept. Ingress decoded it within the
+/// body size limit of that time, so no limit applies here: a limit lowered since must not
+/// make a kept body unreadable.
+pub fn decode_kept_body<'a>(
+    content_encoding: Option<&str>,
+    bytes: &'a [u8],
+) -> Result<Cow<'a, [u8]>, DecodeError> {
+    decode_body(content_encoding, bytes, usize::MAX)
+}
+
 fn parse_encodings(header: &str) -> Result<Vec<Encoding>, DecodeError> {
     let mut encodings = Vec::new();
     for name in header.split(',').map(str::trim) {
@@ -87,7 +104,10 @@ fn parse_encodings(header: &str) -> Result<Vec<Encoding>, DecodeError> {
     }
 
     if encodings.len() > MAX_LAYERS {
-        return Err(DecodeError::UnsupportedEncoding(header.to_owned()));
+        return Err(DecodeError::TooManyLayers {
+            header: header.to_owned(),
+            count: encodings.len(),
+        });
     }
     Ok(encodings)
 }
@@ -201,5 +221,31 @@ mod tests {
     fn corrupt_gzip_is_400() {
         let error = decode_body(Some("gzip"), BODY, 1024).unwrap_err();
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn more_than_two_layers_is_unsupported() {
+        let thrice = gzip(&gzip(&gzip(BODY)));
+
+        let error = decode_body(Some("gzip, gzip, gzip"), &thrice, 1024).unwrap_err();
+
+        assert_eq!(error.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let message = error.to_string();
+        assert!(message.contains("stacks 3 encodings"), "{message}");
+        assert!(message.contains("at most 2"), "{message}");
+    }
+
+    /// A kept body decodes whatever the size limit is now: ingress applied the limit of the
+    /// time it arrived.
+    #[test]
+    fn kept_body_decodes_past_the_limit() {
+        let large = vec![b' '; 3 * 1024 * 1024];
+        let compressed = gzip(&large);
+
+        let limited = decode_body(Some("gzip"), &compressed, 1024 * 1024);
+        let decoded = decode_kept_body(Some("gzip"), &compressed).unwrap();
+
+        assert!(matches!(limited, Err(DecodeError::TooLarge { .. })));
+        assert_eq!(decoded.len(), large.len());
     }
 }

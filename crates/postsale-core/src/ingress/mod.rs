@@ -22,7 +22,7 @@ mod json;
 
 pub use classify::{BodyKind, classify_body, is_unsigned_ping};
 pub use client_address::client_address;
-pub use decode::{DecodeError, decode_body};
+pub use decode::{DecodeError, decode_body, decode_kept_body};
 pub use headers::{
     ALWAYS_MASKED, DELIVERY_ID_HEADERS, MASK, content_encoding, delivery_id, mask_headers,
     stored_content_encoding,

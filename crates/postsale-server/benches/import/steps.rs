@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use postsale_core::OrderStatus;
-use postsale_core::ingress::decode_body;
+use postsale_core::ingress::{decode_kept_body, stored_content_encoding};
 use postsale_core::mapping::{ApplyContext, Map, apply_map};
 use postsale_core::order::Order;
 use postsale_store::Database;
@@ -49,7 +49,7 @@ impl Breakdown {
 }
 
 /// Imports every pending request with timed steps.
-pub async fn run(db: &Database, max_body_bytes: usize, limits: ClaimLimits) -> Breakdown {
+pub async fn run(db: &Database, limits: ClaimLimits) -> Breakdown {
     let mut breakdown = Breakdown::default();
     let started = Instant::now();
     loop {
@@ -61,7 +61,7 @@ pub async fn run(db: &Database, max_body_bytes: usize, limits: ClaimLimits) -> B
         let Some(batch) = claimed else {
             break;
         };
-        import_batch(batch, max_body_bytes, &mut breakdown).await;
+        import_batch(batch, &mut breakdown).await;
     }
     breakdown.wall = started.elapsed();
     breakdown
@@ -69,7 +69,7 @@ pub async fn run(db: &Database, max_body_bytes: usize, limits: ClaimLimits) -> B
 
 /// Imports one batch with timed steps. Every request of the bench belongs to one store, so the
 /// store is read once per batch, as the worker does.
-async fn import_batch(mut batch: ImportBatch, max_body_bytes: usize, breakdown: &mut Breakdown) {
+async fn import_batch(mut batch: ImportBatch, breakdown: &mut Breakdown) {
     let clock = Instant::now();
     let requests = batch.requests().to_vec();
     let first = &requests[0];
@@ -89,7 +89,7 @@ async fn import_batch(mut batch: ImportBatch, max_body_bytes: usize, breakdown: 
 
     let mut orders = Vec::with_capacity(requests.len());
     for request in &requests {
-        orders.push(map_one(request, &map, &apply, max_body_bytes, breakdown));
+        orders.push(map_one(request, &map, &apply, breakdown));
     }
 
     let clock = Instant::now();
@@ -124,15 +124,13 @@ fn map_one(
     request: &ClaimedRequest,
     map: &Map,
     apply: &ApplyContext,
-    max_body_bytes: usize,
     breakdown: &mut Breakdown,
 ) -> Order {
     let clock = Instant::now();
-    let encoding = content_encoding(&request.headers);
-    let decoded = decode_body(
+    let encoding = stored_content_encoding(&request.headers);
+    let decoded = decode_kept_body(
         encoding.as_deref(),
         request.body.as_deref().expect("the stored body decodes"),
-        max_body_bytes,
     )
     .expect("the body decodes");
     let body: serde_json::Value = serde_json::from_slice(&decoded).expect("the body is JSON");
@@ -180,12 +178,4 @@ async fn store_one(
     batch.finish(request.id, outcome, &detail, Some(order_id));
     breakdown.finish += clock.elapsed();
     breakdown.requests += 1;
-}
-
-fn content_encoding(headers: &str) -> Option<String> {
-    let pairs: Vec<(String, String)> = serde_json::from_str(headers).ok()?;
-    pairs
-        .into_iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
-        .map(|(_, value)| value)
 }

@@ -404,7 +404,6 @@ pub(crate) async fn replay(
 ) -> Result<ReplayReport, ApiError> {
     let mut report = ReplayReport::default();
     let worker = format!("replay-{actor}");
-    let max_body_bytes = state.settings().ingress.max_body_bytes;
     let record = |outcomes: &[(RequestId, Outcome)], _settled: usize| {
         for (request, outcome) in outcomes {
             count(&mut report, outcome);
@@ -415,7 +414,7 @@ pub(crate) async fn replay(
             });
         }
     };
-    worker::replay(state.db(), account_id, ids, &worker, max_body_bytes, record).await?;
+    worker::replay(state.db(), account_id, ids, &worker, record).await?;
     tracing::info!(
         replayed = report.replayed,
         created = report.created,

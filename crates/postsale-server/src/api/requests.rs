@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use postsale_core::ingress::{decode_body, parse_json_body, stored_content_encoding};
+use postsale_core::ingress::{decode_kept_body, parse_json_body, stored_content_encoding};
 use postsale_core::{RequestId, StoreId};
 use postsale_store::requests::{self, Acceptance, KeptRequest};
 use postsale_store::stores;
@@ -154,7 +154,7 @@ pub async fn get_request(
     Path(id): Path<i64>,
 ) -> Result<Json<RequestWithBody>, ApiError> {
     let (request, body) = load(&state, &caller, RequestId(id)).await?;
-    let decoded = decoded_for_display(&state, &request, &body);
+    let decoded = decoded_for_display(&request, &body);
     let body_json = match request.body_kind.as_str() {
         "json" => parse_json_body(&decoded).ok(),
         _ => None,
@@ -171,16 +171,11 @@ pub async fn get_request(
     }))
 }
 
-/// Returns a kept body with its `Content-Encoding` undone, for display. A body that no longer
-/// decodes, such as one over a body limit lowered since it arrived, is shown as received.
-pub(crate) fn decoded_for_display<'a>(
-    state: &AppState,
-    request: &KeptRequest,
-    body: &'a [u8],
-) -> Cow<'a, [u8]> {
+/// Returns a kept body with its `Content-Encoding` undone, for display. A body that does not
+/// decode, which ingress would have rejected, is shown as received.
+pub(crate) fn decoded_for_display<'a>(request: &KeptRequest, body: &'a [u8]) -> Cow<'a, [u8]> {
     let encoding = stored_content_encoding(&request.headers);
-    let max = state.settings().ingress.max_body_bytes;
-    match decode_body(encoding.as_deref(), body, max) {
+    match decode_kept_body(encoding.as_deref(), body) {
         Ok(decoded) => decoded,
         Err(error) => {
             tracing::warn!(

@@ -11,7 +11,10 @@
 //!
 //! Element ids of the body viewer: `#request-facts`, `#request-headers`, `#body-pretty`
 //! (`<details>` around `#body-pretty-json`), `#body-raw` (`<details>` around `#body-raw-text`),
-//! `#download-body`, `#outcome-detail`, `#replay-request` and `#request-notice`.
+//! `#body-decoded` (shown when the body arrived compressed), `#download-body`,
+//! `#outcome-detail`, `#replay-request` and `#request-notice`.
+
+use std::borrow::Cow;
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -232,7 +235,9 @@ async fn show(
         .await?
         .unwrap_or_default();
     let headers = header_pairs(&request.headers);
-    let decoded = decoded_for_display(&state, &request, &body);
+    let decoded = decoded_for_display(&request, &body);
+    // Decoding returns the stored bytes themselves unless it undid a Content-Encoding.
+    let was_encoded = matches!(decoded, Cow::Owned(_));
     let shown = &decoded[..decoded.len().min(MAX_SHOWN_BODY_BYTES)];
     let pretty = parse_json_body(shown)
         .ok()
@@ -281,9 +286,15 @@ async fn show(
         @if body.is_empty() {
             p.empty { "No body was kept." }
         } @else {
-            @if body.len() > MAX_SHOWN_BODY_BYTES {
+            @if was_encoded {
+                p #body-decoded {
+                    "The body arrived compressed (" code { "Content-Encoding" } ") and is shown "
+                    "decoded. The download gives the bytes as received."
+                }
+            }
+            @if decoded.len() > MAX_SHOWN_BODY_BYTES {
                 p.warning {
-                    "The body has " (body.len()) " bytes; the first " (MAX_SHOWN_BODY_BYTES)
+                    "The body has " (decoded.len()) " bytes; the first " (MAX_SHOWN_BODY_BYTES)
                     " are shown. Download it for all of it."
                 }
             }

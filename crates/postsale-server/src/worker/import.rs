@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use postsale_core::ingress::{decode_body, parse_json_body, stored_content_encoding};
+use postsale_core::ingress::{decode_kept_body, parse_json_body, stored_content_encoding};
 use postsale_core::mapping::{ApplyContext, Map, MappingError};
 use postsale_core::order::Order;
 use postsale_core::{OrderId, OrderStatus, RequestId, StoreId};
@@ -118,10 +118,7 @@ enum Prepared {
 /// that the stored orders they touch are read in one query, and the batch stops taking
 /// requests at [`MAX_BATCH_LINES`] lines or at [`CLAIM_LIMITS`]' body bytes (it always takes
 /// the first). On a database error nothing of the batch is kept and the error is returned.
-pub async fn import_batch(
-    mut batch: ImportBatch,
-    max_body_bytes: usize,
-) -> Result<BatchReport, StoreError> {
+pub async fn import_batch(mut batch: ImportBatch) -> Result<BatchReport, StoreError> {
     let requests = batch.requests().to_vec();
     let mut stores: HashMap<StoreId, StoreContext> = HashMap::new();
     let mut prepared = Vec::with_capacity(requests.len());
@@ -130,7 +127,7 @@ pub async fn import_batch(
         if let Entry::Vacant(entry) = stores.entry(request.store_id) {
             entry.insert(load_store(&mut batch, request).await?);
         }
-        let work = prepare(request, &stores[&request.store_id], max_body_bytes);
+        let work = prepare(request, &stores[&request.store_id]);
         if !size.admit(request, &work) {
             break;
         }
@@ -244,7 +241,7 @@ fn duplicate() -> Outcome {
 }
 
 /// Parses and maps a request: everything of its import that needs no database.
-fn prepare(request: &ClaimedRequest, context: &StoreContext, max_body_bytes: usize) -> Prepared {
+fn prepare(request: &ClaimedRequest, context: &StoreContext) -> Prepared {
     let Some((version, map)) = &context.map else {
         let message = context.map_error.clone().unwrap_or_default();
         return Prepared::Decided(failed(
@@ -265,7 +262,7 @@ fn prepare(request: &ClaimedRequest, context: &StoreContext, max_body_bytes: usi
             ));
         }
     };
-    let body = match parse_body(&request.headers, raw, max_body_bytes) {
+    let body = match parse_body(&request.headers, raw) {
         Ok(body) => body,
         Err(message) => {
             return Prepared::Decided(failed(
@@ -380,9 +377,9 @@ fn first_status(
     }
 }
 
-fn parse_body(headers: &str, raw: &[u8], max_body_bytes: usize) -> Result<Value, String> {
+fn parse_body(headers: &str, raw: &[u8]) -> Result<Value, String> {
     let encoding = stored_content_encoding(headers);
-    let decoded = decode_body(encoding.as_deref(), raw, max_body_bytes)
+    let decoded = decode_kept_body(encoding.as_deref(), raw)
         .map_err(|error| format!("the body cannot be decoded: {error}"))?;
     parse_json_body(&decoded).map_err(|error| format!("the body is not valid JSON: {error}"))
 }

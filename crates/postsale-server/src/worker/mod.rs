@@ -43,8 +43,6 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(2);
 pub struct WorkerSettings {
     /// A name for this worker, stored on the requests it claims.
     pub name: String,
-    /// Largest decoded body, as at ingress.
-    pub max_body_bytes: usize,
 }
 
 /// Runs until `shutdown` is raised, finishing the batch in progress first.
@@ -63,7 +61,7 @@ pub async fn run(db: Database, settings: WorkerSettings, wake: Arc<Notify>, shut
         let claimed = imports::claim_pending(&db, &settings.name, limits).await;
         let waited = match claimed {
             Ok(Some(batch)) => {
-                careful = process(&db, &settings, batch, careful).await;
+                careful = process(&db, batch, careful).await;
                 None
             }
             Ok(None) => Some(IDLE_POLL),
@@ -87,14 +85,9 @@ pub async fn run(db: Database, settings: WorkerSettings, wake: Arc<Notify>, shut
 
 /// Imports a batch and commits it. Returns whether the next batch should be taken one request
 /// at a time: after a database failure, so that one bad request cannot stop the others.
-async fn process(
-    db: &Database,
-    settings: &WorkerSettings,
-    batch: ImportBatch,
-    careful: bool,
-) -> bool {
+async fn process(db: &Database, batch: ImportBatch, careful: bool) -> bool {
     let first = batch.requests().first().map(|request| request.id);
-    match import_batch(batch, settings.max_body_bytes).await {
+    match import_batch(batch).await {
         Ok(report) => {
             for (request, outcome) in &report.outcomes {
                 tracing::info!(request.id = request.get(), outcome = outcome.name(), order.id = ?outcome.order_id().map(|id| id.get()), "request imported");
@@ -136,7 +129,6 @@ pub async fn replay(
     account_id: AccountId,
     ids: &[RequestId],
     worker: &str,
-    max_body_bytes: usize,
     mut on_batch: impl FnMut(&[(RequestId, Outcome)], usize),
 ) -> Result<(), StoreError> {
     let chunk_size = usize::try_from(CLAIM_LIMITS.requests).unwrap_or(1);
@@ -145,7 +137,7 @@ pub async fn replay(
         let take = queue.len().min(chunk_size);
         let chunk: Vec<RequestId> = queue.drain(..take).collect();
         let batch = imports::claim_for_replay(db, account_id, &chunk, worker).await?;
-        let report = import_batch(batch, max_body_bytes).await?;
+        let report = import_batch(batch).await?;
         on_batch(&report.outcomes, chunk.len() - report.deferred.len());
         for id in report.deferred.into_iter().rev() {
             queue.push_front(id);

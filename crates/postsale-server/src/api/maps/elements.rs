@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use axum::Json;
 use axum::extract::State;
-use postsale_core::ingress::{decode_body, parse_json_body, stored_content_encoding};
+use postsale_core::ingress::{decode_kept_body, parse_json_body, stored_content_encoding};
 use postsale_core::mapping::{ApplyContext, Element, JsonKind, discover_elements, preview};
 use postsale_core::{AccountId, RequestId};
 use postsale_store::requests::{self, KeptRequest};
@@ -140,8 +140,7 @@ pub(crate) async fn read_json_body(
         .unwrap_or_default();
 
     let encoding = stored_content_encoding(&request.headers);
-    let max = state.settings().ingress.max_body_bytes;
-    let decoded = decode_body(encoding.as_deref(), &raw, max).map_err(|error| {
+    let decoded = decode_kept_body(encoding.as_deref(), &raw).map_err(|error| {
         ApiError::unprocessable(format!(
             "the body of request {id} cannot be decoded: {error}"
         ))
