@@ -395,33 +395,45 @@ async fn request_log_lists_requests(server: TestServer) {
     assert!(only_rejected.contains("401"), "{only_rejected}");
 }
 
-async fn hostile_body_is_escaped(server: TestServer) {
+/// Creates a `soar` account with the user ops@acme.example and a capturing store whose
+/// webhook checks `X-Key: key-value-1`, and returns the store.
+async fn capturing_store(server: &TestServer) -> Value {
     let account = server.create_account("acme", Plan::Soar).await;
-    create_user(&server, account.account.id, "ops@acme.example").await;
+    create_user(server, account.account.id, "ops@acme.example").await;
     let security =
         json!({"checks": [{"type": "header_value", "header": "X-Key", "value": "key-value-1"}]});
-    let store = server
+    server
         .create_store(
             &account.api_key,
             json!({"name": "Capture", "security": security}),
         )
-        .await;
-    let url = store["webhook"]["url"].as_str().unwrap();
-    let body = json!({"note": HOSTILE, HOSTILE: "key"}).to_string();
+        .await
+}
+
+/// Posts a JSON `body` with one more header to the webhook of [`capturing_store`], checks
+/// that it is kept, and returns its request id.
+async fn keep_request(server: &TestServer, url: &str, extra: (&str, &str), body: Vec<u8>) -> i64 {
     let sent = server
         .client
         .post(url)
         .header("X-Key", "key-value-1")
-        .header("X-Hostile", HOSTILE)
         .header("Content-Type", "application/json")
+        .header(extra.0, extra.1)
         .body(body)
         .send()
         .await
         .unwrap();
     assert_eq!(sent.status(), 200);
-    let request_id = sent.json::<Value>().await.unwrap()["request_id"]
+    sent.json::<Value>().await.unwrap()["request_id"]
         .as_i64()
-        .unwrap();
+        .unwrap()
+}
+
+async fn hostile_body_is_escaped(server: TestServer) {
+    let store = capturing_store(&server).await;
+    let url = store["webhook"]["url"].as_str().unwrap();
+    let body = json!({"note": HOSTILE, HOSTILE: "key"}).to_string();
+    let request_id = keep_request(&server, url, ("X-Hostile", HOSTILE), body.into_bytes()).await;
     let browser = Browser::new(&server);
     browser.sign_in_ok("ops@acme.example").await;
     let store_id = store["id"].as_i64().unwrap();
@@ -466,35 +478,13 @@ async fn hostile_body_is_escaped(server: TestServer) {
 /// Checks that the request page shows a body sent with `Content-Encoding: gzip` decoded, as
 /// JSON and as text.
 async fn gzip_body_is_shown_decoded(server: TestServer) {
-    let account = server.create_account("acme", Plan::Soar).await;
-    create_user(&server, account.account.id, "ops@acme.example").await;
-    let security =
-        json!({"checks": [{"type": "header_value", "header": "X-Key", "value": "key-value-1"}]});
-    let store = server
-        .create_store(
-            &account.api_key,
-            json!({"name": "Capture", "security": security}),
-        )
-        .await;
+    let store = capturing_store(&server).await;
     let url = store["webhook"]["url"].as_str().unwrap();
     let order = json!({"order_number": "GZ-7781", "note": "sent-gzipped-by-the-cart"});
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut encoder, order.to_string().as_bytes()).unwrap();
     let compressed = encoder.finish().unwrap();
-    let sent = server
-        .client
-        .post(url)
-        .header("X-Key", "key-value-1")
-        .header("Content-Type", "application/json")
-        .header("Content-Encoding", "gzip")
-        .body(compressed)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 200);
-    let request_id = sent.json::<Value>().await.unwrap()["request_id"]
-        .as_i64()
-        .unwrap();
+    let request_id = keep_request(&server, url, ("Content-Encoding", "gzip"), compressed).await;
     let browser = Browser::new(&server);
     browser.sign_in_ok("ops@acme.example").await;
     let store_id = store["id"].as_i64().unwrap();
