@@ -82,8 +82,8 @@ pub fn decode_body<'a>(
 }
 
 /// Undoes the `Content-Encoding` of a body that ingress kept. Ingress decoded it within the
-/// body size limit of that time, so no limit applies here: a limit lowered since must not
-/// make a kept body unreadable.
+/// body size limit of that time, and a limit lowered since must not make a kept body
+/// unreadable, so no limit applies here.
 pub fn decode_kept_body<'a>(
     content_encoding: Option<&str>,
     bytes: &'a [u8],
