@@ -291,7 +291,7 @@ fn write_wrk_script(work_dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(script_path)
 }
 
-/// Returns whether `POSTSALE_BENCH_DELIVERY_IDS` asks for random delivery ids (`random`) in
+/// Returns whether `POSTSALE_BENCH_DELIVERY_IDS` requests random delivery ids (`random`) in
 /// place of ids that count up (`counter`, the default).
 fn random_delivery_ids() -> anyhow::Result<bool> {
     match std::env::var("POSTSALE_BENCH_DELIVERY_IDS").as_deref() {

@@ -180,8 +180,8 @@ mod tests {
         assert_eq!(decoded, raw.as_bytes());
     }
 
-    /// The thread's context is reused: after a large body, a small one still gets a frame that
-    /// carries the checksum and decodes, byte for byte as the first time.
+    /// Checks that after a large body, the thread's reused context still gives a small body a
+    /// frame that carries the checksum and decodes, byte for byte as the first time.
     #[test]
     fn reused_context_keeps_its_settings() {
         let small = br#"{"sku":"TEE-BLK-M","quantity":1,"price":"19.90"}"#.repeat(30);

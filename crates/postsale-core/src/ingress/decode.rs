@@ -235,8 +235,8 @@ mod tests {
         assert!(message.contains("at most 2"), "{message}");
     }
 
-    /// A kept body decodes whatever the size limit is now: ingress applied the limit of the
-    /// time it arrived.
+    /// A kept body decodes whatever the size limit is now, because ingress applied the limit
+    /// of the time it arrived.
     #[test]
     fn kept_body_decodes_past_the_limit() {
         let large = vec![b' '; 3 * 1024 * 1024];
