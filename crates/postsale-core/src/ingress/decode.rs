@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 use std::io::{self, Read};
 
-use flate2::read::{DeflateDecoder, MultiGzDecoder, ZlibDecoder};
+use flate2::bufread::{DeflateDecoder, ZlibDecoder};
+use flate2::read::MultiGzDecoder;
 use http::StatusCode;
 
 /// The maximum number of encodings one request may stack, such as `gzip, gzip`.
@@ -59,8 +60,9 @@ enum Encoding {
 /// list of them, applied in the order listed) and returns at most `max_decoded_len` bytes.
 ///
 /// `deflate` is read as zlib, and as raw deflate when it is not zlib, because some senders
-/// send raw deflate under that name. Decoding stops as soon as the output passes the limit,
-/// so a gzip bomb costs at most `max_decoded_len` bytes of memory.
+/// send raw deflate under that name. Bytes after the end of the compressed data are corrupt
+/// data for every encoding, as gzip reads them. Decoding stops as soon as the output passes
+/// the limit, so a gzip bomb costs at most `max_decoded_len` bytes of memory.
 pub fn decode_body<'a>(
     content_encoding: Option<&str>,
     bytes: &'a [u8],
@@ -114,20 +116,44 @@ fn parse_encodings(header: &str) -> Result<Vec<Encoding>, DecodeError> {
 
 fn decode_layer(encoding: Encoding, input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
     match encoding {
-        Encoding::Gzip => read_capped(MultiGzDecoder::new(input), "gzip", limit),
-        Encoding::Deflate => match read_capped(ZlibDecoder::new(input), "deflate", limit) {
-            Err(DecodeError::Corrupt { .. }) => {
-                read_capped(DeflateDecoder::new(input), "deflate", limit)
+        Encoding::Gzip => read_capped(&mut MultiGzDecoder::new(input), "gzip", limit),
+        Encoding::Deflate => {
+            let mut zlib = ZlibDecoder::new(input);
+            match read_capped(&mut zlib, "deflate", limit) {
+                Ok(output) => whole_input(output, zlib.get_ref()),
+                Err(DecodeError::Corrupt { .. }) => {
+                    let mut raw = DeflateDecoder::new(input);
+                    let output = read_capped(&mut raw, "deflate", limit)?;
+                    whole_input(output, raw.get_ref())
+                }
+                Err(other) => Err(other),
             }
-            other => other,
-        },
+        }
     }
+}
+
+/// Returns the decoded bytes when the decoder used the whole input, and an error naming the
+/// bytes left over otherwise.
+fn whole_input(output: Vec<u8>, left_over: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    if left_over.is_empty() {
+        return Ok(output);
+    }
+    Err(DecodeError::Corrupt {
+        encoding: "deflate",
+        source: io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} bytes follow the end of the compressed data; send only the compressed body",
+                left_over.len()
+            ),
+        ),
+    })
 }
 
 /// Reads at most `limit + 1` bytes, so that passing the limit is detected without reading
 /// further.
 fn read_capped(
-    reader: impl Read,
+    reader: &mut impl Read,
     encoding: &'static str,
     limit: usize,
 ) -> Result<Vec<u8>, DecodeError> {
@@ -193,6 +219,31 @@ mod tests {
         raw.write_all(BODY).unwrap();
         let raw = raw.finish().unwrap();
         assert_eq!(&*decode_body(Some("deflate"), &raw, 1024).unwrap(), BODY);
+    }
+
+    /// gzip with bytes after its end was already corrupt. zlib and raw deflate must be too,
+    /// or the extra bytes would be dropped silently.
+    #[test]
+    fn trailing_bytes_are_corrupt() {
+        let mut zlib = ZlibEncoder::new(Vec::new(), Compression::default());
+        zlib.write_all(BODY).unwrap();
+        let mut zlib = zlib.finish().unwrap();
+        let mut raw = DeflateEncoder::new(Vec::new(), Compression::default());
+        raw.write_all(BODY).unwrap();
+        let mut raw = raw.finish().unwrap();
+        let mut gzipped = gzip(BODY);
+
+        for (encoding, body) in [
+            ("deflate", &mut zlib),
+            ("deflate", &mut raw),
+            ("gzip", &mut gzipped),
+        ] {
+            body.extend_from_slice(b"extra");
+            let error = decode_body(Some(encoding), body, 1024).unwrap_err();
+            assert_eq!(error.status(), StatusCode::BAD_REQUEST, "{encoding}: {error}");
+        }
+        let error = decode_body(Some("deflate"), &zlib, 1024).unwrap_err();
+        assert!(error.to_string().contains("5 bytes follow"), "{error}");
     }
 
     #[test]
