@@ -240,7 +240,11 @@ mod tests {
         ] {
             body.extend_from_slice(b"extra");
             let error = decode_body(Some(encoding), body, 1024).unwrap_err();
-            assert_eq!(error.status(), StatusCode::BAD_REQUEST, "{encoding}: {error}");
+            assert_eq!(
+                error.status(),
+                StatusCode::BAD_REQUEST,
+                "{encoding}: {error}"
+            );
         }
         let error = decode_body(Some("deflate"), &zlib, 1024).unwrap_err();
         assert!(error.to_string().contains("5 bytes follow"), "{error}");
