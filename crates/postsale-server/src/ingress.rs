@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use postsale_core::ingress::{self, BodyKind};
@@ -59,17 +59,16 @@ struct Rejected {
     www_authenticate: Option<&'static str>,
 }
 
-/// Handles one request at a webhook URL.
+/// Handles one request at a webhook URL. It takes the request whole, because the `HeaderMap`,
+/// `Method` and `Uri` extractors each clone their part.
 pub async fn receive(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
     let received_at = OffsetDateTime::now_utc();
+    let (parts, body) = request.into_parts();
     let target = match state.token_lookup().find(&token).await {
         Ok(Some(target)) => target,
         Ok(None) => {
@@ -86,9 +85,9 @@ pub async fn receive(
 
     let received = Received {
         target,
-        method,
-        uri,
-        headers,
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
         peer,
         received_at,
     };
@@ -368,11 +367,7 @@ async fn keep(
                 kind = body_kind_name(&kind),
                 "request kept"
             );
-            Ok((
-                StatusCode::OK,
-                axum::Json(serde_json::json!({ "request_id": id.get() })),
-            )
-                .into_response())
+            Ok(accepted(id))
         }
         Err(IngestError::WebhookGone) => {
             // Deleted after the lookup, by this process or another: the token now names no
@@ -397,6 +392,19 @@ async fn keep(
             .into_response())
         }
     }
+}
+
+/// Returns 200 with `{"request_id": id}`, written without building a JSON value.
+fn accepted(id: postsale_core::RequestId) -> Response {
+    let body = format!("{{\"request_id\":{}}}", id.get());
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// Compresses a body for storage. A large body is compressed on a blocking thread, because
@@ -563,6 +571,14 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> 
         .map(str::to_owned)
 }
 
+/// Returns the SHA-256 of `bytes` in lowercase hex. It writes the digits from a table, because
+/// `hex::encode` pushes one `char` at a time.
 fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(64);
+    for byte in Sha256::digest(bytes) {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
 }
