@@ -60,7 +60,8 @@ fn duplicates_query(dialect: Dialect) -> String {
            OR EXISTS (SELECT 1 FROM requests e \
                       WHERE e.webhook_id = b.webhook_id AND e.body_sha256 = b.body_sha256 \
                         AND e.id < b.id AND e.received_at > b.received_at - $2 \
-                        AND e.outcome IN ('created', 'updated', 'unchanged') \
+                        AND (e.outcome = 'created' OR e.outcome = 'updated' \
+                             OR e.outcome = 'unchanged') \
                         AND e.id NOT IN ({batch})))"
     )
 }
@@ -106,7 +107,9 @@ mod tests {
                 .await
                 .unwrap();
         assert!(
-            definition.ends_with("WHERE outcome IN ('created', 'updated', 'unchanged')"),
+            definition.ends_with(
+                "WHERE outcome = 'created' OR outcome = 'updated' OR outcome = 'unchanged'"
+            ),
             "{definition}"
         );
 
