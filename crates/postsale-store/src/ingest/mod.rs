@@ -431,6 +431,49 @@ mod tests {
         );
     }
 
+    /// The SQLite writer skips the CHECK on `import_state`, so every state it can write must
+    /// pass that CHECK, which `PRAGMA integrity_check` evaluates for every stored row.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writer_states_pass_the_check() {
+        let test_db = TestDatabase::sqlite().await;
+        let (account, store, webhook) = testing::soar_webhook(&test_db.db, "token").await;
+        let states = [
+            ImportState::Pending,
+            ImportState::Done,
+            ImportState::NotImportable,
+            ImportState::Rejected,
+        ];
+        // A new state fails to compile here until it is added to the list above.
+        for state in states {
+            match state {
+                ImportState::Pending
+                | ImportState::Done
+                | ImportState::NotImportable
+                | ImportState::Rejected => {}
+            }
+        }
+
+        let mut batch = Vec::new();
+        let mut answers = Vec::new();
+        for state in states {
+            let (reply, answer) = oneshot::channel();
+            let mut new = request(account, store, webhook, b"{}");
+            new.import_state = state;
+            batch.push((new, reply));
+            answers.push(answer);
+        }
+        commit_on(&test_db.db, batch).await;
+
+        for answer in answers {
+            assert!(matches!(answer.await, Ok(Ok(_))));
+        }
+        let problems: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(test_db.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(problems, ["ok"]);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn bad_request_spares_batch_sqlite() {
         bad_request_spares_batch(&TestDatabase::sqlite().await.db).await;
