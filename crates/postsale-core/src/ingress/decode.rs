@@ -4,9 +4,11 @@
 use std::borrow::Cow;
 use std::io::{self, Read};
 
-use flate2::bufread::{DeflateDecoder, ZlibDecoder};
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::{DeflateDecoder, GzDecoder, ZlibDecoder};
 use http::StatusCode;
+
+/// The first two bytes of every gzip member.
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 
 /// The maximum number of encodings one request may stack, such as `gzip, gzip`.
 const MAX_LAYERS: usize = 2;
@@ -60,8 +62,8 @@ enum Encoding {
 /// list of them, applied in the order listed) and returns at most `max_decoded_len` bytes.
 ///
 /// `deflate` is read as zlib, and as raw deflate when it is not zlib, because some senders
-/// send raw deflate under that name. Bytes after the end of the compressed data are corrupt
-/// data for every encoding, as gzip reads them. Decoding stops as soon as the output passes
+/// send raw deflate under that name. Bytes after the end of the compressed data are rejected
+/// as corrupt data, with their count. Decoding stops as soon as the output passes
 /// the limit, so a gzip bomb costs at most `max_decoded_len` bytes of memory.
 pub fn decode_body<'a>(
     content_encoding: Option<&str>,
@@ -116,7 +118,7 @@ fn parse_encodings(header: &str) -> Result<Vec<Encoding>, DecodeError> {
 
 fn decode_layer(encoding: Encoding, input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
     match encoding {
-        Encoding::Gzip => read_capped(&mut MultiGzDecoder::new(input), "gzip", limit),
+        Encoding::Gzip => gunzip(input, limit),
         Encoding::Deflate => {
             let mut zlib = ZlibDecoder::new(input);
             match read_capped(&mut zlib, "deflate", limit) {
@@ -132,14 +134,41 @@ fn decode_layer(encoding: Encoding, input: &[u8], limit: usize) -> Result<Vec<u8
     }
 }
 
+/// Decodes gzip of one or more members, as joined gzip files are. Bytes after the
+/// last member that do not start another one are reported as left over.
+fn gunzip(input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+    let mut output = Vec::new();
+    let mut rest = input;
+    loop {
+        let mut member = GzDecoder::new(rest);
+        let room = limit.saturating_sub(output.len());
+        let decoded = read_capped(&mut member, "gzip", room).map_err(|error| match error {
+            DecodeError::TooLarge { .. } => DecodeError::TooLarge { limit },
+            other => other,
+        })?;
+        output.extend_from_slice(&decoded);
+        rest = member.into_inner();
+        if rest.is_empty() {
+            return Ok(output);
+        }
+        if !rest.starts_with(GZIP_MAGIC) {
+            return Err(left_over_error("gzip", rest));
+        }
+    }
+}
+
 /// Returns the decoded bytes when the decoder used the whole input, and an error naming the
 /// bytes left over otherwise.
 fn whole_input(output: Vec<u8>, left_over: &[u8]) -> Result<Vec<u8>, DecodeError> {
     if left_over.is_empty() {
         return Ok(output);
     }
-    Err(DecodeError::Corrupt {
-        encoding: "deflate",
+    Err(left_over_error("deflate", left_over))
+}
+
+fn left_over_error(encoding: &'static str, left_over: &[u8]) -> DecodeError {
+    DecodeError::Corrupt {
+        encoding,
         source: io::Error::new(
             io::ErrorKind::InvalidData,
             format!(
@@ -147,7 +176,7 @@ fn whole_input(output: Vec<u8>, left_over: &[u8]) -> Result<Vec<u8>, DecodeError
                 left_over.len()
             ),
         ),
-    })
+    }
 }
 
 /// Reads at most `limit + 1` bytes, so that passing the limit is detected without reading
@@ -246,8 +275,34 @@ mod tests {
                 "{encoding}: {error}"
             );
         }
-        let error = decode_body(Some("deflate"), &zlib, 1024).unwrap_err();
-        assert!(error.to_string().contains("5 bytes follow"), "{error}");
+        for (encoding, body) in [("deflate", &zlib), ("gzip", &gzipped)] {
+            let error = decode_body(Some(encoding), body, 1024).unwrap_err();
+            assert!(error.to_string().contains("5 bytes follow"), "{error}");
+        }
+    }
+
+    #[test]
+    fn joined_gzip_members_decode() {
+        let mut joined = gzip(b"{\"id\":");
+        joined.extend(gzip(b"1}"));
+
+        let decoded = decode_body(Some("gzip"), &joined, 1024).unwrap();
+
+        assert_eq!(&*decoded, b"{\"id\":1}");
+    }
+
+    /// The limit applies to the decoded bytes of all members together.
+    #[test]
+    fn joined_gzip_members_share_the_limit() {
+        let mut joined = gzip(&[b' '; 600]);
+        joined.extend(gzip(&[b' '; 600]));
+
+        let error = decode_body(Some("gzip"), &joined, 1024).unwrap_err();
+
+        assert!(
+            matches!(error, DecodeError::TooLarge { limit: 1024 }),
+            "{error}"
+        );
     }
 
     #[test]
