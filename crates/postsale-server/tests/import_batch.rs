@@ -297,6 +297,27 @@ async fn failed_body_is_no_duplicate(db: &Database) {
     );
 }
 
+/// Checks that a delivery id makes a duplicate only after a request with it was imported, in
+/// the same batch or an earlier one.
+async fn failed_delivery_is_no_duplicate(db: &Database) {
+    let shop = open_shop(db).await;
+    let no_number = json!({"updated_at": "2026-03-01T10:00:00Z", "lines": []});
+    let order = cart_order("310", "2026-03-01T10:00:00Z", "paid", &[("A", 1, "10.00")]);
+    let later = cart_order("311", "2026-03-01T10:00:00Z", "paid", &[("A", 1, "10.00")]);
+
+    keep(db, shop, &[("d1", &no_number), ("d1", &order)]).await;
+    let same_batch = import_pending(db).await;
+    keep(db, shop, &[("d2", &no_number)]).await;
+    import_pending(db).await;
+    keep(db, shop, &[("d2", &later)]).await;
+    let next_batch = import_pending(db).await;
+
+    assert_eq!(outcome_names(&same_batch[0]), ["skipped", "created"]);
+    assert_eq!(skip_reason(&same_batch[0][0].1), Some("not_an_order"));
+    assert_eq!(outcome_names(&next_batch[0]), ["created"]);
+    assert_eq!(orders::count(db, shop.account).await.unwrap(), 2);
+}
+
 /// Checks that a stored body that no longer decodes fails its own request, and that the batch
 /// imports the rest.
 async fn damaged_body_fails_alone(db: &Database) {
@@ -745,6 +766,7 @@ storage_tests!(
     created_and_updated_in_one_batch,
     duplicates_inside_one_batch,
     failed_body_is_no_duplicate,
+    failed_delivery_is_no_duplicate,
     damaged_body_fails_alone,
     stale_and_closed_inside_one_batch,
     line_rows_follow_updates,

@@ -9,16 +9,16 @@ use sqlx::{Any, Transaction};
 use super::{ClaimedRequest, DUPLICATE_WINDOW_MS, json_ids, to_json};
 use crate::{Dialect, Result, to_millis};
 
-/// The claimed requests whose duplicate is already stored: an earlier accepted request of the
-/// same webhook with the same delivery id, or an earlier request imported from the same body
-/// within [`DUPLICATE_WINDOW_MS`].
+/// The claimed requests whose duplicate is already stored: an earlier request of the same
+/// webhook imported with the same delivery id, or imported from the same body within
+/// [`DUPLICATE_WINDOW_MS`]. A request that failed or was never imported leaves no duplicate.
 #[derive(Debug)]
 pub(super) struct StoredDuplicates(HashSet<RequestId>);
 
 impl StoredDuplicates {
-    /// Checks every claimed request in one query. The body rule skips requests of the batch
-    /// itself, because their stored outcome is the one from before this batch (a replay claims
-    /// imported requests). [`ImportedBodies`] covers them instead.
+    /// Checks every claimed request in one query. Both rules skip requests of the batch itself,
+    /// because their stored outcome is the one from before this batch (a replay claims
+    /// imported requests). [`ImportedInBatch`] covers them instead.
     ///
     /// Only a finished import writes an outcome, so the body rule tests the outcome and not
     /// `import_state = 'done'`. With that condition, PostgreSQL without statistics on a freshly
@@ -56,7 +56,10 @@ fn duplicates_query(dialect: Dialect) -> String {
         "SELECT b.id FROM requests b WHERE b.id IN ({batch}) AND ( \
            EXISTS (SELECT 1 FROM requests e \
                    WHERE e.webhook_id = b.webhook_id AND e.delivery_id = b.delivery_id \
-                     AND e.id < b.id AND e.accepted = 1) \
+                     AND e.id < b.id \
+                     AND (e.outcome = 'created' OR e.outcome = 'updated' \
+                          OR e.outcome = 'unchanged') \
+                     AND e.id NOT IN ({batch})) \
            OR EXISTS (SELECT 1 FROM requests e \
                       WHERE e.webhook_id = b.webhook_id AND e.body_sha256 = b.body_sha256 \
                         AND e.id < b.id AND e.received_at > b.received_at - $2 \
@@ -66,28 +69,44 @@ fn duplicates_query(dialect: Dialect) -> String {
     )
 }
 
-/// The requests this batch imported (created, updated or unchanged), by webhook and body hash,
-/// each with its id and arrival time in Unix milliseconds.
+/// The requests this batch imported (created, updated or unchanged), by webhook and body hash
+/// with each one's id and arrival time in Unix milliseconds, and by webhook and delivery id
+/// with each one's id.
 #[derive(Debug, Default)]
-pub(super) struct ImportedBodies(HashMap<(WebhookId, String), Vec<(RequestId, i64)>>);
+pub(super) struct ImportedInBatch {
+    bodies: HashMap<(WebhookId, String), Vec<(RequestId, i64)>>,
+    deliveries: HashMap<(WebhookId, String), Vec<RequestId>>,
+}
 
-impl ImportedBodies {
+impl ImportedInBatch {
     pub(super) fn record(&mut self, request: &ClaimedRequest) {
         let key = (request.webhook_id, request.body_sha256.clone());
         let arrival = (request.id, to_millis(request.received_at));
-        self.0.entry(key).or_default().push(arrival);
+        self.bodies.entry(key).or_default().push(arrival);
+        if let Some(delivery) = &request.delivery_id {
+            let key = (request.webhook_id, delivery.clone());
+            self.deliveries.entry(key).or_default().push(request.id);
+        }
     }
 
-    /// Checks whether the batch imported the same body for the same webhook from an earlier
-    /// request that arrived within [`DUPLICATE_WINDOW_MS`] before this one.
+    /// Checks whether the batch imported, from an earlier request of the same webhook, the same
+    /// delivery id, or the same body that arrived within [`DUPLICATE_WINDOW_MS`] before this
+    /// one.
     pub(super) fn repeats(&self, request: &ClaimedRequest) -> bool {
-        let key = (request.webhook_id, request.body_sha256.clone());
+        let body_key = (request.webhook_id, request.body_sha256.clone());
         let earliest = to_millis(request.received_at) - DUPLICATE_WINDOW_MS;
-        self.0.get(&key).is_some_and(|imports| {
+        let same_body = self.bodies.get(&body_key).is_some_and(|imports| {
             imports
                 .iter()
                 .any(|(id, received)| *id < request.id && *received > earliest)
-        })
+        });
+        let same_delivery = request.delivery_id.as_ref().is_some_and(|delivery| {
+            let key = (request.webhook_id, delivery.clone());
+            self.deliveries
+                .get(&key)
+                .is_some_and(|imports| imports.iter().any(|id| *id < request.id))
+        });
+        same_body || same_delivery
     }
 }
 

@@ -78,8 +78,9 @@ pub struct ImportBatch {
     requests: Vec<ClaimedRequest>,
     /// The requests that the database shows to be duplicates, read at the first check.
     stored_duplicates: Option<duplicates::StoredDuplicates>,
-    /// The bodies this batch imported, for the duplicate check of later requests.
-    imported_bodies: duplicates::ImportedBodies,
+    /// The bodies and delivery ids this batch imported, for the duplicate check of later
+    /// requests.
+    imported: duplicates::ImportedInBatch,
     /// The stored orders this batch read or wrote, by (account, source, number).
     orders: HashMap<upsert::OrderKey, upsert::OrderState>,
     /// The outcomes to write, in the order the requests were finished.
@@ -276,7 +277,7 @@ async fn batch_from_rows(
         dialect,
         requests,
         stored_duplicates: None,
-        imported_bodies: duplicates::ImportedBodies::default(),
+        imported: duplicates::ImportedInBatch::default(),
         orders: HashMap::new(),
         outcomes: Vec::new(),
     })
@@ -296,10 +297,10 @@ impl ImportBatch {
     }
 
     /// Whether an earlier request of the same webhook carried the same delivery id, or the
-    /// same body within [`DUPLICATE_WINDOW_MS`] and was imported. The first call checks every
-    /// request of the batch in one query. Requests must be checked and
-    /// finished in order, because an import finished in this batch makes a later copy of
-    /// its body a duplicate.
+    /// same body within [`DUPLICATE_WINDOW_MS`], and was imported. The first call checks every
+    /// request of the batch in one query. Requests must be checked and finished in order,
+    /// because an import finished in this batch makes a later copy of its body or delivery id
+    /// a duplicate.
     pub async fn is_duplicate(&mut self, request: &ClaimedRequest) -> Result<bool> {
         if self.stored_duplicates.is_none() {
             let found = duplicates::StoredDuplicates::read(
@@ -314,7 +315,7 @@ impl ImportBatch {
             .stored_duplicates
             .as_ref()
             .is_some_and(|found| found.contains(request.id));
-        Ok(stored || self.imported_bodies.repeats(request))
+        Ok(stored || self.imported.repeats(request))
     }
 
     /// Reads a store's first-import status and time zone. `None` when the store is gone.
@@ -407,7 +408,7 @@ impl ImportBatch {
         if matches!(outcome, "created" | "updated" | "unchanged")
             && let Some(claimed) = self.requests.iter().find(|claimed| claimed.id == request)
         {
-            self.imported_bodies.record(claimed);
+            self.imported.record(claimed);
         }
         self.outcomes.push(OutcomeRecord {
             id: request.get(),
