@@ -62,6 +62,12 @@ fn shopify_create_with_null_addresses() {
     );
     assert_eq!(order.currency.as_deref(), Some("HKD"));
     assert_eq!(order.status, Some(OrderStatus::AwaitingShipment));
+    assert_eq!(order.channel_status.as_deref(), Some("paid"));
+    assert!(
+        mapped.warnings.is_empty(),
+        "a paid order needs no warning: {:?}",
+        mapped.warnings
+    );
     assert_eq!(order.ship_to, None);
     assert_eq!(order.bill_to, None);
     assert_eq!(
