@@ -134,16 +134,18 @@ fn decode_layer(encoding: Encoding, input: &[u8], limit: usize) -> Result<Vec<u8
     }
 }
 
-/// Decodes gzip of one or more members, as joined gzip files are. Bytes after the
-/// last member that do not start another one are reported as left over.
+/// Decodes gzip of one or more members, as joined gzip files are. Bytes after the first
+/// member that are not a whole member are reported as left over, even when they start as one.
 fn gunzip(input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
     let mut output = Vec::new();
     let mut rest = input;
     loop {
+        let first = rest.len() == input.len();
         let mut member = GzDecoder::new(rest);
         let room = limit.saturating_sub(output.len());
         let decoded = read_capped(&mut member, "gzip", room).map_err(|error| match error {
             DecodeError::TooLarge { .. } => DecodeError::TooLarge { limit },
+            DecodeError::Corrupt { .. } if !first => left_over_error("gzip", rest),
             other => other,
         })?;
         output.extend_from_slice(&decoded);
@@ -167,14 +169,15 @@ fn whole_input(output: Vec<u8>, left_over: &[u8]) -> Result<Vec<u8>, DecodeError
 }
 
 fn left_over_error(encoding: &'static str, left_over: &[u8]) -> DecodeError {
+    let count = match left_over.len() {
+        1 => "1 byte follows".to_owned(),
+        many => format!("{many} bytes follow"),
+    };
     DecodeError::Corrupt {
         encoding,
         source: io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "{} bytes follow the end of the compressed data; send only the compressed body",
-                left_over.len()
-            ),
+            format!("{count} the end of the compressed data; send only the compressed body"),
         ),
     }
 }
@@ -279,6 +282,14 @@ mod tests {
             let error = decode_body(Some(encoding), body, 1024).unwrap_err();
             assert!(error.to_string().contains("5 bytes follow"), "{error}");
         }
+        let mut one_extra = gzip(BODY);
+        one_extra.push(b'x');
+        let mut magic_extra = gzip(BODY);
+        magic_extra.extend_from_slice(&[0x1f, 0x8b, b'x']);
+        let error = decode_body(Some("gzip"), &magic_extra, 1024).unwrap_err();
+        assert!(error.to_string().contains("3 bytes follow"), "{error}");
+        let error = decode_body(Some("gzip"), &one_extra, 1024).unwrap_err();
+        assert!(error.to_string().contains("1 byte follows"), "{error}");
     }
 
     #[test]
