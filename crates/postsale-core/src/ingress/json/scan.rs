@@ -158,9 +158,9 @@ fn string(bytes: &[u8], at: usize) -> Option<usize> {
 
 /// Returns the position of the first quote, backslash or control character from `at`, or the
 /// end. It tests eight bytes at a time. A high bit is left set only in such a byte or in a byte
-/// after one, because `x - 1` borrows only through a zero byte and `x - 0x20` only through a
-/// byte below 0x20, and `!x` masks out bytes of 0x80 and above. So the lowest high bit set
-/// marks the first one.
+/// after one. That holds because `x - 1` borrows only through a zero byte, `x - 0x20` only
+/// through a byte below 0x20, and `!x` masks out bytes of 0x80 and above. So the lowest high
+/// bit set marks the first one.
 fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH_BITS: u64 = u64::from_le_bytes([0x80; 8]);
