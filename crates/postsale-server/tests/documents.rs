@@ -155,12 +155,9 @@ async fn import_shopify_order(server: &TestServer, key: &str, store_id: i64) -> 
         .await
         .unwrap();
 
-    let store: Value = server
-        .get(&format!("/api/v1/stores/{store_id}"), Some(key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let store = server
+        .get_json(&format!("/api/v1/stores/{store_id}"), Some(key))
+        .await;
     let answer: Value = server
         .client
         .post(store["webhook"]["url"].as_str().unwrap())
@@ -176,12 +173,9 @@ async fn import_shopify_order(server: &TestServer, key: &str, store_id: i64) -> 
     let request_id = answer["request_id"].as_i64().unwrap();
 
     for _ in 0..200 {
-        let request: Value = server
-            .get(&format!("/api/v1/requests/{request_id}"), Some(key))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let request = server
+            .get_json(&format!("/api/v1/requests/{request_id}"), Some(key))
+            .await;
         if let Some(order_id) = request["order_id"].as_i64() {
             return order_id;
         }
@@ -242,12 +236,9 @@ async fn large_noise_png_is_reduced(server: TestServer) {
         (ratio - 1600.0 / 1100.0).abs() < 0.01,
         "{width} x {height} lost the aspect ratio"
     );
-    let store: Value = server
-        .get(&format!("/api/v1/stores/{store_id}"), Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let store = server
+        .get_json(&format!("/api/v1/stores/{store_id}"), Some(&key))
+        .await;
     assert_eq!(store["has_logo"], true);
 }
 
@@ -345,12 +336,9 @@ async fn logo_served_with_etag_and_304(server: TestServer) {
     let (status, detail) = problem(server.get(&path, Some(&key)).await).await;
     assert_eq!(status, 404);
     assert!(detail.contains("has no logo"), "{detail}");
-    let store: Value = server
-        .get(&format!("/api/v1/stores/{store_id}"), Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let store = server
+        .get_json(&format!("/api/v1/stores/{store_id}"), Some(&key))
+        .await;
     assert_eq!(store["has_logo"], false);
 }
 
@@ -573,12 +561,9 @@ async fn ship_from_is_validated_and_cleared(server: TestServer) {
             .send()
     };
 
-    let empty: Value = server
-        .get("/api/v1/account/ship-from", Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let empty = server
+        .get_json("/api/v1/account/ship-from", Some(&key))
+        .await;
     assert_eq!(empty["address"], Value::Null);
 
     let response = put(json!({"address": {"name": "Depot", "city": "Toronto",
@@ -586,12 +571,9 @@ async fn ship_from_is_validated_and_cleared(server: TestServer) {
     .await
     .unwrap();
     assert_eq!(response.status(), 200);
-    let stored: Value = server
-        .get("/api/v1/account/ship-from", Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stored = server
+        .get_json("/api/v1/account/ship-from", Some(&key))
+        .await;
     assert_eq!(stored["address"]["country"], "CA");
     assert_eq!(stored["address"]["state"], "ON");
 
@@ -606,12 +588,9 @@ async fn ship_from_is_validated_and_cleared(server: TestServer) {
 
     let response = put(json!({"address": null})).await.unwrap();
     assert_eq!(response.status(), 200);
-    let cleared: Value = server
-        .get("/api/v1/account/ship-from", Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let cleared = server
+        .get_json("/api/v1/account/ship-from", Some(&key))
+        .await;
     assert_eq!(cleared["address"], Value::Null);
 }
 

@@ -226,12 +226,9 @@ async fn account_shows_plan(server: TestServer) {
     assert_eq!(body["plan"], "soar");
     assert_eq!(body["webhooks_allowed"], true);
 
-    let body: serde_json::Value = server
-        .get("/api/v1/account", Some(&starter.api_key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body = server
+        .get_json("/api/v1/account", Some(&starter.api_key))
+        .await;
     assert_eq!(body["id"], starter.account.id.get());
     assert_eq!(body["plan"], "starter");
     assert_eq!(body["webhooks_allowed"], false);

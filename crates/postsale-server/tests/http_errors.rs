@@ -441,12 +441,7 @@ async fn nul_in_json_names_member(server: TestServer) {
         let body: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(body["field"], field, "{method} {path}: {text}");
     }
-    let stores: Value = server
-        .get("/api/v1/stores", Some(&acme.api_key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stores = server.get_json("/api/v1/stores", Some(&acme.api_key)).await;
     assert_eq!(stores.as_array().unwrap().len(), 1, "nothing was created");
 }
 
@@ -545,12 +540,9 @@ async fn nul_in_store_form_names_field(server: TestServer) {
         assert!(page.contains(field), "{field}: {page}");
         assert!(page.contains("NUL"), "{field}: {page}");
     }
-    let store: Value = server
-        .get(&format!("/api/v1/stores/{store_id}"), Some(&acme.api_key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let store = server
+        .get_json(&format!("/api/v1/stores/{store_id}"), Some(&acme.api_key))
+        .await;
     assert_eq!(store["name"], "Cart");
 }
 

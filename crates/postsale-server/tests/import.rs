@@ -435,12 +435,9 @@ async fn orders_list_filters_and_isolates(server: TestServer) {
         imported(&server, &setup, id).await;
     }
 
-    let page: Value = server
-        .get("/api/v1/orders?limit=2", Some(&setup.key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page = server
+        .get_json("/api/v1/orders?limit=2", Some(&setup.key))
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     assert_eq!(page["items"][0]["number"], "103");
     let cursor = page["next_cursor"].as_i64().unwrap();
@@ -454,21 +451,15 @@ async fn orders_list_filters_and_isolates(server: TestServer) {
         .await
         .unwrap();
     assert_eq!(next["items"][0]["number"], "101");
-    let found: Value = server
-        .get("/api/v1/orders?q=102", Some(&setup.key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let found = server
+        .get_json("/api/v1/orders?q=102", Some(&setup.key))
+        .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
 
     let other = server.create_account("other", Plan::Soar).await;
-    let theirs: Value = server
-        .get("/api/v1/orders", Some(&other.api_key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs = server
+        .get_json("/api/v1/orders", Some(&other.api_key))
+        .await;
     assert!(theirs["items"].as_array().unwrap().is_empty());
     let order_id = page["items"][0]["id"].as_i64().unwrap();
     let response = server

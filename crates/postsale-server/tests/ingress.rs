@@ -157,12 +157,9 @@ async fn other_account_store_is_not_found(server: TestServer) {
             "{path}"
         );
     }
-    let listed: Value = server
-        .get("/api/v1/stores", Some(&other.api_key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = server
+        .get_json("/api/v1/stores", Some(&other.api_key))
+        .await;
     assert_eq!(listed, json!([]));
 }
 
@@ -363,12 +360,9 @@ async fn gzip_body_case(server: TestServer) {
 
     // The API shows the body decoded, and gives back the bytes as received.
     let id = kept[0]["id"].as_i64().unwrap();
-    let detail: Value = server
-        .get(&format!("/api/v1/requests/{id}"), Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = server
+        .get_json(&format!("/api/v1/requests/{id}"), Some(&key))
+        .await;
     let decompressed: Value =
         serde_json::from_str(request["decompressed_body"].as_str().unwrap()).unwrap();
     assert_eq!(detail["body_json"], decompressed);
@@ -945,12 +939,9 @@ async fn bom_json_is_kept_as_json(server: TestServer) {
         body.as_slice(),
         "kept with its byte order mark"
     );
-    let shown: Value = server
-        .get(&format!("/api/v1/requests/{id}"), Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let shown = server
+        .get_json(&format!("/api/v1/requests/{id}"), Some(&key))
+        .await;
     assert_eq!(shown["body_json"]["currency"], "HKD", "{shown}");
 }
 

@@ -148,12 +148,9 @@ async fn shipment_marks_order_shipped(server: TestServer) {
     assert_eq!(shipment["order_status"], "shipped");
     assert_eq!(shipment["cost"], "7.45");
     assert_eq!(shipment["details"]["weight"]["unit"], "oz");
-    let order: Value = server
-        .get(&format!("/api/v1/orders/{order_id}"), Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let order = server
+        .get_json(&format!("/api/v1/orders/{order_id}"), Some(&key))
+        .await;
     assert_eq!(order["status"], "shipped");
     assert_eq!(
         order["shipments"][0]["tracking_number"],
@@ -339,12 +336,7 @@ async fn idempotency_key_lasts_a_day(server: TestServer) {
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.unwrap();
     let responded_at = OffsetDateTime::now_utc();
-    let account: Value = server
-        .get("/api/v1/account", Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let account = server.get_json("/api/v1/account", Some(&key)).await;
     let account = AccountId(account["id"].as_i64().unwrap());
     let db = &server.test_db.db;
 
@@ -394,12 +386,7 @@ async fn idempotency_key_lasts_a_day(server: TestServer) {
 
 async fn concurrent_keyed_creates_make_one(server: TestServer) {
     let (key, _, order_id) = imported_order(&server, json!({})).await;
-    let account: Value = server
-        .get("/api/v1/account", Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let account = server.get_json("/api/v1/account", Some(&key)).await;
     let account = AccountId(account["id"].as_i64().unwrap());
     let new = NewShipment {
         carrier: "usps".into(),
@@ -447,12 +434,7 @@ async fn concurrent_keyed_creates_make_one(server: TestServer) {
 }
 
 async fn openapi_documents_idempotency_key(server: TestServer) {
-    let document: Value = server
-        .get("/api/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document = server.get_json("/api/openapi.json", None).await;
 
     let create = &document["paths"]["/api/v1/orders/{id}/shipments"]["post"];
     let parameters = create["parameters"].as_array().unwrap();
@@ -500,12 +482,9 @@ async fn automation_off_keeps_status(server: TestServer) {
     .unwrap();
 
     assert!(shipment["order_status"].is_null(), "{shipment}");
-    let order: Value = server
-        .get(&format!("/api/v1/orders/{order_id}"), Some(&key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let order = server
+        .get_json(&format!("/api/v1/orders/{order_id}"), Some(&key))
+        .await;
     assert!(
         order["status"].is_null(),
         "blank on import and after the shipment"

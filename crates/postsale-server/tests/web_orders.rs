@@ -91,12 +91,9 @@ async fn send_imported(server: &TestServer, shop: &Shop, body: &[u8], delivery: 
         .as_i64()
         .unwrap();
     for _ in 0..200 {
-        let kept: Value = server
-            .get(&format!("/api/v1/requests/{id}"), Some(&shop.api_key))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let kept = server
+            .get_json(&format!("/api/v1/requests/{id}"), Some(&shop.api_key))
+            .await;
         if kept["import_state"] == "done" {
             return kept;
         }
@@ -138,12 +135,9 @@ async fn orders_filters_narrow_list(server: TestServer) {
     let shop = shop(&server, "acme").await;
     let (order_id, _) = imported_order(&server, &shop).await;
     let row = format!(r#"id="order-{order_id}""#);
-    let order: Value = server
-        .get(&format!("/api/v1/orders/{order_id}"), Some(&shop.api_key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let order = server
+        .get_json(&format!("/api/v1/orders/{order_id}"), Some(&shop.api_key))
+        .await;
     let status = order["status"].as_str().unwrap().to_owned();
     let number = order["number"].as_str().unwrap().to_owned();
     let source = order["source"].as_str().unwrap().to_owned();
@@ -298,12 +292,9 @@ async fn shipment_created_then_voided(server: TestServer) {
         .post_form(&void_path, &[("csrf_token", &shop.csrf)])
         .await;
     assert_eq!(again.status(), 409);
-    let order: Value = server
-        .get(&format!("/api/v1/orders/{order_id}"), Some(&shop.api_key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let order = server
+        .get_json(&format!("/api/v1/orders/{order_id}"), Some(&shop.api_key))
+        .await;
     assert_eq!(order["shipments"][0]["voided"], true);
 }
 

@@ -112,12 +112,9 @@ async fn add_webhook_creates_capturing_store(server: TestServer) {
 async fn webhook_without_checks_stays_capturing(server: TestServer) {
     let user = signed_in(&server, "acme", Plan::Soar).await;
     let id = add_webhook(&user).await;
-    let preset: Value = server
-        .get("/api/v1/presets/shopify", Some(&user.api_key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let preset = server
+        .get_json("/api/v1/presets/shopify", Some(&user.api_key))
+        .await;
     let client = reqwest::Client::new();
 
     let saved = client
@@ -140,12 +137,9 @@ async fn webhook_without_checks_stays_capturing(server: TestServer) {
     let problem: Value = patched.json().await.unwrap();
     let detail = problem["detail"].as_str().unwrap_or_default();
     assert!(detail.contains("no security check"), "{problem}");
-    let webhook: Value = server
-        .get(&format!("/api/v1/stores/{id}/webhook"), Some(&user.api_key))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let webhook = server
+        .get_json(&format!("/api/v1/stores/{id}/webhook"), Some(&user.api_key))
+        .await;
     assert_eq!(webhook["state"], "capturing");
 }
 

@@ -82,6 +82,15 @@ impl TestServer {
         }
         request.send().await.expect("send the request")
     }
+
+    /// Sends a GET request and returns its body as JSON.
+    pub async fn get_json(&self, path: &str, key: Option<&str>) -> serde_json::Value {
+        self.get(path, key)
+            .await
+            .json()
+            .await
+            .expect("read the response as JSON")
+    }
 }
 
 impl TestServer {
