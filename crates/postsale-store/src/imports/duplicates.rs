@@ -46,26 +46,26 @@ impl StoredDuplicates {
     }
 }
 
+/// The condition of the indexes by delivery id and by body hash (migrations 0009 and 0010),
+/// which contain only imported requests, written for the earlier request `e`. A query must
+/// repeat it word for word for SQLite to use those indexes.
+const EARLIER_IMPORTED: &str =
+    "(e.outcome = 'created' OR e.outcome = 'updated' OR e.outcome = 'unchanged')";
+
 /// Returns the query of [`StoredDuplicates::read`], with the batch's request ids as a JSON
-/// array in `$1` and the duplicate window in milliseconds in `$2`. The condition on `outcome`
-/// repeats the one of the index by body hash, which contains only imported requests, so that
-/// the index serves the body rule.
+/// array in `$1` and the duplicate window in milliseconds in `$2`. Both rules test
+/// [`EARLIER_IMPORTED`], so that each is served by its index.
 fn duplicates_query(dialect: Dialect) -> String {
     let batch = json_ids(dialect, "$1");
     format!(
         "SELECT b.id FROM requests b WHERE b.id IN ({batch}) AND ( \
            EXISTS (SELECT 1 FROM requests e \
                    WHERE e.webhook_id = b.webhook_id AND e.delivery_id = b.delivery_id \
-                     AND e.id < b.id \
-                     AND (e.outcome = 'created' OR e.outcome = 'updated' \
-                          OR e.outcome = 'unchanged') \
-                     AND e.id NOT IN ({batch})) \
+                     AND e.id < b.id AND {EARLIER_IMPORTED} AND e.id NOT IN ({batch})) \
            OR EXISTS (SELECT 1 FROM requests e \
                       WHERE e.webhook_id = b.webhook_id AND e.body_sha256 = b.body_sha256 \
                         AND e.id < b.id AND e.received_at > b.received_at - $2 \
-                        AND (e.outcome = 'created' OR e.outcome = 'updated' \
-                             OR e.outcome = 'unchanged') \
-                        AND e.id NOT IN ({batch})))"
+                        AND {EARLIER_IMPORTED} AND e.id NOT IN ({batch})))"
     )
 }
 
@@ -115,28 +115,76 @@ mod tests {
     use super::*;
     use crate::testing::{self, TestDatabase};
 
-    /// The index by body hash contains only imported requests, and the duplicate check must
-    /// still find earlier imports of the same body through it.
+    /// The steps of SQLite's plan that show each rule served by its own index.
+    const DELIVERY_RULE_STEP: &str = "requests_delivery (webhook_id=? AND delivery_id=?";
+    const BODY_RULE_STEP: &str = "requests_body_hash (webhook_id=? AND body_sha256=?";
+
+    /// The indexes by delivery id and by body hash contain only imported requests, and the
+    /// duplicate check must still find earlier imports through them.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn body_rule_uses_the_partial_index() {
+    async fn both_rules_use_the_partial_indexes() {
         let test_db = TestDatabase::sqlite().await;
-        let definition: String =
-            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'requests_body_hash'")
-                .fetch_one(test_db.db.pool())
-                .await
-                .unwrap();
-        assert!(
-            definition.ends_with(
-                "WHERE outcome = 'created' OR outcome = 'updated' OR outcome = 'unchanged'"
-            ),
-            "{definition}"
-        );
+        let condition = EARLIER_IMPORTED.replace("e.", "");
+        for index in ["requests_delivery", "requests_body_hash"] {
+            let definition: String =
+                sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = $1")
+                    .bind(index)
+                    .fetch_one(test_db.db.pool())
+                    .await
+                    .unwrap();
+            let compact = definition.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                compact.contains(condition.trim_matches(['(', ')'])),
+                "{definition}"
+            );
+        }
 
         let query = duplicates_query(Dialect::Sqlite);
         let steps = testing::sqlite_query_plan(&test_db.db, &query).await;
-        let uses_index = |step: &String| {
-            step.contains("USING INDEX requests_body_hash (webhook_id=? AND body_sha256=?")
+        for expected in [DELIVERY_RULE_STEP, BODY_RULE_STEP] {
+            assert!(
+                steps.iter().any(|step| step.contains(expected)),
+                "{steps:?}"
+            );
+        }
+    }
+
+    /// PostgreSQL plans the duplicate check on a table it has no statistics for yet, as after
+    /// a first large import. Each rule must still use its own index: with the same condition on
+    /// both, it once read the body rule through the index by delivery id, every imported
+    /// request of the webhook for each request of the batch.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_gives_each_rule_its_index() {
+        let Some(test_db) = TestDatabase::postgres().await else {
+            return;
         };
-        assert!(steps.iter().any(uses_index), "{steps:?}");
+        let db = &test_db.db;
+        let (account, store, webhook) = testing::soar_webhook(db, "plan").await;
+        sqlx::query(
+            "INSERT INTO requests (account_id, store_id, webhook_id, received_at, method, path, \
+                                   headers, remote_addr, body_size, body_sha256, body_kind, \
+                                   delivery_id, accepted, status_code, import_state, outcome) \
+             SELECT $1, $2, $3, n, 'POST', '/hooks/plan', '[]', '127.0.0.1', 100, \
+                    md5(n::text) || md5((n + 1)::text), 'json', md5((n * 7)::text), 1, 200, \
+                    'done', 'created' \
+             FROM generate_series(1, 20000) AS n",
+        )
+        .bind(account)
+        .bind(store)
+        .bind(webhook)
+        .execute(db.pool())
+        .await
+        .unwrap();
+
+        let plan: Vec<String> =
+            sqlx::query_scalar(&format!("EXPLAIN {}", duplicates_query(Dialect::Postgres)))
+                .bind("[19998, 19999, 20000]")
+                .bind(DUPLICATE_WINDOW_MS)
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        let plan = plan.join("\n");
+        assert_eq!(plan.matches("requests_delivery").count(), 1, "{plan}");
+        assert!(plan.contains("requests_body_hash"), "{plan}");
     }
 }
