@@ -47,9 +47,9 @@ const DELIVERY_ID_HEADER: &str = "X-Shopify-Webhook-Id";
 
 /// The wrk script. `BODY_PATH`, `SIGNATURE_HEADERS`, `DELIVERY_ID_HEADER` and `RANDOM_IDS`
 /// are replaced before it is written. Each request gets the delivery id `RUN-THREAD-COUNTER`,
-/// where RUN is the script argument (`warmup` or `measured`), or with `RANDOM_IDS` true a
-/// random id in the form of a UUID, as Shopify sends. `done` prints the figures as one JSON
-/// line.
+/// where RUN is the script argument (`warmup` or `measured`), or with `RANDOM_IDS` true
+/// `RUN-UUID` with a random id in the form of a UUID, as Shopify sends. Either way the kept
+/// requests of each run can be counted apart. `done` prints the figures as one JSON line.
 const WRK_SCRIPT: &str = r#"
 local body_file = assert(io.open([[BODY_PATH]], "rb"))
 wrk.method = "POST"
@@ -80,7 +80,7 @@ end
 function request()
   sent = sent + 1
   if random_ids then
-    wrk.headers["DELIVERY_ID_HEADER"] = random_id()
+    wrk.headers["DELIVERY_ID_HEADER"] = run_name .. "-" .. random_id()
   else
     wrk.headers["DELIVERY_ID_HEADER"] = run_name .. "-" .. thread_number .. "-" .. sent
   end
