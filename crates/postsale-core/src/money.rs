@@ -120,8 +120,14 @@ fn parse_plain(normalized: &str, original: &str) -> Result<Decimal, AmountError>
         return Err(AmountError::NotANumber(original.to_owned()));
     }
     if normalized.contains(['e', 'E']) {
-        return Decimal::from_scientific(normalized)
-            .map_err(|_| AmountError::NotANumber(original.to_owned()));
+        return Decimal::from_scientific(normalized).map_err(|_| {
+            let original = original.to_owned();
+            match out_of_range(normalized) {
+                Some(OutOfRange::Large) => AmountError::TooLarge(original),
+                Some(OutOfRange::Small) => AmountError::TooPrecise(original),
+                None => AmountError::NotANumber(original),
+            }
+        });
     }
     // Not `parse`, which rounds away the digits that a Decimal cannot contain (past 28 or
     // 29 in all) and reports nothing.
@@ -132,9 +138,86 @@ fn parse_plain(normalized: &str, original: &str) -> Result<Decimal, AmountError>
     })
 }
 
+/// The side of a `Decimal`'s range that number text it cannot contain lies beyond.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OutOfRange {
+    /// Too large, such as `1e999`.
+    Large,
+    /// Too many decimal places, such as `1e-999`.
+    Small,
+}
+
+/// Tells, for text that `Decimal` did not read, whether it is a number all the same: digits
+/// with an optional sign, point and exponent, as JSON and most serializers write numbers.
+/// `None` means it is not a number. A negative exponent counts as too many decimal places and
+/// any other as too large: a `Decimal` has at most 28 decimal places and 29 digits in all.
+pub(crate) fn out_of_range(text: &str) -> Option<OutOfRange> {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (unsigned, None),
+    };
+    let mantissa_is_number = match mantissa.split_once('.') {
+        Some((whole, fraction)) => {
+            (digits(whole) || digits(fraction))
+                && (whole.is_empty() || digits(whole))
+                && (fraction.is_empty() || digits(fraction))
+        }
+        None => digits(mantissa),
+    };
+    if !mantissa_is_number {
+        return None;
+    }
+    match exponent {
+        None => Some(OutOfRange::Large),
+        Some(exponent) => {
+            let magnitude = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+            if !digits(magnitude) {
+                None
+            } else if exponent.starts_with('-') {
+                Some(OutOfRange::Small)
+            } else {
+                Some(OutOfRange::Large)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn out_of_range_tells_numbers_from_text() {
+        assert_eq!(out_of_range("1e999"), Some(OutOfRange::Large));
+        assert_eq!(out_of_range("-2.5E+400"), Some(OutOfRange::Large));
+        assert_eq!(
+            out_of_range("99999999999999999999999999999999"),
+            Some(OutOfRange::Large)
+        );
+        assert_eq!(out_of_range("1e-999"), Some(OutOfRange::Small));
+        assert_eq!(out_of_range(".5e-300"), Some(OutOfRange::Small));
+        assert_eq!(out_of_range("two"), None);
+        assert_eq!(out_of_range("1e"), None);
+        assert_eq!(out_of_range("e5"), None);
+        assert_eq!(out_of_range("1.2.3"), None);
+        assert_eq!(out_of_range("."), None);
+        assert_eq!(out_of_range("1e+"), None);
+    }
+
+    #[test]
+    fn exponents_beyond_decimal_name_the_reason() {
+        let read = |text: &str| parse_exact_amount(text, MoneyFormat::Plain, None);
+        assert_eq!(read("1e999"), Err(AmountError::TooLarge("1e999".into())));
+        assert_eq!(read("1e+999"), Err(AmountError::TooLarge("1e+999".into())));
+        assert_eq!(
+            read("1e-999"),
+            Err(AmountError::TooPrecise("1e-999".into()))
+        );
+        assert_eq!(read("1e5x"), Err(AmountError::NotANumber("1e5x".into())));
+        assert_eq!(read("1.5e2").unwrap().to_string(), "150");
+    }
 
     fn plain(text: &str) -> Decimal {
         parse_amount(text, MoneyFormat::Plain, None).unwrap()

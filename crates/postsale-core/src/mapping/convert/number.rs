@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::text::Scalar;
-use crate::money::{MoneyFormat, parse_exact_amount};
+use crate::money::{MoneyFormat, OutOfRange, out_of_range, parse_exact_amount};
 use crate::units::{LengthUnit, WeightUnit};
 
 /// Reads a whole quantity of at least 1; `2.0` is accepted as 2.
@@ -12,7 +12,10 @@ pub fn parse_quantity(scalar: &Scalar<'_>) -> Result<u32, String> {
     let value: Decimal = text
         .parse()
         .or_else(|_| Decimal::from_scientific(&text))
-        .map_err(|_| format!("{text:?} is not a number"))?;
+        .map_err(|_| match out_of_range(&text) {
+            Some(_) => format!("{text:?} is not between 1 and {}", u32::MAX),
+            None => format!("{text:?} is not a number"),
+        })?;
     if !value.fract().is_zero() {
         return Err(format!("{text:?} is not a whole number"));
     }
@@ -41,9 +44,26 @@ pub fn parse_money(
     result.map_err(|error| error.to_string())
 }
 
-/// Splits `1.5 kg` into its number and unit text; a bare number has no unit.
+/// Splits `1.5 kg` into its number and unit text; a bare number has no unit. An exponent
+/// (`1e-3 kg`, as serializers write small numbers) belongs to the number.
 fn split_unit(text: &str) -> (&str, Option<&str>) {
-    let position = text.find(|c: char| c.is_alphabetic() || c == '"');
+    let bytes = text.as_bytes();
+    let is_exponent = |index: usize| {
+        let after = bytes.get(index + 1).copied();
+        let after_sign = bytes.get(index + 2).copied();
+        matches!(bytes[index], b'e' | b'E')
+            && index > 0
+            && matches!(bytes[index - 1], b'0'..=b'9' | b'.')
+            && match after {
+                Some(b'0'..=b'9') => true,
+                Some(b'+' | b'-') => after_sign.is_some_and(|byte| byte.is_ascii_digit()),
+                _ => false,
+            }
+    };
+    let position = text
+        .char_indices()
+        .find(|&(index, c)| (c.is_alphabetic() || c == '"') && !is_exponent(index))
+        .map(|(index, _)| index);
     match position {
         Some(index) => (text[..index].trim(), Some(text[index..].trim())),
         None => (text.trim(), None),
@@ -86,7 +106,13 @@ fn parse_measure(number: &str, original: &str) -> Result<Decimal, String> {
     let value = number
         .parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(number))
-        .map_err(|_| format!("{original:?} is not a number"))?;
+        .map_err(|_| match out_of_range(number) {
+            Some(OutOfRange::Large) => format!("{original:?} is too large to store"),
+            Some(OutOfRange::Small) => {
+                format!("{original:?} has more decimal places than can be stored (28)")
+            }
+            None => format!("{original:?} is not a number"),
+        })?;
     if value.is_sign_negative() && !value.is_zero() {
         return Err(format!("{original:?} is negative"));
     }
@@ -144,6 +170,44 @@ mod tests {
                 .unwrap_err()
                 .contains("no unit")
         );
+    }
+
+    #[test]
+    fn exponents_stay_with_the_number() {
+        let small: Value = serde_json::from_str("1e-5").unwrap();
+        let (value, unit) = parse_weight(&scalar(&small), Some("kg")).unwrap();
+        assert_eq!(
+            (value.to_string().as_str(), unit),
+            ("0.00001", WeightUnit::Kg)
+        );
+        let (value, unit) = parse_length(&scalar(&json!("2.5E+1 cm")), None).unwrap();
+        assert_eq!((value.to_string().as_str(), unit), ("25", LengthUnit::Cm));
+        let unit = parse_weight(&scalar(&json!("3 each")), None).unwrap_err();
+        assert!(unit.contains("unknown unit \"each\""), "{unit}");
+    }
+
+    #[test]
+    fn out_of_range_numbers_say_so() {
+        let huge: Value = serde_json::from_str("1e999").unwrap();
+        let tiny: Value = serde_json::from_str("1e-999").unwrap();
+        let quantity = parse_quantity(&scalar(&huge)).unwrap_err();
+        assert!(
+            quantity.ends_with("is not between 1 and 4294967295"),
+            "{quantity}"
+        );
+        let quantity = parse_quantity(&scalar(&tiny)).unwrap_err();
+        assert!(
+            quantity.ends_with("is not between 1 and 4294967295"),
+            "{quantity}"
+        );
+        let weight = parse_weight(&scalar(&huge), Some("kg")).unwrap_err();
+        assert!(weight.ends_with("is too large to store"), "{weight}");
+        let length = parse_length(&scalar(&tiny), Some("cm")).unwrap_err();
+        assert!(length.contains("more decimal places"), "{length}");
+        let money = parse_money(&scalar(&huge), MoneyFormat::Plain, None).unwrap_err();
+        assert!(money.ends_with("is too large for an amount"), "{money}");
+        let text = parse_quantity(&scalar(&json!("many"))).unwrap_err();
+        assert_eq!(text, "\"many\" is not a number");
     }
 
     #[test]
