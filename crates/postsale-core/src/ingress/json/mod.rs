@@ -80,9 +80,45 @@ fn read_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonBodyError>
         }
     })?;
 
-    serde_json::from_str(text).map_err(|error| JsonBodyError {
-        problem: describe(&error),
-        offset: skipped + offset_of(text, error.line(), error.column()),
+    serde_json::from_str(text).map_err(|error| {
+        let problem = describe(&error);
+        let reported = offset_of(text, error.line(), error.column());
+        // serde_json reports a lone surrogate where it noticed it, after the escape, often at
+        // the closing quote. The escape itself is what the sender must fix.
+        let offset = if problem.starts_with(LONE_SURROGATE) {
+            surrogate_escape_before(text, reported).unwrap_or(reported)
+        } else {
+            reported
+        };
+        JsonBodyError {
+            problem,
+            offset: skipped + offset,
+        }
+    })
+}
+
+/// The start of the problem text for a lone UTF-16 surrogate in a `\u` escape.
+const LONE_SURROGATE: &str = "a \\u escape is a lone UTF-16 surrogate";
+
+/// Finds the backslash of the last `\u` escape of a surrogate (U+D800 to U+DFFF) that starts at
+/// or before `offset`. A backslash that is itself escaped (`\\u`) starts no escape.
+fn surrogate_escape_before(text: &str, offset: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let end = offset.min(bytes.len().saturating_sub(1));
+    (0..=end).rev().find(|&at| {
+        let escape = bytes
+            .get(at..at + 6)
+            .filter(|escape| escape.starts_with(b"\\u"));
+        let surrogate = escape
+            .and_then(|escape| std::str::from_utf8(&escape[2..]).ok())
+            .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+            .is_some_and(|unit| (0xD800..=0xDFFF).contains(&unit));
+        let backslashes = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|&&byte| byte == b'\\')
+            .count();
+        surrogate && backslashes % 2 == 0
     })
 }
 
@@ -102,9 +138,10 @@ fn describe(error: &serde_json::Error) -> String {
         // serde_json reports a trailing surrogate without a leading one as a "lone leading
         // surrogate", and a leading one without a trailing one as the end of the escape.
         "lone leading surrogate in hex escape" | "unexpected end of hex escape" => {
-            "a \\u escape is a lone UTF-16 surrogate (U+D800 to U+DFFF), which is not a \
-             character; a character above U+FFFF is written as a pair of escapes"
-                .to_owned()
+            format!(
+                "{LONE_SURROGATE} (U+D800 to U+DFFF), which is not a character; a character \
+                 above U+FFFF is written as a pair of escapes"
+            )
         }
         other => other.to_owned(),
     }
@@ -218,10 +255,21 @@ mod tests {
             br#"{"name": "\ud800"}"#.as_slice(),
             br#"{"name": "\udc00"}"#,
             br#"{"name": "\ud800\u0041"}"#,
+            br#"{"name": "\ud800x"}"#,
         ] {
             let error = parse_json_body(body).unwrap_err();
             assert!(error.problem.contains("surrogate"), "{error}");
+            assert_eq!(error.offset, 10, "the backslash of the escape: {error}");
         }
+    }
+
+    #[test]
+    fn surrogate_offset_skips_escaped_backslashes() {
+        let body = br#"["\\ud800", "a\udfff"]"#;
+        let error = parse_json_body(body).unwrap_err();
+        assert_eq!(error.offset, 14, "{error}");
+        let with_bom = [UTF8_BOM, br#"["\ud800"]"#.as_slice()].concat();
+        assert_eq!(parse_json_body(&with_bom).unwrap_err().offset, 5);
     }
 
     #[test]
