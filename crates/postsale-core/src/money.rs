@@ -112,76 +112,86 @@ fn normalize_separators(text: &str, format: MoneyFormat) -> Option<String> {
 }
 
 fn parse_plain(normalized: &str, original: &str) -> Result<Decimal, AmountError> {
-    let valid = !normalized.is_empty()
-        && normalized
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
-    if !valid {
-        return Err(AmountError::NotANumber(original.to_owned()));
-    }
-    if normalized.contains(['e', 'E']) {
-        return Decimal::from_scientific(normalized).map_err(|_| {
-            let original = original.to_owned();
-            match out_of_range(normalized) {
-                Some(OutOfRange::Large) => AmountError::TooLarge(original),
-                Some(OutOfRange::Small) => AmountError::TooPrecise(original),
-                None => AmountError::NotANumber(original),
-            }
-        });
-    }
-    // Not `parse`, which rounds away the digits that a Decimal cannot contain (past 28 or
-    // 29 in all) and reports nothing.
-    Decimal::from_str_exact(normalized).map_err(|error| match error {
-        rust_decimal::Error::Underflow => AmountError::TooPrecise(original.to_owned()),
-        _ if error.to_string().contains("too") => AmountError::TooLarge(original.to_owned()),
-        _ => AmountError::NotANumber(original.to_owned()),
+    parse_exact_decimal(normalized).map_err(|error| {
+        let original = original.to_owned();
+        match error {
+            DecimalError::NotANumber => AmountError::NotANumber(original),
+            DecimalError::TooLarge => AmountError::TooLarge(original),
+            DecimalError::TooPrecise => AmountError::TooPrecise(original),
+        }
     })
 }
 
-/// The side of a `Decimal`'s range that number text it cannot contain lies beyond.
+/// The reason number text has no exact `Decimal` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum OutOfRange {
-    /// Too large, such as `1e999`.
-    Large,
-    /// Too many decimal places, such as `1e-999`.
-    Small,
+pub(crate) enum DecimalError {
+    /// It is not digits with an optional sign, point and exponent.
+    NotANumber,
+    /// Its value is beyond a `Decimal`'s range, such as `1e999`.
+    TooLarge,
+    /// It has more digits or decimal places than a `Decimal` has (29 digits in all, 28 after
+    /// the point), such as `1e-999` or `2.99999999999999999999999999999`.
+    TooPrecise,
 }
 
-/// Tells, for text that `Decimal` did not read, whether it is a number all the same: digits
-/// with an optional sign, point and exponent, as JSON and most serializers write numbers.
-/// `None` means it is not a number. A negative exponent counts as too many decimal places and
-/// any other as too large: a `Decimal` has at most 28 decimal places and 29 digits in all.
-pub(crate) fn out_of_range(text: &str) -> Option<OutOfRange> {
-    let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
-    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+/// Reads number text exactly: digits with an optional sign, point and exponent, as JSON and
+/// serializers write numbers (`12.5`, `-3`, `1e-05`, `2.5E+1`).
+///
+/// Not `Decimal`'s `parse` or `from_scientific`: both round away the digits a `Decimal`
+/// cannot contain and report nothing, so `2.99999999999999999999999999999` read as 3.
+pub(crate) fn parse_exact_decimal(text: &str) -> Result<Decimal, DecimalError> {
+    let allowed = |c: char| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E');
+    if text.is_empty() || !text.chars().all(allowed) {
+        return Err(DecimalError::NotANumber);
+    }
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
         Some((mantissa, exponent)) => (mantissa, Some(exponent)),
-        None => (unsigned, None),
+        None => (text, None),
     };
-    let mantissa_is_number = match mantissa.split_once('.') {
-        Some((whole, fraction)) => {
-            (digits(whole) || digits(fraction))
-                && (whole.is_empty() || digits(whole))
-                && (fraction.is_empty() || digits(fraction))
-        }
-        None => digits(mantissa),
+    let value = Decimal::from_str_exact(mantissa).map_err(|error| match error {
+        rust_decimal::Error::Underflow => DecimalError::TooPrecise,
+        _ if error.to_string().contains("too") => DecimalError::TooLarge,
+        _ => DecimalError::NotANumber,
+    })?;
+    let Some(exponent) = exponent else {
+        return Ok(value);
     };
-    if !mantissa_is_number {
-        return None;
+    let magnitude = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    if magnitude.is_empty() || !magnitude.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(DecimalError::NotANumber);
     }
-    match exponent {
-        None => Some(OutOfRange::Large),
-        Some(exponent) => {
-            let magnitude = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-            if !digits(magnitude) {
-                None
-            } else if exponent.starts_with('-') {
-                Some(OutOfRange::Small)
-            } else {
-                Some(OutOfRange::Large)
-            }
-        }
+    if value.is_zero() {
+        return Ok(Decimal::ZERO);
     }
+    let negative_exponent = exponent.starts_with('-');
+    let beyond = if negative_exponent {
+        DecimalError::TooPrecise
+    } else {
+        DecimalError::TooLarge
+    };
+    let exponent = magnitude.parse::<i64>().map_err(|_| beyond)?;
+    let exponent = if negative_exponent {
+        -exponent
+    } else {
+        exponent
+    };
+
+    // The value is digits × 10^-scale; the exponent moves the point.
+    let value = value.normalize();
+    let scale = i64::from(value.scale()) - exponent;
+    if scale > i64::from(Decimal::MAX_SCALE) {
+        return Err(DecimalError::TooPrecise);
+    }
+    if let Ok(scale) = u32::try_from(scale) {
+        return Decimal::try_from_i128_with_scale(value.mantissa(), scale)
+            .map_err(|_| DecimalError::TooLarge);
+    }
+    let shift = u32::try_from(-scale).map_err(|_| DecimalError::TooLarge)?;
+    let digits = 10_i128
+        .checked_pow(shift)
+        .and_then(|factor| value.mantissa().checked_mul(factor))
+        .ok_or(DecimalError::TooLarge)?;
+    Decimal::try_from_i128_with_scale(digits, 0).map_err(|_| DecimalError::TooLarge)
 }
 
 #[cfg(test)]
@@ -189,21 +199,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn out_of_range_tells_numbers_from_text() {
-        assert_eq!(out_of_range("1e999"), Some(OutOfRange::Large));
-        assert_eq!(out_of_range("-2.5E+400"), Some(OutOfRange::Large));
+    fn exact_decimals_keep_every_digit() {
+        let exact = |text: &str| parse_exact_decimal(text).map(|value| value.to_string());
+        assert_eq!(exact("12.5"), Ok("12.5".into()));
+        assert_eq!(exact("1e-05"), Ok("0.00001".into()));
+        assert_eq!(exact("2.5E+1"), Ok("25".into()));
+        assert_eq!(exact("-1.5e2"), Ok("-150".into()));
+        assert_eq!(exact("0e999"), Ok("0".into()));
+        assert_eq!(exact("12.34565e0"), Ok("12.34565".into()));
+    }
+
+    #[test]
+    fn exact_decimals_refuse_to_round() {
+        use DecimalError::*;
         assert_eq!(
-            out_of_range("99999999999999999999999999999999"),
-            Some(OutOfRange::Large)
+            parse_exact_decimal("2.99999999999999999999999999999"),
+            Err(TooPrecise)
         );
-        assert_eq!(out_of_range("1e-999"), Some(OutOfRange::Small));
-        assert_eq!(out_of_range(".5e-300"), Some(OutOfRange::Small));
-        assert_eq!(out_of_range("two"), None);
-        assert_eq!(out_of_range("1e"), None);
-        assert_eq!(out_of_range("e5"), None);
-        assert_eq!(out_of_range("1.2.3"), None);
-        assert_eq!(out_of_range("."), None);
-        assert_eq!(out_of_range("1e+"), None);
+        assert_eq!(
+            parse_exact_decimal("12.34565000000000000000000000001e0"),
+            Err(TooPrecise)
+        );
+        assert_eq!(parse_exact_decimal("1e-999"), Err(TooPrecise));
+        assert_eq!(parse_exact_decimal("1e-29"), Err(TooPrecise));
+        assert_eq!(parse_exact_decimal("1e999"), Err(TooLarge));
+        assert_eq!(parse_exact_decimal("-1e999"), Err(TooLarge));
+        assert_eq!(parse_exact_decimal("1e99999999999999999999"), Err(TooLarge));
+        assert_eq!(
+            parse_exact_decimal("99999999999999999999999999999999"),
+            Err(TooLarge)
+        );
+    }
+
+    #[test]
+    fn exact_decimals_refuse_other_text() {
+        use DecimalError::*;
+        for text in [
+            "", "two", "1e", "e5", "1.2.3", ".", "1e+", "1_000", "0x10", "NaN",
+        ] {
+            assert_eq!(parse_exact_decimal(text), Err(NotANumber), "{text:?}");
+        }
     }
 
     #[test]

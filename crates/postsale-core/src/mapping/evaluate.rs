@@ -127,7 +127,10 @@ impl<'a> Evaluator<'a> {
                 })?;
             total = total.checked_add(amount).ok_or_else(|| Failure {
                 code: ErrorCode::Invalid,
-                message: "the sum is too large".into(),
+                message: format!(
+                    "the sum is too large to store after adding {}",
+                    display_raw(&Raw::Json(node))
+                ),
                 fix: "sum an element that holds amounts".into(),
             })?;
         }
@@ -242,6 +245,25 @@ mod tests {
         let first = rule(json!({"first_of": ["$.a", "$.b", "$.c"]}));
         let raw = evaluator.evaluate(&first, &body, settings(&zone)).unwrap();
         assert_eq!(raw, Some(Raw::Json(&json!("x"))));
+    }
+
+    #[test]
+    fn sum_overflow_names_the_value() {
+        let big = "79228162514264337593543950335";
+        let body = json!({"s": [{"p": big}, {"p": "1"}]});
+        let zone = Zone::utc();
+        let evaluator = Evaluator::new(&body);
+        let sum = rule(json!({"sum": "$.s[*].p"}));
+        let failure = evaluator
+            .evaluate(&sum, &body, settings(&zone))
+            .unwrap_err();
+        assert!(
+            failure
+                .message
+                .ends_with("too large to store after adding 1"),
+            "{}",
+            failure.message
+        );
     }
 
     #[test]

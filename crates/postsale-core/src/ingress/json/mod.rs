@@ -83,10 +83,14 @@ fn read_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonBodyError>
     serde_json::from_str(text).map_err(|error| {
         let problem = describe(&error);
         let reported = offset_of(text, error.line(), error.column());
-        // serde_json reports a lone surrogate where it noticed it, after the escape, often at
-        // the closing quote. The escape itself is what the sender must fix.
-        let offset = if problem.starts_with(LONE_SURROGATE) {
-            surrogate_escape_before(text, reported).unwrap_or(reported)
+        // serde_json reports a bad escape where it noticed it, after the escape, often at the
+        // closing quote. The escape itself is what the sender must fix.
+        let offset = if ESCAPE_PROBLEMS
+            .iter()
+            .any(|start| problem.starts_with(start))
+        {
+            let end = (reported + 1).min(text.len());
+            first_bad_escape(&text.as_bytes()[..end]).unwrap_or(reported)
         } else {
             reported
         };
@@ -100,26 +104,47 @@ fn read_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonBodyError>
 /// The start of the problem text for a lone UTF-16 surrogate in a `\u` escape.
 const LONE_SURROGATE: &str = "a \\u escape is a lone UTF-16 surrogate";
 
-/// Finds the backslash of the last `\u` escape of a surrogate (U+D800 to U+DFFF) that starts at
-/// or before `offset`. A backslash that is itself escaped (`\\u`) starts no escape.
-fn surrogate_escape_before(text: &str, offset: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let end = offset.min(bytes.len().saturating_sub(1));
-    (0..=end).rev().find(|&at| {
-        let escape = bytes
-            .get(at..at + 6)
-            .filter(|escape| escape.starts_with(b"\\u"));
-        let surrogate = escape
-            .and_then(|escape| std::str::from_utf8(&escape[2..]).ok())
-            .and_then(|hex| u16::from_str_radix(hex, 16).ok())
-            .is_some_and(|unit| (0xD800..=0xDFFF).contains(&unit));
-        let backslashes = bytes[..at]
-            .iter()
-            .rev()
-            .take_while(|&&byte| byte == b'\\')
-            .count();
-        surrogate && backslashes % 2 == 0
-    })
+/// The problems, as [`describe`] words them, that a bad escape causes.
+const ESCAPE_PROBLEMS: [&str; 3] = [
+    LONE_SURROGATE,
+    "invalid escape",
+    "invalid unicode code point",
+];
+
+/// Finds the backslash of the first bad escape in `bytes`: an unknown letter after the
+/// backslash, a `\u` without four hex digits, or a lone UTF-16 surrogate. A document that
+/// `serde_json` read up to an error has backslashes only inside strings, so every backslash
+/// starts an escape.
+fn first_bad_escape(bytes: &[u8]) -> Option<usize> {
+    let code_unit = |at: usize| {
+        let hex = bytes.get(at + 2..at + 6)?;
+        let is_escape = bytes.get(at..at + 2) == Some(b"\\u".as_slice());
+        let hex = std::str::from_utf8(hex).ok()?;
+        let all_hex = hex.bytes().all(|byte| byte.is_ascii_hexdigit());
+        (is_escape && all_hex).then(|| u16::from_str_radix(hex, 16).ok())?
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] != b'\\' {
+            at += 1;
+            continue;
+        }
+        match bytes.get(at + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => at += 2,
+            Some(b'u') => match code_unit(at) {
+                Some(0xD800..=0xDBFF) => match code_unit(at + 6) {
+                    Some(0xDC00..=0xDFFF) => at += 12,
+                    _ => return Some(at),
+                },
+                Some(0xDC00..=0xDFFF) | None => return Some(at),
+                Some(_) => at += 6,
+            },
+            // The text ends after the backslash: serde_json stopped inside this escape.
+            None => return Some(at),
+            Some(_) => return Some(at),
+        }
+    }
+    None
 }
 
 /// Describes a `serde_json` error without its position, in words that name the cause where
@@ -148,7 +173,8 @@ fn describe(error: &serde_json::Error) -> String {
 }
 
 /// Turns serde_json's 1-based line and its column (bytes up to and including the byte where
-/// the error was found) into a 0-based byte offset of that byte.
+/// the error was found) into a 0-based byte offset of that byte. Column 0 means the error is
+/// the line feed that ends the line before, such as one inside a string.
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let start_of_line = text
         .bytes()
@@ -157,7 +183,11 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
         .nth(line.saturating_sub(2))
         .map_or(0, |(index, _)| index + 1);
     let start_of_line = if line <= 1 { 0 } else { start_of_line };
-    (start_of_line + column.saturating_sub(1)).min(text.len().saturating_sub(1))
+    let offset = match column {
+        0 => start_of_line.saturating_sub(1),
+        column => start_of_line + column - 1,
+    };
+    offset.min(text.len().saturating_sub(1))
 }
 
 /// A JSON value that has been read and thrown away. Unlike [`de::IgnoredAny`], for which
@@ -261,6 +291,39 @@ mod tests {
             assert!(error.problem.contains("surrogate"), "{error}");
             assert_eq!(error.offset, 10, "the backslash of the escape: {error}");
         }
+    }
+
+    #[test]
+    fn surrogate_before_another_leading_one_is_found() {
+        for body in [
+            br#"{"name": "\ud800\ud800\udc00"}"#.as_slice(),
+            br#"{"name": "\ud800\udbff"}"#,
+        ] {
+            let error = parse_json_body(body).unwrap_err();
+            assert_eq!(error.offset, 10, "{error}");
+        }
+    }
+
+    #[test]
+    fn bad_hex_escape_points_at_backslash() {
+        let error = parse_json_body(br#"{"a": "\u12G4"}"#).unwrap_err();
+        assert_eq!(error.offset, 7, "{error}");
+        let error = parse_json_body(br#"{"a": "ok \q"}"#).unwrap_err();
+        assert_eq!(error.offset, 10, "{error}");
+    }
+
+    #[test]
+    fn line_feed_in_string_is_the_offset() {
+        let error = parse_json_body(b"{\"a\": \"x\ny\"}").unwrap_err();
+        assert_eq!(error.offset, 8, "{error}");
+        let error = parse_json_body(b"{\"a\": \"x\ty\"}").unwrap_err();
+        assert_eq!(error.offset, 8, "{error}");
+    }
+
+    #[test]
+    fn escape_search_stops_at_multibyte_characters() {
+        let error = parse_json_body("{\"a\": \"é\\ud800é\"}".as_bytes()).unwrap_err();
+        assert_eq!(error.offset, 9, "{error}");
     }
 
     #[test]

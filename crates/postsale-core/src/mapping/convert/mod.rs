@@ -21,7 +21,7 @@ use super::catalogue::FieldKind;
 use super::codes::{self, PACKAGES, SERVICES};
 use super::error::ErrorCode;
 use super::map::Rule;
-use crate::money::{MAX_AMOUNT_SCALE, MoneyFormat, store_amount};
+use crate::money::{AmountError, MAX_AMOUNT_SCALE, MoneyFormat, store_amount};
 use crate::order::Timestamp;
 use crate::status::OrderStatus;
 use crate::units::{LengthUnit, WeightUnit};
@@ -241,10 +241,16 @@ fn convert_scalar(
         FieldKind::Money | FieldKind::SignedMoney => {
             let format = rule.money_format.unwrap_or(settings.money_format);
             let amount = number::parse_money(value, format, rule.minor_units).map_err(|error| {
-                Failure::invalid(
-                    error,
-                    "map an amount, or set money_format to how it is written",
-                )
+                let fix = match error {
+                    AmountError::NotANumber(_) => {
+                        "map an amount, or set money_format to how it is written"
+                    }
+                    AmountError::TooLarge(_) | AmountError::TooPrecise(_) => {
+                        "map the element that holds the amount; an amount has at most 29 digits, \
+                         28 of them after the point"
+                    }
+                };
+                Failure::invalid(error.to_string(), fix)
             })?;
             return money_outcome(kind, amount);
         }
@@ -396,5 +402,32 @@ impl Scalar<'_> {
             Scalar::Bool(flag) => Scalar::Bool(flag),
             Scalar::Container(what) => Scalar::Container(what),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn convert_amount(value: Value) -> Result<Outcome, Failure> {
+        let rule: Rule = serde_json::from_value(json!({"path": "$.total"})).unwrap();
+        let zone = Zone::utc();
+        let settings = Settings {
+            money_format: MoneyFormat::Plain,
+            zone: &zone,
+        };
+        convert_scalar(FieldKind::Money, &scalar(&value), &rule, settings)
+    }
+
+    #[test]
+    fn amount_hints_fit_the_failure() {
+        let words = convert_amount(json!("twelve")).unwrap_err();
+        assert!(words.fix.contains("money_format"), "{}", words.fix);
+        let huge: Value = serde_json::from_str("1e999").unwrap();
+        let huge = convert_amount(huge).unwrap_err();
+        assert!(huge.message.contains("too large"), "{}", huge.message);
+        assert!(huge.fix.contains("at most 29 digits"), "{}", huge.fix);
     }
 }

@@ -3,19 +3,19 @@
 use rust_decimal::Decimal;
 
 use super::text::Scalar;
-use crate::money::{MoneyFormat, OutOfRange, out_of_range, parse_exact_amount};
+use crate::money::{
+    AmountError, DecimalError, MoneyFormat, parse_exact_amount, parse_exact_decimal,
+};
 use crate::units::{LengthUnit, WeightUnit};
 
 /// Reads a whole quantity of at least 1; `2.0` is accepted as 2.
 pub fn parse_quantity(scalar: &Scalar<'_>) -> Result<u32, String> {
     let text = scalar.as_text().unwrap_or_default();
-    let value: Decimal = text
-        .parse()
-        .or_else(|_| Decimal::from_scientific(&text))
-        .map_err(|_| match out_of_range(&text) {
-            Some(_) => format!("{text:?} is not between 1 and {}", u32::MAX),
-            None => format!("{text:?} is not a number"),
-        })?;
+    let value = parse_exact_decimal(text.trim()).map_err(|error| match error {
+        DecimalError::NotANumber => format!("{text:?} is not a number"),
+        DecimalError::TooLarge => format!("{text:?} is not between 1 and {}", u32::MAX),
+        DecimalError::TooPrecise => format!("{text:?} is not a whole number"),
+    })?;
     if !value.fract().is_zero() {
         return Err(format!("{text:?} is not a whole number"));
     }
@@ -33,15 +33,14 @@ pub fn parse_money(
     scalar: &Scalar<'_>,
     format: MoneyFormat,
     minor_units: Option<u32>,
-) -> Result<Decimal, String> {
-    let result = match scalar {
+) -> Result<Decimal, AmountError> {
+    match scalar {
         Scalar::Number(token) => parse_exact_amount(token, MoneyFormat::Plain, minor_units),
         other => {
             let text = other.as_text().unwrap_or_default();
             parse_exact_amount(&text, format, minor_units)
         }
-    };
-    result.map_err(|error| error.to_string())
+    }
 }
 
 /// Splits `1.5 kg` into its number and unit text; a bare number has no unit. An exponent
@@ -77,6 +76,9 @@ pub fn parse_weight(
 ) -> Result<(Decimal, WeightUnit), String> {
     let text = scalar.as_text().unwrap_or_default();
     let (number, unit_text) = split_unit(&text);
+    if number.is_empty() {
+        return Err(format!("{text:?} is not a number"));
+    }
     let unit_text = unit_text.or(rule_unit).ok_or_else(|| {
         format!("{text:?} has no unit; set \"unit\" in the rule to g, kg, oz or lb")
     })?;
@@ -93,6 +95,9 @@ pub fn parse_length(
 ) -> Result<(Decimal, LengthUnit), String> {
     let text = scalar.as_text().unwrap_or_default();
     let (number, unit_text) = split_unit(&text);
+    if number.is_empty() {
+        return Err(format!("{text:?} is not a number"));
+    }
     let unit_text = unit_text
         .or(rule_unit)
         .ok_or_else(|| format!("{text:?} has no unit; set \"unit\" in the rule to cm or in"))?;
@@ -103,16 +108,13 @@ pub fn parse_length(
 }
 
 fn parse_measure(number: &str, original: &str) -> Result<Decimal, String> {
-    let value = number
-        .parse::<Decimal>()
-        .or_else(|_| Decimal::from_scientific(number))
-        .map_err(|_| match out_of_range(number) {
-            Some(OutOfRange::Large) => format!("{original:?} is too large to store"),
-            Some(OutOfRange::Small) => {
-                format!("{original:?} has more decimal places than can be stored (28)")
-            }
-            None => format!("{original:?} is not a number"),
-        })?;
+    let value = parse_exact_decimal(number).map_err(|error| match error {
+        DecimalError::NotANumber => format!("{original:?} is not a number"),
+        DecimalError::TooLarge => format!("{original:?} is too large to store"),
+        DecimalError::TooPrecise => {
+            format!("{original:?} has more digits than can be stored (28 after the point)")
+        }
+    })?;
     if value.is_sign_negative() && !value.is_zero() {
         return Err(format!("{original:?} is negative"));
     }
@@ -196,18 +198,34 @@ mod tests {
             "{quantity}"
         );
         let quantity = parse_quantity(&scalar(&tiny)).unwrap_err();
-        assert!(
-            quantity.ends_with("is not between 1 and 4294967295"),
-            "{quantity}"
-        );
+        assert!(quantity.ends_with("is not a whole number"), "{quantity}");
         let weight = parse_weight(&scalar(&huge), Some("kg")).unwrap_err();
         assert!(weight.ends_with("is too large to store"), "{weight}");
         let length = parse_length(&scalar(&tiny), Some("cm")).unwrap_err();
-        assert!(length.contains("more decimal places"), "{length}");
+        assert!(
+            length.contains("more digits than can be stored"),
+            "{length}"
+        );
         let money = parse_money(&scalar(&huge), MoneyFormat::Plain, None).unwrap_err();
-        assert!(money.ends_with("is too large for an amount"), "{money}");
+        assert_eq!(money, AmountError::TooLarge("1e+999".into()));
         let text = parse_quantity(&scalar(&json!("many"))).unwrap_err();
         assert_eq!(text, "\"many\" is not a number");
+    }
+
+    #[test]
+    fn long_fractions_are_not_rounded() {
+        let almost: Value = serde_json::from_str("2.99999999999999999999999999999").unwrap();
+        let quantity = parse_quantity(&scalar(&almost)).unwrap_err();
+        assert!(quantity.ends_with("is not a whole number"), "{quantity}");
+        let weight = parse_weight(&scalar(&almost), Some("kg")).unwrap_err();
+        assert!(
+            weight.contains("more digits than can be stored"),
+            "{weight}"
+        );
+        let underscores = parse_quantity(&scalar(&json!("1_0"))).unwrap_err();
+        assert!(underscores.ends_with("is not a number"), "{underscores}");
+        let word = parse_weight(&scalar(&json!("heavy")), Some("kg")).unwrap_err();
+        assert_eq!(word, "\"heavy\" is not a number");
     }
 
     #[test]
