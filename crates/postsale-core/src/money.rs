@@ -38,6 +38,8 @@ pub enum AmountError {
     TooLarge(String),
     #[error("{0:?} has more digits than an amount can contain (28 or 29 in all)")]
     TooPrecise(String),
+    #[error("{0:?} has a fraction, but the rule's minor_units reads whole numbers of minor units")]
+    FractionOfMinorUnit(String),
 }
 
 /// Parses amount text written in `format`, without ever going through a float, and rounds it
@@ -65,6 +67,9 @@ pub fn parse_exact_amount(
     let mut amount = parse_plain(&normalized, trimmed)?;
 
     if let Some(places) = minor_units {
+        if !amount.fract().is_zero() {
+            return Err(AmountError::FractionOfMinorUnit(trimmed.to_owned()));
+        }
         let divisor = Decimal::from_i128_with_scale(10_i128.pow(places.min(18)), 0);
         amount = amount
             .checked_div(divisor)
@@ -103,12 +108,33 @@ fn normalize_separators(text: &str, format: MoneyFormat) -> Option<String> {
         return None;
     }
 
+    if !grouped_by_thousands(whole, group) {
+        return None;
+    }
     let mut out: String = whole.chars().filter(|c| *c != group).collect();
     if let Some(digits) = fraction {
         out.push('.');
         out.push_str(digits);
     }
     Some(out)
+}
+
+/// Checks that the group separators of the whole part, if any, split it into groups of three
+/// digits after a first group of one to three. Any other grouping means the text is written
+/// in another format: with dots as thousands separators, `12.50` would read as 1250.
+fn grouped_by_thousands(whole: &str, group: char) -> bool {
+    if !whole.contains(group) {
+        return true;
+    }
+    let unsigned = whole.strip_prefix(['+', '-']).unwrap_or(whole);
+    let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    unsigned
+        .split(group)
+        .enumerate()
+        .all(|(index, part)| match index {
+            0 => (1..=3).contains(&part.len()) && digits(part),
+            _ => part.len() == 3 && digits(part),
+        })
 }
 
 fn parse_plain(normalized: &str, original: &str) -> Result<Decimal, AmountError> {
@@ -140,63 +166,130 @@ pub(crate) enum DecimalError {
 /// Not `Decimal`'s `parse` or `from_scientific`: both round away the digits a `Decimal`
 /// cannot contain and report nothing, so `2.99999999999999999999999999999` read as 3.
 pub(crate) fn parse_exact_decimal(text: &str) -> Result<Decimal, DecimalError> {
-    let allowed = |c: char| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E');
-    if text.is_empty() || !text.chars().all(allowed) {
-        return Err(DecimalError::NotANumber);
-    }
-    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+    let digits_only = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
         Some((mantissa, exponent)) => (mantissa, Some(exponent)),
-        None => (text, None),
+        None => (unsigned, None),
     };
-    let value = Decimal::from_str_exact(mantissa).map_err(|error| match error {
-        rust_decimal::Error::Underflow => DecimalError::TooPrecise,
-        _ if error.to_string().contains("too") => DecimalError::TooLarge,
-        _ => DecimalError::NotANumber,
-    })?;
-    let Some(exponent) = exponent else {
-        return Ok(value);
-    };
-    let magnitude = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-    if magnitude.is_empty() || !magnitude.bytes().all(|byte| byte.is_ascii_digit()) {
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if (whole.is_empty() && fraction.is_empty()) || !digits_only(whole) || !digits_only(fraction) {
         return Err(DecimalError::NotANumber);
     }
-    if value.is_zero() {
-        return Ok(Decimal::ZERO);
+    let digits = format!("{whole}{fraction}");
+    let digits = digits.trim_start_matches('0');
+
+    let exponent = match exponent {
+        None => 0,
+        Some(exponent) => {
+            let magnitude = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+            if magnitude.is_empty() || !digits_only(magnitude) {
+                return Err(DecimalError::NotANumber);
+            }
+            let beyond = if exponent.starts_with('-') {
+                DecimalError::TooPrecise
+            } else {
+                DecimalError::TooLarge
+            };
+            match magnitude.parse::<i64>() {
+                Ok(magnitude) if exponent.starts_with('-') => -magnitude,
+                Ok(magnitude) => magnitude,
+                Err(_) if digits.is_empty() => 0,
+                Err(_) => return Err(beyond),
+            }
+        }
+    };
+    // The value is `digits` × 10^-scale.
+    let scale = i64::try_from(fraction.len())
+        .ok()
+        .and_then(|places| places.checked_sub(exponent))
+        .ok_or(DecimalError::TooPrecise)?;
+    if digits.is_empty() {
+        let scale = u32::try_from(scale.clamp(0, i64::from(Decimal::MAX_SCALE))).unwrap_or(0);
+        return Ok(Decimal::new(0, scale));
     }
-    let negative_exponent = exponent.starts_with('-');
-    let beyond = if negative_exponent {
+    // Keep the scale as written (`12.50` stays 12.50) when it fits; otherwise zeros at the end
+    // are dropped first, which keeps the value.
+    let value = decimal_from_digits(digits, scale).or_else(|error| {
+        let significant = digits.trim_end_matches('0');
+        let dropped = i64::try_from(digits.len() - significant.len()).unwrap_or(0);
+        let dropped = dropped.min(scale.max(0));
+        let shortened = &digits[..digits.len() - usize::try_from(dropped).unwrap_or(0)];
+        decimal_from_digits(shortened, scale - dropped).map_err(|_| error)
+    })?;
+    Ok(if negative { -value } else { value })
+}
+
+/// Builds the `Decimal` of `digits` (no sign, no leading zeros) × 10^-scale, when it has one.
+fn decimal_from_digits(digits: &str, scale: i64) -> Result<Decimal, DecimalError> {
+    let beyond = if scale > 0 {
         DecimalError::TooPrecise
     } else {
         DecimalError::TooLarge
     };
-    let exponent = magnitude.parse::<i64>().map_err(|_| beyond)?;
-    let exponent = if negative_exponent {
-        -exponent
-    } else {
-        exponent
-    };
-
-    // The value is digits × 10^-scale; the exponent moves the point.
-    let value = value.normalize();
-    let scale = i64::from(value.scale()) - exponent;
     if scale > i64::from(Decimal::MAX_SCALE) {
         return Err(DecimalError::TooPrecise);
     }
-    if let Ok(scale) = u32::try_from(scale) {
-        return Decimal::try_from_i128_with_scale(value.mantissa(), scale)
-            .map_err(|_| DecimalError::TooLarge);
+    // 29 digits fit in an i128, and no Decimal has more.
+    if digits.len() > 29 {
+        return Err(beyond);
     }
-    let shift = u32::try_from(-scale).map_err(|_| DecimalError::TooLarge)?;
-    let digits = 10_i128
-        .checked_pow(shift)
-        .and_then(|factor| value.mantissa().checked_mul(factor))
-        .ok_or(DecimalError::TooLarge)?;
-    Decimal::try_from_i128_with_scale(digits, 0).map_err(|_| DecimalError::TooLarge)
+    let mut mantissa: i128 = digits.parse().map_err(|_| beyond)?;
+    if scale < 0 {
+        let shift = u32::try_from(-scale).map_err(|_| DecimalError::TooLarge)?;
+        mantissa = 10_i128
+            .checked_pow(shift)
+            .and_then(|factor| mantissa.checked_mul(factor))
+            .ok_or(DecimalError::TooLarge)?;
+    }
+    let scale = u32::try_from(scale.max(0)).map_err(|_| beyond)?;
+    Decimal::try_from_i128_with_scale(mantissa, scale).map_err(|_| beyond)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_must_be_thousands() {
+        let dots = |text: &str| parse_exact_amount(text, MoneyFormat::DotThousands, None);
+        let commas = |text: &str| parse_exact_amount(text, MoneyFormat::CommaThousands, None);
+        assert_eq!(dots("1.234.567,89").unwrap().to_string(), "1234567.89");
+        assert_eq!(commas("-1,000.5").unwrap().to_string(), "-1000.5");
+        assert_eq!(commas("999").unwrap().to_string(), "999");
+        for text in ["12.50", "1.5", "1.5e3", "1234.567", ".500"] {
+            assert_eq!(
+                dots(text),
+                Err(AmountError::NotANumber(text.into())),
+                "{text}"
+            );
+        }
+        for text in ["12,50", "1,5", ",5", "1,0000"] {
+            assert_eq!(
+                commas(text),
+                Err(AmountError::NotANumber(text.into())),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn minor_units_must_be_whole() {
+        let cents = |text: &str| parse_exact_amount(text, MoneyFormat::Plain, Some(2));
+        assert_eq!(cents("1999").unwrap().to_string(), "19.99");
+        assert_eq!(cents("1999.00").unwrap().to_string(), "19.99");
+        assert_eq!(
+            cents("19.99"),
+            Err(AmountError::FractionOfMinorUnit("19.99".into()))
+        );
+        assert_eq!(
+            cents("1e-28"),
+            Err(AmountError::FractionOfMinorUnit("1e-28".into()))
+        );
+    }
 
     #[test]
     fn exact_decimals_keep_every_digit() {
@@ -207,6 +300,26 @@ mod tests {
         assert_eq!(exact("-1.5e2"), Ok("-150".into()));
         assert_eq!(exact("0e999"), Ok("0".into()));
         assert_eq!(exact("12.34565e0"), Ok("12.34565".into()));
+    }
+
+    #[test]
+    fn exact_decimals_move_the_point_first() {
+        let exact = |text: &str| parse_exact_decimal(text).map(|value| value.to_string());
+        assert_eq!(
+            exact("100e-30"),
+            Ok("0.0000000000000000000000000001".into())
+        );
+        assert_eq!(
+            exact("0.00000000000000000000000000001e5"),
+            Ok("0.000000000000000000000001".into())
+        );
+        assert_eq!(
+            exact("100000000000000000000000000000e-2"),
+            Ok("1000000000000000000000000000".into())
+        );
+        assert_eq!(exact("12.500000"), Ok("12.500000".into()));
+        assert_eq!(exact("-0.00"), Ok("0.00".into()));
+        assert_eq!(exact("007.5"), Ok("7.5".into()));
     }
 
     #[test]
@@ -225,6 +338,11 @@ mod tests {
         assert_eq!(parse_exact_decimal("1e999"), Err(TooLarge));
         assert_eq!(parse_exact_decimal("-1e999"), Err(TooLarge));
         assert_eq!(parse_exact_decimal("1e99999999999999999999"), Err(TooLarge));
+        assert_eq!(
+            parse_exact_decimal("1.5e-9223372036854775807"),
+            Err(TooPrecise)
+        );
+        assert_eq!(parse_exact_decimal("1e9223372036854775807"), Err(TooLarge));
         assert_eq!(
             parse_exact_decimal("99999999999999999999999999999999"),
             Err(TooLarge)
@@ -323,5 +441,63 @@ mod tests {
             Err(AmountError::NotANumber("free".into()))
         );
         assert!(parse_amount("1.000,00", MoneyFormat::CommaThousands, None).is_err());
+    }
+
+    /// Writes `whole.fraction` × 10^exponent with the point moved and no exponent, without
+    /// leading zeros in the whole part or trailing zeros in the fraction.
+    fn moved_point(whole: &str, fraction: &str, exponent: i64) -> String {
+        let digits = format!("{whole}{fraction}");
+        let point = i64::try_from(whole.len()).unwrap() + exponent;
+        let (int, frac) = if point <= 0 {
+            let zeros = "0".repeat(usize::try_from(-point).unwrap());
+            ("0".to_owned(), format!("{zeros}{digits}"))
+        } else if point >= i64::try_from(digits.len()).unwrap() {
+            let zeros = "0".repeat(usize::try_from(point).unwrap() - digits.len());
+            (format!("{digits}{zeros}"), String::new())
+        } else {
+            let (int, frac) = digits.split_at(usize::try_from(point).unwrap());
+            (int.to_owned(), frac.to_owned())
+        };
+        let int = int.trim_start_matches('0');
+        let frac = frac.trim_end_matches('0');
+        let int = if int.is_empty() { "0" } else { int };
+        if frac.is_empty() {
+            int.to_owned()
+        } else {
+            format!("{int}.{frac}")
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4_000))]
+
+        /// Reading a number with an exponent gives exactly the number with the point moved, or
+        /// an error only when that number has more than 28 digits or decimal places.
+        #[test]
+        fn exponent_moves_the_point_exactly(
+            whole in "[0-9]{1,6}",
+            fraction in "[0-9]{0,30}",
+            exponent in -40_i64..=40,
+        ) {
+            let text = format!("{whole}.{fraction}e{exponent}");
+            let expected = moved_point(&whole, &fraction, exponent);
+            match parse_exact_decimal(&text) {
+                Ok(value) => {
+                    let written = value.to_string();
+                    let (int, frac) = written.split_once('.').unwrap_or((&written, ""));
+                    let read = moved_point(int, frac, 0);
+                    proptest::prop_assert_eq!(read, expected, "{}", text);
+                }
+                Err(_) => {
+                    let (int, frac) = expected.split_once('.').unwrap_or((&expected, ""));
+                    let needed = if int == "0" {
+                        frac.trim_start_matches('0').len()
+                    } else {
+                        int.len() + frac.len()
+                    };
+                    proptest::prop_assert!(needed > 28 || frac.len() > 28, "{} is {}", text, expected);
+                }
+            }
+        }
     }
 }

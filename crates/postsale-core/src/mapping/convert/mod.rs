@@ -245,6 +245,10 @@ fn convert_scalar(
                     AmountError::NotANumber(_) => {
                         "map an amount, or set money_format to how it is written"
                     }
+                    AmountError::FractionOfMinorUnit(_) => {
+                        "remove minor_units from the rule when the channel sends amounts with a \
+                         decimal point"
+                    }
                     AmountError::TooLarge(_) | AmountError::TooPrecise(_) => {
                         "map the element that holds the amount; an amount has at most 29 digits, \
                          28 of them after the point"
