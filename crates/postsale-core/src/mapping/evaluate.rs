@@ -125,14 +125,21 @@ impl<'a> Evaluator<'a> {
                     message: format!("cannot add {}: {error}", display_raw(&Raw::Json(node))),
                     fix: "sum an element that holds amounts".into(),
                 })?;
-            total = total.checked_add(amount).ok_or_else(|| Failure {
-                code: ErrorCode::Invalid,
-                message: format!(
-                    "the sum is too large to store after adding {}",
-                    display_raw(&Raw::Json(node))
-                ),
-                fix: "sum an element that holds amounts".into(),
-            })?;
+            // Decimal addition rounds when the exact sum has more digits than a Decimal has;
+            // its scale then falls below the larger of the two.
+            let places = total.scale().max(amount.scale());
+            total = total
+                .checked_add(amount)
+                .filter(|sum| sum.scale() >= places)
+                .ok_or_else(|| Failure {
+                    code: ErrorCode::Invalid,
+                    message: format!(
+                        "the sum has more digits than can be stored exactly (29 at most) after \
+                         adding {}",
+                        display_raw(&Raw::Json(node))
+                    ),
+                    fix: "sum an element that holds amounts".into(),
+                })?;
         }
         if total.scale() < 2 {
             total.rescale(2);
@@ -260,7 +267,24 @@ mod tests {
         assert!(
             failure
                 .message
-                .ends_with("too large to store after adding 1"),
+                .ends_with("stored exactly (29 at most) after adding 1"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
+    fn sum_refuses_to_round() {
+        let body: Value =
+            serde_json::from_str(r#"{"s": [{"p": 1e28}, {"p": 1.5}, {"p": -1e28}]}"#).unwrap();
+        let zone = Zone::utc();
+        let evaluator = Evaluator::new(&body);
+        let sum = rule(json!({"sum": "$.s[*].p"}));
+        let failure = evaluator
+            .evaluate(&sum, &body, settings(&zone))
+            .unwrap_err();
+        assert!(
+            failure.message.contains("after adding 1.5"),
             "{}",
             failure.message
         );
