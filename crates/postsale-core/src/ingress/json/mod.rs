@@ -116,32 +116,16 @@ const ESCAPE_PROBLEMS: [&str; 3] = [
 /// `serde_json` read up to an error has backslashes only inside strings, so every backslash
 /// starts an escape.
 fn first_bad_escape(bytes: &[u8]) -> Option<usize> {
-    let code_unit = |at: usize| {
-        let hex = bytes.get(at + 2..at + 6)?;
-        let is_escape = bytes.get(at..at + 2) == Some(b"\\u".as_slice());
-        let hex = std::str::from_utf8(hex).ok()?;
-        let all_hex = hex.bytes().all(|byte| byte.is_ascii_hexdigit());
-        (is_escape && all_hex).then(|| u16::from_str_radix(hex, 16).ok())?
-    };
     let mut at = 0;
     while at < bytes.len() {
         if bytes[at] != b'\\' {
             at += 1;
             continue;
         }
-        match bytes.get(at + 1) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => at += 2,
-            Some(b'u') => match code_unit(at) {
-                Some(0xD800..=0xDBFF) => match code_unit(at + 6) {
-                    Some(0xDC00..=0xDFFF) => at += 12,
-                    _ => return Some(at),
-                },
-                Some(0xDC00..=0xDFFF) | None => return Some(at),
-                Some(_) => at += 6,
-            },
-            // The text ends after the backslash: serde_json stopped inside this escape.
+        // An escape cut off by the end of `bytes` is bad too: serde_json stopped inside it.
+        match scan::escape(bytes, at) {
+            Some(end) => at = end,
             None => return Some(at),
-            Some(_) => return Some(at),
         }
     }
     None
@@ -321,7 +305,7 @@ mod tests {
     }
 
     #[test]
-    fn escape_search_stops_at_multibyte_characters() {
+    fn escape_offset_counts_multibyte_bytes() {
         let error = parse_json_body("{\"a\": \"é\\ud800é\"}".as_bytes()).unwrap_err();
         assert_eq!(error.offset, 9, "{error}");
     }

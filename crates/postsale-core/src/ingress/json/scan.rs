@@ -191,7 +191,7 @@ fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
 /// Reads an escape from its backslash at `at`, and returns the position after it. A `\u`
 /// escape of a surrogate must be the leading half of a pair, followed at once by the escape of
 /// the trailing half.
-fn escape(bytes: &[u8], at: usize) -> Option<usize> {
+pub(super) fn escape(bytes: &[u8], at: usize) -> Option<usize> {
     match bytes.get(at + 1)? {
         b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(at + 2),
         b'u' => match code_unit(bytes, at + 1)? {
