@@ -211,8 +211,8 @@ pub(crate) fn parse_exact_decimal(text: &str) -> Result<Decimal, DecimalError> {
         let scale = u32::try_from(scale.clamp(0, i64::from(Decimal::MAX_SCALE))).unwrap_or(0);
         return Ok(Decimal::new(0, scale));
     }
-    // Keep the scale as written (`12.50` stays 12.50) when it fits; otherwise zeros at the end
-    // are dropped first, which keeps the value.
+    // The scale stays as written (`12.50` stays 12.50) when it fits. Otherwise the zeros at
+    // the end are dropped, which keeps the value.
     let value = decimal_from_digits(digits, scale).or_else(|error| {
         let significant = digits.trim_end_matches('0');
         let dropped = i64::try_from(digits.len() - significant.len()).unwrap_or(0);
@@ -323,7 +323,7 @@ mod tests {
     }
 
     #[test]
-    fn exact_decimals_refuse_to_round() {
+    fn exact_decimals_reject_rounding() {
         use DecimalError::*;
         assert_eq!(
             parse_exact_decimal("2.99999999999999999999999999999"),
@@ -350,7 +350,7 @@ mod tests {
     }
 
     #[test]
-    fn exact_decimals_refuse_other_text() {
+    fn exact_decimals_reject_other_text() {
         use DecimalError::*;
         for text in [
             "", "two", "1e", "e5", "1.2.3", ".", "1e+", "1_000", "0x10", "NaN",

@@ -125,8 +125,8 @@ impl<'a> Evaluator<'a> {
                     message: format!("cannot add {}: {error}", display_raw(&Raw::Json(node))),
                     fix: "sum an element that holds amounts".into(),
                 })?;
-            // Decimal addition rounds when the exact sum has more digits than a Decimal has;
-            // its scale then falls below the larger of the two.
+            // Decimal addition rounds when the exact sum has more digits than a Decimal can
+            // contain, and the sum's scale then falls below the larger of the two.
             let places = total.scale().max(amount.scale());
             total = total
                 .checked_add(amount)
@@ -254,40 +254,33 @@ mod tests {
         assert_eq!(raw, Some(Raw::Json(&json!("x"))));
     }
 
+    /// Sums `$.s[*].p` of `body` and returns the message of the failure.
+    fn sum_failure(body: &Value) -> String {
+        let zone = Zone::utc();
+        let evaluator = Evaluator::new(body);
+        let sum = rule(json!({"sum": "$.s[*].p"}));
+        evaluator
+            .evaluate(&sum, body, settings(&zone))
+            .unwrap_err()
+            .message
+    }
+
     #[test]
     fn sum_overflow_names_the_value() {
         let big = "79228162514264337593543950335";
-        let body = json!({"s": [{"p": big}, {"p": "1"}]});
-        let zone = Zone::utc();
-        let evaluator = Evaluator::new(&body);
-        let sum = rule(json!({"sum": "$.s[*].p"}));
-        let failure = evaluator
-            .evaluate(&sum, &body, settings(&zone))
-            .unwrap_err();
+        let message = sum_failure(&json!({"s": [{"p": big}, {"p": "1"}]}));
         assert!(
-            failure
-                .message
-                .ends_with("stored exactly (29 at most) after adding 1"),
-            "{}",
-            failure.message
+            message.ends_with("stored exactly (29 at most) after adding 1"),
+            "{message}"
         );
     }
 
     #[test]
-    fn sum_refuses_to_round() {
+    fn sum_rejects_rounding() {
         let body: Value =
             serde_json::from_str(r#"{"s": [{"p": 1e28}, {"p": 1.5}, {"p": -1e28}]}"#).unwrap();
-        let zone = Zone::utc();
-        let evaluator = Evaluator::new(&body);
-        let sum = rule(json!({"sum": "$.s[*].p"}));
-        let failure = evaluator
-            .evaluate(&sum, &body, settings(&zone))
-            .unwrap_err();
-        assert!(
-            failure.message.contains("after adding 1.5"),
-            "{}",
-            failure.message
-        );
+        let message = sum_failure(&body);
+        assert!(message.contains("after adding 1.5"), "{message}");
     }
 
     #[test]
