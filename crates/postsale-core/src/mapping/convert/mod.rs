@@ -186,9 +186,22 @@ fn convert_amount(kind: FieldKind, amount: Decimal) -> Result<Outcome, Failure> 
     }
 }
 
+/// The most digits before the point of an amount that an order keeps. With them, the two
+/// decimal places that every stored amount has still fit in a `Decimal` (28 digits).
+const MAX_AMOUNT_WHOLE_DIGITS: u32 = 26;
+
 /// Rounds an amount as the order stores it, with a warning that names the stored value when
 /// rounding changed it, and rejects a negative amount where the field allows none.
 fn money_outcome(kind: FieldKind, amount: Decimal) -> Result<Outcome, Failure> {
+    if amount.abs() >= Decimal::from_i128_with_scale(10_i128.pow(MAX_AMOUNT_WHOLE_DIGITS), 0) {
+        return Err(Failure::invalid(
+            format!(
+                "the amount {amount} is too large for an order, which keeps at most \
+                 {MAX_AMOUNT_WHOLE_DIGITS} digits before the point"
+            ),
+            "map the element that holds the amount",
+        ));
+    }
     let stored = store_amount(amount);
     let value = stored.value;
     if kind == FieldKind::Money && value.is_sign_negative() && !value.is_zero() {
@@ -433,5 +446,34 @@ mod tests {
         let huge = convert_amount(huge).unwrap_err();
         assert!(huge.message.contains("too large"), "{}", huge.message);
         assert!(huge.fix.contains("at most 29 digits"), "{}", huge.fix);
+    }
+
+    /// Every stored amount has two decimal places, which an amount of 27 whole digits or more
+    /// has no room for in a `Decimal`.
+    #[test]
+    fn amounts_keep_two_decimal_places_or_fail() {
+        let largest = convert_amount(json!("99999999999999999999999999.99")).unwrap();
+        assert_eq!(
+            largest.value,
+            Some(Converted::Amount(
+                "99999999999999999999999999.99".parse().unwrap()
+            ))
+        );
+        let whole = convert_amount(json!("12345678901234567890123456")).unwrap();
+        let Some(Converted::Amount(value)) = whole.value else {
+            panic!("no amount: {whole:?}");
+        };
+        assert_eq!(value.to_string(), "12345678901234567890123456.00");
+        for text in ["100000000000000000000000000", "-1e26", "1e28"] {
+            let failure = convert_amount(json!(text)).unwrap_err();
+            assert_eq!(failure.code, ErrorCode::Invalid);
+            assert!(
+                failure
+                    .message
+                    .ends_with("keeps at most 26 digits before the point"),
+                "{text}: {}",
+                failure.message
+            );
+        }
     }
 }

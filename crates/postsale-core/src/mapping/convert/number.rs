@@ -69,16 +69,26 @@ fn split_unit(text: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// Splits a weight or length into its number and unit text, and refuses text that is no
+/// number. No unit has a digit in it, so text such as `0x10` or `1 e5` is a number written in
+/// a way that is not read, not a number followed by the unit `x10` or `e5`.
+fn measure_parts(text: &str) -> Result<(&str, Option<&str>), String> {
+    let (number, unit_text) = split_unit(text);
+    let unit_has_digit =
+        unit_text.is_some_and(|unit| unit.bytes().any(|byte| byte.is_ascii_digit()));
+    if number.is_empty() || unit_has_digit {
+        return Err(format!("{text:?} is not a number"));
+    }
+    Ok((number, unit_text))
+}
+
 /// Reads a weight, with its unit from the text (`1.5 kg`) or else from the rule.
 pub fn parse_weight(
     scalar: &Scalar<'_>,
     rule_unit: Option<&str>,
 ) -> Result<(Decimal, WeightUnit), String> {
     let text = scalar.as_text().unwrap_or_default();
-    let (number, unit_text) = split_unit(&text);
-    if number.is_empty() {
-        return Err(format!("{text:?} is not a number"));
-    }
+    let (number, unit_text) = measure_parts(&text)?;
     let unit_text = unit_text.or(rule_unit).ok_or_else(|| {
         format!("{text:?} has no unit; set \"unit\" in the rule to g, kg, oz or lb")
     })?;
@@ -94,10 +104,7 @@ pub fn parse_length(
     rule_unit: Option<&str>,
 ) -> Result<(Decimal, LengthUnit), String> {
     let text = scalar.as_text().unwrap_or_default();
-    let (number, unit_text) = split_unit(&text);
-    if number.is_empty() {
-        return Err(format!("{text:?} is not a number"));
-    }
+    let (number, unit_text) = measure_parts(&text)?;
     let unit_text = unit_text
         .or(rule_unit)
         .ok_or_else(|| format!("{text:?} has no unit; set \"unit\" in the rule to cm or in"))?;
@@ -186,6 +193,16 @@ mod tests {
         assert_eq!((value.to_string().as_str(), unit), ("25", LengthUnit::Cm));
         let unit = parse_weight(&scalar(&json!("3 each")), None).unwrap_err();
         assert!(unit.contains("unknown unit \"each\""), "{unit}");
+    }
+
+    #[test]
+    fn numbers_in_other_notations_are_not_numbers() {
+        for text in ["0x10", "1 e5", "1,5e3", "2 x 3", "1.5kg2"] {
+            let weight = parse_weight(&scalar(&json!(text)), Some("kg")).unwrap_err();
+            assert_eq!(weight, format!("{text:?} is not a number"));
+            let length = parse_length(&scalar(&json!(text)), Some("cm")).unwrap_err();
+            assert_eq!(length, format!("{text:?} is not a number"));
+        }
     }
 
     #[test]
