@@ -556,6 +556,81 @@ async fn cancelled_order_gets_no_shipment(server: TestServer) {
     assert_eq!(response.status(), 409);
 }
 
+async fn put_status(
+    server: &TestServer,
+    key: &str,
+    order_id: i64,
+    status: &str,
+) -> reqwest::Response {
+    server
+        .client
+        .put(server.url(&format!("/api/v1/orders/{order_id}/status")))
+        .bearer_auth(key)
+        .json(&json!({"status": status}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Sends a shipment and a cancel together. The status is checked in the transaction that
+/// writes, so one of them is refused and the order ends as the other left it.
+async fn shipment_and_cancel_at_once_one_wins(server: TestServer) {
+    for round in 0..8 {
+        let (key, _, order_id) =
+            imported_order_of(&server, &format!("race{round}"), json!({})).await;
+        let path = format!("/api/v1/orders/{order_id}/shipments");
+
+        let (ship, cancel) = tokio::join!(
+            post_json(&server, &key, &path, label()),
+            put_status(&server, &key, order_id, "cancelled"),
+        );
+
+        let outcome = (ship.status().as_u16(), cancel.status().as_u16());
+        let status = order_status(&server, &key, order_id).await;
+        let shipments = shipment_count(&server, &key, order_id).await;
+        match outcome {
+            (201, 409) => assert_eq!((status.as_str(), shipments), (Some("shipped"), 1)),
+            (409, 200) => assert_eq!((status.as_str(), shipments), (Some("cancelled"), 0)),
+            other => panic!("round {round}: shipment and cancel answered {other:?}"),
+        }
+    }
+}
+
+/// Without automation a shipment leaves the status as it was, and a cancel of the order
+/// must wait until the shipment is voided.
+async fn cancel_waits_for_void(server: TestServer) {
+    let automation = json!({"automation": {"status_on_import": null, "set_shipped": false, "set_voided": false}});
+    let (key, _, order_id) = imported_order(&server, automation).await;
+    let shipment: Value = post_json(
+        &server,
+        &key,
+        &format!("/api/v1/orders/{order_id}/shipments"),
+        label(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+
+    let refused = put_status(&server, &key, order_id, "cancelled").await;
+    assert_eq!(refused.status(), 409);
+    let problem: Value = refused.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("has a shipment that is not voided") && detail.contains("void"),
+        "{detail}"
+    );
+
+    let void = format!("/api/v1/shipments/{}/void", shipment["id"]);
+    assert_eq!(
+        post_json(&server, &key, &void, json!({})).await.status(),
+        200
+    );
+    let cancelled = put_status(&server, &key, order_id, "cancelled").await;
+    assert_eq!(cancelled.status(), 200);
+    assert_eq!(order_status(&server, &key, order_id).await, "cancelled");
+}
+
 async fn ship_from_defaults_to_store_address(server: TestServer) {
     let address = json!({"name": "Acme Warehouse", "street1": "1 Dock Rd", "city": "Austin",
                          "state": "TX", "postal_code": "78701", "country": "US"});
@@ -685,6 +760,8 @@ http_tests!(
     automation_off_keeps_status,
     unknown_codes_are_rejected,
     cancelled_order_gets_no_shipment,
+    shipment_and_cancel_at_once_one_wins,
+    cancel_waits_for_void,
     ship_from_defaults_to_store_address,
     ship_from_follows_store_setting,
     shipments_are_isolated,

@@ -42,6 +42,12 @@ pub enum StoreError {
     /// A write that breaks a uniqueness rule, such as a second store with the same token.
     #[error("{0}")]
     Conflict(String),
+
+    /// A write that the current state of a row does not allow, found inside the write's own
+    /// transaction, such as a shipment for an order that was cancelled a moment before. The
+    /// message says why and what to do.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl StoreError {

@@ -6,6 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
+use crate::database::Dialect;
 use crate::{Database, Result, StoreError, from_millis, to_millis};
 
 /// An order with its local status and the normalised order document.
@@ -169,25 +170,56 @@ pub async fn list(
     rows.iter().map(order_from_row).collect()
 }
 
-/// Sets an order's local status. Returns `None` when the account has no such order.
+/// Sets an order's local status, unless `refusal` returns a message for the status the order
+/// has and its number of shipments that are not voided; then it fails with
+/// [`StoreError::Refused`] and that message. It reads both and changes the status in one write
+/// transaction, so that a shipment or another change in between cannot be overwritten unseen.
+/// Returns `None` when the account has no such order.
 pub async fn set_status(
     db: &Database,
     account_id: AccountId,
     id: OrderId,
     status: Option<OrderStatus>,
+    refusal: impl FnOnce(Option<OrderStatus>, i64) -> Option<String>,
 ) -> Result<Option<StoredOrder>> {
-    let result = sqlx::query(
-        "UPDATE orders SET status = $1, updated_at = $2 WHERE account_id = $3 AND id = $4",
-    )
-    .bind(status.map(OrderStatus::as_str))
-    .bind(to_millis(OffsetDateTime::now_utc()))
+    let mut transaction = db.begin_write().await?;
+    let lock = match db.dialect() {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let current: Option<Option<String>> = sqlx::query_scalar(&format!(
+        "SELECT status FROM orders WHERE account_id = $1 AND id = $2{lock}"
+    ))
     .bind(account_id.get())
     .bind(id.get())
-    .execute(db.pool())
+    .fetch_optional(&mut *transaction)
     .await?;
-    if result.rows_affected() == 0 {
+    let Some(current) = current else {
         return Ok(None);
+    };
+    let current = current
+        .map(|text| text.parse::<OrderStatus>())
+        .transpose()
+        .map_err(|error| StoreError::corrupt("order status", error))?;
+    let active_shipments: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM shipments \
+         WHERE account_id = $1 AND order_id = $2 AND voided_at IS NULL",
+    )
+    .bind(account_id.get())
+    .bind(id.get())
+    .fetch_one(&mut *transaction)
+    .await?;
+    if let Some(message) = refusal(current, active_shipments) {
+        return Err(StoreError::Refused(message));
     }
+    sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE account_id = $3 AND id = $4")
+        .bind(status.map(OrderStatus::as_str))
+        .bind(to_millis(OffsetDateTime::now_utc()))
+        .bind(account_id.get())
+        .bind(id.get())
+        .execute(&mut *transaction)
+        .await?;
+    transaction.commit().await?;
     get(db, account_id, id).await
 }
 

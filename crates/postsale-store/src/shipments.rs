@@ -176,7 +176,20 @@ pub async fn create_once(
     }
 }
 
-/// Inserts a shipment row. On PostgreSQL it locks the order's row first.
+/// Returns why an order of this status takes no shipment, or `None` when it takes one.
+pub fn shipment_refusal(order_id: OrderId, status: Option<OrderStatus>) -> Option<String> {
+    match status {
+        Some(status @ (OrderStatus::Cancelled | OrderStatus::AwaitingPayment)) => Some(format!(
+            "order {} is {status}: a shipment needs an order that is paid and not cancelled",
+            order_id.get()
+        )),
+        _ => None,
+    }
+}
+
+/// Inserts a shipment row after checking the order's status in the same transaction, so that
+/// an order cancelled a moment before gets no shipment. On PostgreSQL it locks the order's row
+/// first; on SQLite the write transaction already holds the database's write lock.
 async fn insert(
     transaction: &mut Transaction<'_, Any>,
     dialect: Dialect,
@@ -185,8 +198,12 @@ async fn insert(
     shipment: &NewShipment,
     now: i64,
 ) -> Result<Shipment> {
-    if dialect == Dialect::Postgres {
-        lock_order(transaction, account_id, order_id).await?;
+    let status = match dialect {
+        Dialect::Postgres => lock_order(transaction, account_id, order_id).await?,
+        Dialect::Sqlite => read_order_status(transaction, account_id, order_id).await?,
+    };
+    if let Some(refusal) = shipment_refusal(order_id, status) {
+        return Err(StoreError::Refused(refusal));
     }
     let row = sqlx::query(&format!(
         "INSERT INTO shipments (account_id, order_id, carrier, service, package, \

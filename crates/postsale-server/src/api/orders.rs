@@ -254,10 +254,16 @@ pub async fn set_order_status(
     let order = orders::get(state.db(), caller.account.id, OrderId(id))
         .await?
         .ok_or_else(|| ApiError::not_found("order", id))?;
-    check_transition(order.status, input.status)?;
-    let updated = orders::set_status(state.db(), caller.account.id, order.id, input.status)
-        .await?
-        .ok_or_else(|| ApiError::not_found("order", id))?;
+    let to = input.status;
+    let updated = orders::set_status(
+        state.db(),
+        caller.account.id,
+        order.id,
+        to,
+        |from, active| transition_refusal(order.id, (from, to), active),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("order", id))?;
     tracing::info!(order.id = id, status = ?input.status, "order status changed by hand");
     Ok(Json(summary(&updated)))
 }
@@ -437,27 +443,43 @@ fn count(report: &mut ReplayReport, outcome: &Outcome) {
 }
 
 /// Rejects manual changes that shipments or imports own.
-fn check_transition(from: Option<OrderStatus>, to: Option<OrderStatus>) -> Result<(), ApiError> {
-    use OrderStatus::{AwaitingShipment, Cancelled, Shipped, Voided};
+/// Returns why a change of status by hand from one status to another is not allowed, for an
+/// order with `active` shipments not voided, or `None` when it is allowed.
+fn transition_refusal(
+    id: OrderId,
+    (from, to): (Option<OrderStatus>, Option<OrderStatus>),
+    active: i64,
+) -> Option<String> {
+    use OrderStatus::{AwaitingPayment, AwaitingShipment, Cancelled, Shipped, Voided};
+    let name = |status: Option<OrderStatus>| status.map_or("blank", OrderStatus::as_str);
     let allowed = match (from, to) {
         (_, Some(Shipped)) | (_, Some(Voided)) => false,
         (Some(Shipped | Cancelled | Voided), Some(AwaitingShipment)) => true,
         (Some(Shipped), _) => false,
         _ => true,
     };
-    if allowed {
-        return Ok(());
-    }
-    let name = |status: Option<OrderStatus>| status.map_or("blank", OrderStatus::as_str);
-    Err(ApiError::new(
-        axum::http::StatusCode::CONFLICT,
-        format!(
+    if !allowed {
+        return Some(format!(
             "cannot change the status from {} to {}: shipped and voided are set by creating and \
              voiding shipments, and a shipped order can only be reopened to awaiting_shipment",
             name(from),
             name(to)
-        ),
-    ))
+        ));
+    }
+    if active > 0 && matches!(to, Some(Cancelled | AwaitingPayment)) {
+        let shipments = if active == 1 {
+            "a shipment that is not voided".to_owned()
+        } else {
+            format!("{active} shipments that are not voided")
+        };
+        return Some(format!(
+            "order {} has {shipments}, and an order that is {} has none: void the shipments \
+             of the order first",
+            id.get(),
+            name(to)
+        ));
+    }
+    None
 }
 
 fn summary(order: &StoredOrder) -> OrderSummary {

@@ -210,14 +210,10 @@ async fn prepare(
     order: &StoredOrder,
     input: ShipmentIn,
 ) -> Result<(NewShipment, Option<OrderStatus>), ApiError> {
-    let id = order.id;
-    if let Some(status @ (OrderStatus::Cancelled | OrderStatus::AwaitingPayment)) = order.status {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            format!(
-                "order {id} is {status}: a shipment needs an order that is paid and not cancelled"
-            ),
-        ));
+    // Checked again inside the transaction that stores the shipment; this first check answers
+    // before the input is validated.
+    if let Some(refusal) = shipments::shipment_refusal(order.id, order.status) {
+        return Err(ApiError::new(StatusCode::CONFLICT, refusal));
     }
     let (automation, ship_from) = store_defaults(state, account_id, order).await?;
     let new = validate(input, ship_from)?;

@@ -114,6 +114,9 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        if let StoreError::Refused(message) = error {
+            return ApiError::new(StatusCode::CONFLICT, message);
+        }
         if !error.is_pool_timeout() {
             return ApiError::internal(&error);
         }
