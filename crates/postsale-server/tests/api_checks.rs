@@ -583,8 +583,60 @@ async fn key_check_guards_sealed_secrets(db: &postsale_store::Database) {
 
 postsale_store::storage_tests!(key_check_guards_sealed_secrets);
 
+/// Checks that the automation takes only open statuses, on create and on update: a new order
+/// that imports shipped or cancelled takes no later update from its channel.
+async fn closed_status_on_import_is_rejected(server: TestServer) {
+    let setup = setup(&server, "acme").await;
+    let path = format!("/api/v1/stores/{}", setup.store_id);
+    for closed in ["shipped", "cancelled", "voided"] {
+        let automation =
+            json!({"status_on_import": closed, "set_shipped": true, "set_voided": true});
+        let patch = json!({ "automation": automation });
+        let (status, problem) = call(
+            &server,
+            reqwest::Method::PATCH,
+            &setup.key,
+            &path,
+            Some(&patch),
+        )
+        .await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["field"], "automation.status_on_import");
+        assert!(
+            detail(&problem).contains(&format!("status_on_import \"{closed}\"")),
+            "{problem}"
+        );
+
+        let security =
+            json!({"checks": [{"type": "header_value", "header": TOKEN_HEADER, "value": TOKEN}]});
+        let body = json!({"name": closed, "security": security, "automation": automation});
+        let (status, problem) = call(
+            &server,
+            reqwest::Method::POST,
+            &setup.key,
+            "/api/v1/stores",
+            Some(&body),
+        )
+        .await;
+        assert_eq!(status, 422, "{problem}");
+    }
+
+    let open = json!({"automation": {"status_on_import": "on_hold", "set_shipped": true, "set_voided": true}});
+    let (status, store) = call(
+        &server,
+        reqwest::Method::PATCH,
+        &setup.key,
+        &path,
+        Some(&open),
+    )
+    .await;
+    assert_eq!(status, 200, "{store}");
+    assert_eq!(store["automation"]["status_on_import"], "on_hold");
+}
+
 http_tests!(
     invalid_time_zone_is_rejected,
+    closed_status_on_import_is_rejected,
     regenerate_body_needs_json_type,
     long_search_text_is_rejected,
     path_ids_need_plain_digits,

@@ -7,8 +7,9 @@ mod common;
 use common::{TestServer, shared_case, shared_payload};
 use postsale_core::mapping::presets;
 use postsale_core::verify::{HmacConfig, Preset, SHOPIFY_TEST_SHOP_DOMAIN, Secret, sign_request};
-use postsale_core::{AccountId, Plan};
+use postsale_core::{AccountId, OrderStatus, Plan, StoreId};
 use postsale_store::orders;
+use postsale_store::stores::{self, Automation, StorePatch};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -300,6 +301,34 @@ async fn channel_status_wins_on_first_import(server: TestServer) {
     assert!(
         status.is_null(),
         "automation off leaves an open order blank: {status}"
+    );
+
+    // A store saved before closed statuses were refused may still have one. It counts as
+    // blank, so that the new order still takes its channel's updates.
+    let closed = StorePatch {
+        automation: Some(Automation {
+            status_on_import: Some(OrderStatus::Shipped),
+            set_shipped: true,
+            set_voided: true,
+        }),
+        ..StorePatch::default()
+    };
+    stores::update(
+        &server.test_db.db,
+        woo.account,
+        StoreId(woo.store_id),
+        &closed,
+    )
+    .await
+    .unwrap();
+    let mut later = processing.clone();
+    later["id"] = json!(899);
+    later["number"] = json!("899");
+    let (status, _) =
+        first_import_statuses(&server, &woo, Preset::WooCommerce, &later, "first-5").await;
+    assert!(
+        status.is_null(),
+        "a closed status on import counts as blank: {status}"
     );
 }
 

@@ -259,6 +259,35 @@ async fn address_errors_shown_per_field(server: TestServer) {
     assert_ne!(store["name"], "Kept name");
 }
 
+/// Checks that the page offers only open statuses for new orders and rejects any other that
+/// is posted: a new order that imports closed would take no later update from its channel.
+async fn closed_status_on_import_is_rejected(server: TestServer) {
+    let user = signed_in(&server, "acme", Plan::Soar).await;
+    let id = add_webhook(&user).await;
+    let path = format!("/settings/stores/{id}/setup/details");
+    let (_, form) = user.browser.page(&path).await;
+    assert!(form.contains(r#"value="on_hold""#), "{form}");
+    for closed in ["shipped", "cancelled", "voided"] {
+        assert!(!form.contains(&format!(r#"value="{closed}""#)), "{form}");
+    }
+
+    for closed in ["shipped", "cancelled", "voided"] {
+        let fields = [
+            ("csrf_token", user.csrf.as_str()),
+            ("status_on_import", closed),
+            ("name", "Closed"),
+        ];
+        let response = user.browser.post_multipart(&path, &fields, None).await;
+
+        assert_eq!(response.status(), 422, "{closed}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains(r#"id="status-on-import-error""#), "{page}");
+        assert!(page.contains("Choose an open status"), "{page}");
+    }
+    let store = store_json(&server, &user, id).await;
+    assert_eq!(store["automation"]["status_on_import"], "awaiting_shipment");
+}
+
 async fn empty_name_is_rejected(server: TestServer) {
     let user = signed_in(&server, "acme", Plan::Soar).await;
     let id = add_webhook(&user).await;
@@ -542,6 +571,7 @@ http_tests!(
     finish_saves_details_and_lists_store,
     finish_with_status_off_leaves_blank,
     address_errors_shown_per_field,
+    closed_status_on_import_is_rejected,
     empty_name_is_rejected,
     logo_upload_shows_thumbnail,
     invalid_logo_gets_field_error,

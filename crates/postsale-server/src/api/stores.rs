@@ -62,8 +62,9 @@ pub struct StorePatchIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutomationBody {
-    /// Status set when an order is first imported; `null` leaves it blank. An order whose
-    /// mapped status is `shipped`, `cancelled` or `voided` gets that status instead.
+    /// Status set when an order is first imported: `awaiting_payment`, `awaiting_shipment`,
+    /// `on_hold` or `pending_fulfillment`; `null` leaves it blank. An order whose mapped status
+    /// is `shipped`, `cancelled` or `voided` gets that status instead.
     #[schema(value_type = Option<String>, example = "awaiting_shipment")]
     pub status_on_import: Option<OrderStatus>,
     /// Set the order to `shipped` when a shipment is processed.
@@ -166,7 +167,11 @@ pub async fn create_store(
         name: valid_name(&input.name)?,
         address: input.address.as_ref().map(valid_address).transpose()?,
         time_zone: valid_time_zone(input.time_zone.as_deref().unwrap_or("UTC"))?,
-        automation: input.automation.map(automation_from).unwrap_or_default(),
+        automation: input
+            .automation
+            .map(automation_from)
+            .transpose()?
+            .unwrap_or_default(),
         ship_from_store_address: input.ship_from_store_address.unwrap_or(false),
     };
     let new_webhook = NewWebhook {
@@ -239,7 +244,7 @@ pub async fn update_store(
             .as_deref()
             .map(valid_time_zone)
             .transpose()?,
-        automation: input.automation.map(automation_from),
+        automation: input.automation.map(automation_from).transpose()?,
         ship_from_store_address: input.ship_from_store_address,
     };
     let store = stores::update(state.db(), caller.account.id, StoreId(id), &patch)
@@ -451,12 +456,23 @@ fn seal_security(state: &AppState, security: &SecurityConfig) -> Result<String, 
     Ok(state.settings().sealing_key.seal(&json))
 }
 
-fn automation_from(body: AutomationBody) -> Automation {
-    Automation {
+/// Checks the automation: a new order gets an open status or none, because a shipped or
+/// cancelled order takes no later update from its channel.
+fn automation_from(body: AutomationBody) -> Result<Automation, ApiError> {
+    if let Some(status) = body.status_on_import.filter(|status| !status.is_open()) {
+        let status = status.as_str();
+        return Err(ApiError::unprocessable(format!(
+            "invalid automation.status_on_import {status:?}: a new order gets an open status, \
+             so choose awaiting_payment, awaiting_shipment, on_hold or pending_fulfillment, or \
+             null to leave it blank"
+        ))
+        .with_extension("field", "automation.status_on_import".into()));
+    }
+    Ok(Automation {
         status_on_import: body.status_on_import,
         set_shipped: body.set_shipped,
         set_voided: body.set_voided,
-    }
+    })
 }
 
 fn valid_name(name: &str) -> Result<String, ApiError> {

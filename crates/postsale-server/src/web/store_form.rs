@@ -182,11 +182,11 @@ pub async fn validate(submission: &Submission) -> Result<ValidDetails, FieldErro
     let status_on_import = match submission.status_on_import.as_str() {
         "off" => None,
         text => match text.parse::<OrderStatus>() {
-            Ok(status) => Some(status),
-            Err(_) => {
+            Ok(status) if status.is_open() => Some(status),
+            _ => {
                 errors.add(
                     "status_on_import",
-                    "Choose a status for new orders, or Off to leave it blank.",
+                    "Choose an open status for new orders (awaiting payment, awaiting shipment, on hold or pending fulfillment), or Off to leave it blank.",
                 );
                 None
             }
@@ -290,7 +290,7 @@ pub fn fields(view: &DetailsView, errors: &FieldErrors) -> Markup {
                     option value="off" selected[view.status_on_import.is_none()] {
                         "Off: leave the status blank"
                     }
-                    @for status in OrderStatus::ALL {
+                    @for status in OrderStatus::ALL.into_iter().filter(|status| status.is_open()) {
                         option value=(status.as_str()) selected[view.status_on_import == Some(status)] {
                             (status_label(Some(status)))
                         }

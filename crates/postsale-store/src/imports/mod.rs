@@ -318,7 +318,9 @@ impl ImportBatch {
         Ok(stored || self.imported.repeats(request))
     }
 
-    /// Reads a store's first-import status and time zone. `None` when the store is gone.
+    /// Reads a store's first-import status and time zone. `None` when the store is gone. A
+    /// status that is not open (shipped, cancelled or voided), which stores saved before it was
+    /// refused may have, counts as blank: it would close every new order to later updates.
     pub async fn store_settings(
         &mut self,
         account_id: AccountId,
@@ -338,7 +340,8 @@ impl ImportBatch {
             .try_get::<Option<String>, _>("status_on_import")?
             .map(|text| text.parse::<OrderStatus>())
             .transpose()
-            .map_err(|error| StoreError::corrupt("store status_on_import", error))?;
+            .map_err(|error| StoreError::corrupt("store status_on_import", error))?
+            .filter(|status| status.is_open());
         Ok(Some((status, row.try_get("time_zone")?)))
     }
 
