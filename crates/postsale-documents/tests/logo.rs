@@ -58,10 +58,15 @@ fn crc32(bytes: &[u8]) -> u32 {
 /// Builds a PNG whose IHDR declares `width` x `height` RGBA pixels, with a correct CRC, followed by a
 /// tiny IDAT and IEND. Only the header is valid; decoding the pixels would fail.
 fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    png_declaring_depth(width, height, 8)
+}
+
+/// Like [`png_declaring`], with `bits` per sample (8 or 16).
+fn png_declaring_depth(width: u32, height: u32, bits: u8) -> Vec<u8> {
     let mut ihdr = b"IHDR".to_vec();
     ihdr.extend_from_slice(&width.to_be_bytes());
     ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    ihdr.extend_from_slice(&[bits, 6, 0, 0, 0]);
 
     let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
     for chunk in [
@@ -353,22 +358,40 @@ fn truncated_png_is_corrupt() {
 }
 
 #[test]
-fn truncated_jpeg_is_corrupt() {
-    let upload = jpeg_bytes(&DynamicImage::ImageRgb8(noise_image(64, 64)));
+fn truncated_jpeg_is_rejected() {
+    let upload = jpeg_bytes(&DynamicImage::ImageRgb8(noise_image(256, 256)));
 
-    let err = reject("truncated jpeg", &upload[..40]);
+    // Cut in the header, halfway through the image data and one byte short, which the decoder
+    // alone would fill with grey.
+    for cut in [40, upload.len() / 2, upload.len() - 1] {
+        let err = reject("truncated jpeg", &upload[..cut]);
 
-    assert!(
-        matches!(
-            err,
-            LogoError::Corrupt {
-                format: DetectedFormat::Jpeg,
-                ..
-            }
-        ),
-        "{err}"
+        assert!(matches!(err, LogoError::TruncatedJpeg), "{cut}: {err}");
+        assert_eq!(err.http_status(), 422);
+        assert!(err.to_string().contains("upload the whole file"), "{err}");
+    }
+}
+
+#[test]
+fn jpeg_with_bytes_after_its_end_is_kept() {
+    let mut upload = jpeg_bytes(&DynamicImage::ImageRgb8(noise_image(64, 48)));
+    upload.extend_from_slice(b"trailing bytes that some cameras add");
+
+    let logo = process_logo(&upload, None, &LogoLimits::default()).unwrap();
+
+    assert_eq!((logo.width, logo.height), (64, 48));
+}
+
+#[test]
+fn sixteen_bit_png_beyond_decoder_memory_is_rejected() {
+    // 36 megapixels, under the pixel limit, but 288 MB to decode with 16-bit samples.
+    let err = reject(
+        "6000x6000 rgba16 png",
+        &png_declaring_depth(6_000, 6_000, 16),
     );
-    assert_eq!(err.http_status(), 422);
+
+    assert!(matches!(err, LogoError::DecoderLimit { .. }), "{err}");
+    assert_eq!(err.http_status(), 413);
 }
 
 #[test]

@@ -634,8 +634,39 @@ async fn closed_status_on_import_is_rejected(server: TestServer) {
     assert_eq!(store["automation"]["status_on_import"], "on_hold");
 }
 
+/// Checks that a webhook becomes active only with a map that sets order source and number:
+/// without one, every request it kept would fail instead of waiting as a sample.
+async fn active_needs_an_import_map(server: TestServer) {
+    let setup = setup(&server, "active").await;
+    let path = format!("/api/v1/stores/{}/webhook", setup.store_id);
+    let patch = |state: &str| json!({ "state": state });
+    let send = |body: Value| {
+        let (server, key, path) = (&server, &setup.key, &path);
+        async move { call(server, reqwest::Method::PATCH, key, path, Some(&body)).await }
+    };
+
+    let (status, problem) = send(patch("active")).await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(
+        detail(&problem).contains(&format!("PUT /api/v1/stores/{}/map", setup.store_id)),
+        "{problem}"
+    );
+    let source_only = r#"{"version": 1, "fields": {"order.source": {"value": "cart"}}}"#;
+    assert_eq!(put_map(&server, &setup, source_only).await.0, 200);
+    assert_eq!(send(patch("active")).await.0, 422);
+
+    let (status, saved) = put_map(&server, &setup, MAP).await;
+    assert_eq!(status, 200);
+    assert_eq!(saved["webhook_state"], "active", "{saved}");
+    let (status, webhook) = send(patch("capturing")).await;
+    assert_eq!((status, &webhook["state"]), (200, &json!("capturing")));
+    let (status, webhook) = send(patch("active")).await;
+    assert_eq!((status, &webhook["state"]), (200, &json!("active")));
+}
+
 http_tests!(
     invalid_time_zone_is_rejected,
+    active_needs_an_import_map,
     closed_status_on_import_is_rejected,
     regenerate_body_needs_json_type,
     long_search_text_is_rejected,

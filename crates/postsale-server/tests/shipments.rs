@@ -631,6 +631,41 @@ async fn cancel_waits_for_void(server: TestServer) {
     assert_eq!(order_status(&server, &key, order_id).await, "cancelled");
 }
 
+/// Checks that a shipment's own Ship From passes the same checks as the store's address, and
+/// is stored in the same form.
+async fn ship_from_is_checked_as_an_address(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let path = format!("/api/v1/orders/{order_id}/shipments");
+    for (ship_from, field) in [
+        (json!({"name": "x", "country": "Narnia"}), "address.country"),
+        (json!({"foo": "bar"}), "address.foo"),
+    ] {
+        let mut body = label();
+        body["ship_from"] = ship_from;
+
+        let response = post_json(&server, &key, &path, body).await;
+
+        assert_eq!(response.status(), 422);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["field"], field, "{problem}");
+    }
+    assert_eq!(shipment_count(&server, &key, order_id).await, 0);
+
+    let mut body = label();
+    body["ship_from"] =
+        json!({"name": " Dock 4 ", "city": "Austin", "state": "Texas", "country": "United States"});
+    let created: Value = post_json(&server, &key, &path, body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        created["details"]["ship_from"],
+        json!({"name": "Dock 4", "city": "Austin", "state": "TX", "country": "US"}),
+        "{created}"
+    );
+}
+
 async fn ship_from_defaults_to_store_address(server: TestServer) {
     let address = json!({"name": "Acme Warehouse", "street1": "1 Dock Rd", "city": "Austin",
                          "state": "TX", "postal_code": "78701", "country": "US"});
@@ -762,6 +797,7 @@ http_tests!(
     cancelled_order_gets_no_shipment,
     shipment_and_cancel_at_once_one_wins,
     cancel_waits_for_void,
+    ship_from_is_checked_as_an_address,
     ship_from_defaults_to_store_address,
     ship_from_follows_store_setting,
     shipments_are_isolated,

@@ -24,8 +24,8 @@ pub enum LogoError {
     TooManyPixels { width: u32, height: u32, limit: u64 },
 
     #[error(
-        "the logo is {width} pixels wide and {height} pixels high, above the limit of {limit} \
-         pixels on a side; scale it down before uploading"
+        "the logo is {width} x {height} pixels, above the limit of {limit} pixels on a side; \
+         scale it down before uploading"
     )]
     SideTooLong { width: u32, height: u32, limit: u32 },
 
@@ -40,13 +40,20 @@ pub enum LogoError {
     },
 
     #[error(
-        "the {format} is truncated or corrupt ({source}); export the image again and upload it"
+        "the logo file is {format}, but it is truncated or corrupt ({source}); export the image \
+         again and upload it"
     )]
     Corrupt {
         format: DetectedFormat,
         #[source]
         source: ImageError,
     },
+
+    #[error(
+        "the logo file is a JPEG image that ends before its end marker, as a file cut short in \
+         upload or copy does; export the image again and upload the whole file"
+    )]
+    TruncatedJpeg,
 
     #[error(
         "the crop rectangle {crop} does not fit inside the {width} x {height} image; \
@@ -92,6 +99,7 @@ impl LogoError {
             | LogoError::SideTooLong { .. }
             | LogoError::DecoderLimit { .. } => 413,
             LogoError::Corrupt { .. }
+            | LogoError::TruncatedJpeg
             | LogoError::CropOutOfBounds { .. }
             | LogoError::InvalidZoom { .. }
             | LogoError::CannotReduce { .. } => 422,

@@ -8,6 +8,7 @@ mod sniff;
 
 use std::io::Cursor;
 
+use image::error::{LimitError, LimitErrorKind};
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
@@ -31,15 +32,17 @@ pub struct LogoLimits {
 }
 
 impl Default for LogoLimits {
-    /// 25 MiB uploads, 3 MiB logos, 40 megapixels, 20,000 pixels on a side and 512 MiB of
-    /// decoder memory (a 40-megapixel RGBA image with 16-bit samples needs 320 MiB).
+    /// 25 MiB uploads, 3 MiB logos, 40 megapixels, 20,000 pixels on a side and 192 MiB of
+    /// decoder memory: enough for 40 megapixels of RGBA with 8-bit samples (160 MB), not for
+    /// 16-bit samples, which need twice that. Decoding is followed by conversions that copy the
+    /// image, so the decoder memory is a fraction of what one upload takes.
     fn default() -> Self {
         LogoLimits {
             max_input_bytes: 25 * 1024 * 1024,
             max_output_bytes: 3 * 1024 * 1024,
             max_pixels: 40_000_000,
             max_side: 20_000,
-            max_decoder_alloc: 512 * 1024 * 1024,
+            max_decoder_alloc: 192 * 1024 * 1024,
         }
     }
 }
@@ -110,6 +113,9 @@ pub fn process_logo(
         });
     }
     let (detected, format) = supported_format(bytes)?;
+    if detected == DetectedFormat::Jpeg && !jpeg_has_end(bytes) {
+        return Err(LogoError::TruncatedJpeg);
+    }
 
     check_declared_size(bytes, detected, limits)?;
     let mut image = decode(bytes, detected, limits)?;
@@ -135,6 +141,19 @@ fn supported_format(bytes: &[u8]) -> Result<(DetectedFormat, LogoFormat), LogoEr
         DetectedFormat::Png => Ok((detected, LogoFormat::Png)),
         DetectedFormat::Jpeg => Ok((detected, LogoFormat::Jpeg)),
         _ => Err(LogoError::UnsupportedFormat { detected }),
+    }
+}
+
+/// Returns whether a JPEG file has an end-of-image marker (`FF D9`) after its last start of
+/// scan (`FF DA`). The decoder fills the rest of a file cut short with grey and reports nothing.
+/// Image data never contains either pair, because an `FF` byte in it is followed by `00` or a
+/// restart marker, so the last start of scan belongs to the image's last scan, after any
+/// thumbnail in its metadata.
+fn jpeg_has_end(bytes: &[u8]) -> bool {
+    let last_scan = bytes.windows(2).rposition(|pair| pair == [0xFF, 0xDA]);
+    match last_scan {
+        Some(start) => bytes[start..].windows(2).any(|pair| pair == [0xFF, 0xD9]),
+        None => false,
     }
 }
 
@@ -184,12 +203,17 @@ fn check_declared_size(
     let mut unlimited = reader(bytes, detected, limits)?;
     unlimited.no_limits();
 
-    let (width, height) = unlimited
-        .into_dimensions()
-        .map_err(|source| LogoError::Corrupt {
+    let (width, height) = unlimited.into_dimensions().map_err(|source| match source {
+        // The PNG decoder refuses to read the header of an image too large to address.
+        ImageError::Limits(_) => LogoError::DecoderLimit {
+            limit: limits.max_decoder_alloc,
+            source,
+        },
+        source => LogoError::Corrupt {
             format: detected,
             source,
-        })?;
+        },
+    })?;
 
     if u64::from(width) * u64::from(height) > limits.max_pixels {
         return Err(LogoError::TooManyPixels {
@@ -229,6 +253,13 @@ fn decode(
     let mut decoder = reader(bytes, detected, limits)?
         .into_decoder()
         .map_err(corrupt)?;
+    // The decoders apply the memory limit to their own buffers, not to the image they decode
+    // into, which is allocated whole before the first row is read.
+    if decoder.total_bytes() > limits.max_decoder_alloc {
+        return Err(corrupt(ImageError::Limits(LimitError::from_kind(
+            LimitErrorKind::InsufficientMemory,
+        ))));
+    }
     let orientation = decoder.orientation().map_err(corrupt)?;
 
     let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;

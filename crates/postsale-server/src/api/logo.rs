@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use postsale_core::StoreId;
 use postsale_documents::logo::{
-    CropRect, LogoEdit, LogoError, LogoLimits, Rotation, Zoom, process_logo,
+    CropRect, Logo, LogoEdit, LogoError, LogoLimits, Rotation, Zoom, process_logo,
 };
 use postsale_store::logos::{self, StoredLogo};
 use postsale_store::stores;
@@ -20,6 +20,20 @@ use crate::app::AppState;
 use crate::http::problem::Problem;
 use crate::http::timeout::body_timeout_error;
 use crate::http::{ApiCaller, ApiError, Path, Query};
+
+/// Logos processed at once. Decoding and converting one large upload can take several hundred
+/// megabytes, so further uploads wait for their turn instead of adding to that.
+static LOGO_TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Processes an uploaded logo on a blocking thread, one upload at a time.
+pub(crate) async fn process_in_turn(
+    bytes: Bytes,
+    edit: Option<LogoEdit>,
+) -> Result<Result<Logo, LogoError>, tokio::task::JoinError> {
+    // The semaphore is never closed, so a turn always comes.
+    let _turn = LOGO_TURNS.acquire().await.ok();
+    tokio::task::spawn_blocking(move || process_logo(&bytes, edit, &LogoLimits::default())).await
+}
 
 /// How long a browser may reuse a served logo before asking again with `If-None-Match`.
 const CACHE_CONTROL: &str = "private, max-age=300";
@@ -87,11 +101,10 @@ pub async fn put_logo(
     let store = StoreId(id);
     load_store(&state, &caller, store).await?;
 
-    let processed =
-        tokio::task::spawn_blocking(move || process_logo(&body, edit, &LogoLimits::default()))
-            .await
-            .map_err(|error| ApiError::internal(&error))?
-            .map_err(|error| logo_error(store, &error))?;
+    let processed = process_in_turn(body, edit)
+        .await
+        .map_err(|error| ApiError::internal(&error))?
+        .map_err(|error| logo_error(store, &error))?;
 
     let logo = StoredLogo {
         bytes: processed.bytes,

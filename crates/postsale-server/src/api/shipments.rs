@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
+use crate::api::address::normalize_address;
 use crate::app::AppState;
 use crate::http::problem::Problem;
 use crate::http::{ApiCaller, ApiError, JsonDocument, Path};
@@ -210,7 +211,7 @@ async fn prepare(
     order: &StoredOrder,
     input: ShipmentIn,
 ) -> Result<(NewShipment, Option<OrderStatus>), ApiError> {
-    // Checked again inside the transaction that stores the shipment; this first check answers
+    // Checked again inside the transaction that stores the shipment; this first check responds
     // before the input is validated.
     if let Some(refusal) = shipments::shipment_refusal(order.id, order.status) {
         return Err(ApiError::new(StatusCode::CONFLICT, refusal));
@@ -372,7 +373,8 @@ fn validate(input: ShipmentIn, default_ship_from: Option<Value>) -> Result<NewSh
                 "invalid ship_from: send a JSON object",
             ));
         }
-        Some(address) => Some(address),
+        // The same checks as the store's and the account's addresses.
+        Some(address) => Some(Value::Object(normalize_address(&address)?)),
         None => default_ship_from,
     };
 

@@ -3,9 +3,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use postsale_core::mapping::ApplyContext;
+use postsale_core::mapping::{ApplyContext, Map};
 use postsale_core::verify::SecurityConfig;
 use postsale_core::{OrderStatus, StoreId, WebhookState};
+use postsale_store::maps;
 use postsale_store::stores::{self, Automation, NewStore, Store, StorePatch};
 use postsale_store::webhooks::{self, NewWebhook, Webhook, WebhookPatch};
 use serde::{Deserialize, Serialize};
@@ -312,6 +313,13 @@ pub async fn update_webhook(
             ));
         }
     }
+    if input.state == Some(WebhookState::Active) && !has_import_map(&state, &caller, id).await? {
+        return Err(ApiError::unprocessable(format!(
+            "store {id} has no map that sets order.source and order.number, so its webhook \
+             cannot be set active and would fail every request: save a map with PUT \
+             /api/v1/stores/{id}/map, which turns the webhook active"
+        )));
+    }
     let patch = WebhookPatch {
         security,
         state: input.state,
@@ -329,6 +337,16 @@ pub async fn update_webhook(
         .ok_or_else(|| ApiError::not_found("store", id))?;
     tracing::info!(store.id = id, state = %webhook.state, "webhook updated");
     Ok(Json(webhook_out(&state, &webhook)?))
+}
+
+/// Returns whether the store's newest map sets what an import needs.
+async fn has_import_map(state: &AppState, caller: &ApiCaller, id: i64) -> Result<bool, ApiError> {
+    let Some(stored) = maps::latest(state.db(), caller.account.id, StoreId(id)).await? else {
+        return Ok(false);
+    };
+    let map =
+        Map::from_json(stored.document.as_bytes()).map_err(|error| ApiError::internal(&error))?;
+    Ok(crate::api::maps::can_import(&map))
 }
 
 /// Gives the webhook a new URL. The old URL keeps working for the grace period.

@@ -16,7 +16,7 @@ use axum::extract::multipart::MultipartError;
 use axum::http::StatusCode;
 use maud::{Markup, html};
 use postsale_core::{AccountId, OrderStatus};
-use postsale_documents::logo::{LogoLimits, process_logo};
+use postsale_documents::logo::LogoLimits;
 use postsale_store::logos::{self, StoredLogo};
 use postsale_store::stores::{self, Automation, Store, StorePatch};
 use serde_json::{Map, Value};
@@ -428,10 +428,9 @@ fn readable_address_error(member: &str, detail: &str) -> String {
 /// Processes an uploaded logo off the async threads. Returns the message for the form when
 /// the file is refused.
 async fn check_logo(bytes: Bytes) -> Result<StoredLogo, String> {
-    let processed =
-        tokio::task::spawn_blocking(move || process_logo(&bytes, None, &LogoLimits::default()))
-            .await
-            .map_err(|error| format!("The logo could not be processed ({error}): try again."))?;
+    let processed = crate::api::logo::process_in_turn(bytes, None)
+        .await
+        .map_err(|error| format!("The logo could not be processed ({error}): try again."))?;
     match processed {
         Ok(logo) => Ok(StoredLogo {
             content_type: logo.format.content_type().to_owned(),
