@@ -118,10 +118,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(command) => api_key(command).await,
         Command::User(command) => crate::user_cli::run(command).await,
         Command::Replay(args) => crate::replay_cli::run(args).await,
-        Command::Openapi => {
-            println!("{}", crate::api::openapi_json());
-            Ok(())
-        }
+        Command::Openapi => print_document(&crate::api::openapi_json()),
         Command::SendTest(args) => crate::send_test::run(args).await,
     }
 }
@@ -256,6 +253,23 @@ fn required_text(flag: &str, value: &str) -> anyhow::Result<String> {
         anyhow::bail!("{flag} is empty: give a value");
     }
     Ok(trimmed.to_owned())
+}
+
+/// Prints a document on standard output. A reader that stops early, such as `head`, closes the
+/// pipe; that ends the output without an error, where `println!` would panic.
+fn print_document(document: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(document.as_bytes())
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
+    match written {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(error).context("cannot write the document to standard output"))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -282,7 +282,8 @@ async fn path_ids_need_plain_digits(server: TestServer) {
         (format!("{id}%20"), 400),
         ("abc".to_owned(), 400),
         ("99999999999999999999".to_owned(), 400),
-        (format!("-{id}"), 404),
+        (format!("-{id}"), 400),
+        ("-0".to_owned(), 400),
         ("0".to_owned(), 404),
     ];
     for (spelling, expected) in &spellings {

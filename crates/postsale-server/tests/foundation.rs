@@ -200,6 +200,30 @@ async fn malformed_authorization_is_rejected(server: TestServer) {
     );
 }
 
+async fn bearer_scheme_ignores_case(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let response = server
+            .client
+            .get(server.url("/api/v1/account"))
+            .header("authorization", format!("{scheme} {}", acme.api_key))
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(response.status(), 200, "{scheme}");
+    }
+    let glued = server
+        .client
+        .get(server.url("/api/v1/account"))
+        .header("authorization", format!("Bearer{}", acme.api_key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(glued.status(), 401);
+}
+
 async fn revoked_api_key_is_rejected(server: TestServer) {
     let acme = server.create_account("acme", Plan::Soar).await;
     let (key, _) = api_keys::authenticate(&server.test_db.db, &acme.api_key)
@@ -253,6 +277,7 @@ http_tests!(
     account_needs_api_key,
     wrong_api_key_is_rejected,
     malformed_authorization_is_rejected,
+    bearer_scheme_ignores_case,
     revoked_api_key_is_rejected,
     account_shows_plan,
     unknown_route_is_problem,

@@ -1,6 +1,6 @@
 //! The real `postsale` binary as separate processes: a `kill -9` in the middle of a load loses
-//! nothing that was acknowledged, and two processes on one PostgreSQL database import every
-//! request exactly once.
+//! nothing that was acknowledged, two processes on one PostgreSQL database import every
+//! request exactly once, and a command's output to a closed pipe ends quietly.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -450,4 +450,28 @@ async fn replay_command_reimports_requests() {
     assert!(stdout.contains("replayed 3: 3 created"), "{stdout}");
     assert_eq!(orders::count(db, account).await.unwrap(), 3);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Checks that `postsale openapi | head` ends quietly: the reader closes the pipe after a few
+/// lines, and writing the rest must not panic.
+#[test]
+fn openapi_to_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_postsale"))
+        .arg("openapi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0_u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe is closed here, long before the document, which is larger than a pipe's buffer,
+    // is written.
+    let output = child.wait_with_output().unwrap();
+
+    assert!(first.starts_with(b"{"), "{first:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -72,8 +72,10 @@ async fn from_api_key(
     let token = value
         .to_str()
         .ok()
-        .and_then(|text| text.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(|text| text.split_once(' '))
+        // The scheme name is case-insensitive in HTTP (`bearer`, `BEARER`).
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
         .ok_or_else(|| {
             ApiError::unauthorized(

@@ -42,15 +42,16 @@ where
     }
 }
 
-/// Rejects a parameter written as a number with a leading `+`, such as `+1`. Rust's integer
-/// parser accepts it, so `/stores/+1` would otherwise reach store 1, but an id is written in
-/// digits only.
+/// Rejects a number parameter (an `id` or a `version`) written with a sign, such as `+1` or
+/// `-1`. Rust's integer parser accepts both, so `/stores/+1` would otherwise reach store 1 and
+/// `/orders/-1` respond that order -1 does not exist, but an id is written in digits only.
 async fn signed_number_error<S: Send + Sync>(parts: &mut Parts, state: &S) -> Option<ApiError> {
     let params = RawPathParams::from_request_parts(parts, state).await.ok()?;
-    let (key, value) = params.iter().find(|(_, value)| {
-        value
-            .strip_prefix('+')
-            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+    let (key, value) = params.iter().find(|(key, value)| {
+        matches!(*key, "id" | "version")
+            && value.strip_prefix(['+', '-']).is_some_and(|digits| {
+                !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+            })
     })?;
     let route = parts
         .extensions
