@@ -367,6 +367,32 @@ async fn edit_page_links_security_and_map(server: TestServer) {
     assert_inputs_labelled(&page);
 }
 
+/// Checks that the two setup pages that need JavaScript say so to a browser without it, and
+/// name the API call that does the same.
+async fn script_pages_say_they_need_javascript(server: TestServer) {
+    let user = signed_in(&server, "acme", Plan::Soar).await;
+    let id = add_webhook(&user).await;
+
+    for (page, call) in [
+        ("security", format!("PATCH /api/v1/stores/{id}/webhook")),
+        ("map", format!("PUT /api/v1/stores/{id}/map")),
+    ] {
+        let (status, html) = user
+            .browser
+            .page(&format!("/settings/stores/{id}/{page}"))
+            .await;
+
+        assert_eq!(status, 200, "{page}");
+        let notice = html
+            .split("<noscript>")
+            .nth(1)
+            .and_then(|rest| rest.split("</noscript>").next())
+            .unwrap_or_else(|| panic!("no noscript notice on the {page} page: {html}"));
+        assert!(notice.contains("needs JavaScript"), "{notice}");
+        assert!(notice.contains(&call), "{notice}");
+    }
+}
+
 async fn signed_store_id_is_not_found(server: TestServer) {
     let user = signed_in(&server, "acme", Plan::Soar).await;
     let id = add_webhook(&user).await;
@@ -576,6 +602,7 @@ http_tests!(
     logo_upload_shows_thumbnail,
     invalid_logo_gets_field_error,
     edit_page_links_security_and_map,
+    script_pages_say_they_need_javascript,
     regenerate_keeps_old_url_for_grace,
     regenerate_rejects_unknown_grace,
     disable_then_enable_webhook,

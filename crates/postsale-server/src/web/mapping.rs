@@ -154,6 +154,13 @@ async fn mapping_screen(
                 }
             }
         }
+        noscript {
+            p.warning {
+                "This page needs JavaScript: it works on the store's requests as they arrive. "
+                "Turn JavaScript on, or use the REST API ("
+                code { "PUT /api/v1/stores/" (store.id) "/map" } ")."
+            }
+        }
         @if let (Some(wanted), None) = (query.request, chosen) {
             p.warning {
                 "Request " (wanted) " is not a JSON request of this store, so the newest one "

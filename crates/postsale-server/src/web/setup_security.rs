@@ -97,6 +97,13 @@ async fn security_screen(
                 h1 { "Security of " (store.name) }
             }
         }
+        noscript {
+            p.warning {
+                "This page needs JavaScript: it works on the store's requests as they arrive. "
+                "Turn JavaScript on, or use the REST API ("
+                code { "PATCH /api/v1/stores/" (store.id) "/webhook" } ")."
+            }
+        }
         (security_section(&store, &security, mode))
         (url_section(&url))
         (requests_section(&store, mode))
