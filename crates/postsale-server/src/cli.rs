@@ -56,11 +56,13 @@ pub enum Command {
 pub enum AccountCommand {
     /// Create an account and print its id and a new API key, which is shown only once.
     Create {
+        /// The account's name, such as the business it belongs to.
         #[arg(long)]
         name: String,
         /// Billing plan: starter, grow or soar. Webhooks need soar.
         #[arg(long)]
         plan: Plan,
+        /// The account's contact email.
         #[arg(long)]
         email: String,
         #[command(flatten)]
@@ -69,6 +71,7 @@ pub enum AccountCommand {
     /// Move an account to another billing plan. A running server applies it within a second:
     /// off soar, its webhooks respond with 402.
     SetPlan {
+        /// The account id, as `account create` prints it.
         #[arg(long)]
         account: AccountId,
         /// Billing plan: starter, grow or soar. Webhooks need soar.
@@ -83,6 +86,7 @@ pub enum AccountCommand {
 pub enum ApiKeyCommand {
     /// Create an API key for an account and print it once.
     Create {
+        /// The account id, as `account create` prints it.
         #[arg(long)]
         account: AccountId,
         /// A note to tell keys apart, such as the client that uses it.
@@ -93,6 +97,7 @@ pub enum ApiKeyCommand {
     },
     /// List an account's API keys by prefix and creation time.
     List {
+        /// The account id, as `account create` prints it.
         #[arg(long)]
         account: AccountId,
         #[command(flatten)]
@@ -100,6 +105,7 @@ pub enum ApiKeyCommand {
     },
     /// Revoke an API key so it no longer authenticates.
     Revoke {
+        /// The account id, as `account create` prints it.
         #[arg(long)]
         account: AccountId,
         /// The key's id, as `api-key list` prints it.

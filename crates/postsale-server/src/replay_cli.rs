@@ -16,8 +16,10 @@ use crate::worker::{self, Outcome};
 /// Options of `postsale replay`. Choose exactly one of `--request`, `--failed` and `--since`.
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
+    /// The account id, as `account create` prints it.
     #[arg(long)]
     pub account: AccountId,
+    /// The store whose requests are replayed, by its id in the API.
     #[arg(long)]
     pub store: StoreId,
     /// A request id to replay; repeat the flag for several.

@@ -20,6 +20,7 @@ pub enum UserCommand {
     /// Create a user of an account. The password is read from a prompt without echo, or from
     /// the first line of standard input when it is not a terminal.
     Create {
+        /// The account id, as `account create` prints it.
         #[arg(long)]
         account: AccountId,
         /// The email the user signs in with; unique across all accounts.

@@ -40,9 +40,10 @@ pub struct OrderQuery {
     pub status: Option<String>,
     pub source: Option<String>,
     pub number: Option<String>,
-    /// Orders created at or after this RFC 3339 instant.
+    /// Orders that postsale created (first imported) at or after this RFC 3339 instant. The
+    /// order date that the channel sent does not count.
     pub created_from: Option<String>,
-    /// Orders created before this RFC 3339 instant.
+    /// Orders that postsale created (first imported) before this RFC 3339 instant.
     pub created_to: Option<String>,
     /// Text in the order number, customer name or customer email.
     pub q: Option<String>,

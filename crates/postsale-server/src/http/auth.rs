@@ -89,8 +89,9 @@ async fn from_api_key(
             credential: Credential::ApiKey(key),
         }),
         None => Err(ApiError::unauthorized(
-            "invalid API key: it is unknown or revoked; create a new one with \
-             `postsale api-key create`",
+            "invalid API key: this server's database does not have it, or it was revoked; \
+             create a new one with `postsale api-key create`, given the same `--data-dir` or \
+             `--database-url` as `postsale serve`",
         )),
     }
 }
