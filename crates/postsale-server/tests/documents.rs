@@ -585,6 +585,31 @@ async fn ship_from_is_validated_and_cleared(server: TestServer) {
     .await;
     assert_eq!(status, 422);
     assert!(detail.contains("\"Atlantis\""), "{detail}");
+    let (status, detail) = problem(put(json!({})).await.unwrap()).await;
+    assert_eq!(status, 422);
+    assert!(detail.contains("missing member address"), "{detail}");
+    let twice = server
+        .client
+        .put(server.url("/api/v1/account/ship-from"))
+        .bearer_auth(&key)
+        .header("Content-Type", "application/json")
+        .body(r#"{"address": {"city": "Toronto", "city": "Ottawa"}}"#)
+        .send()
+        .await
+        .unwrap();
+    let (status, detail) = problem(twice).await;
+    assert_eq!(status, 422);
+    assert!(
+        detail.contains("address.city appears more than once"),
+        "{detail}"
+    );
+    let kept = server
+        .get_json("/api/v1/account/ship-from", Some(&key))
+        .await;
+    assert_eq!(
+        kept["address"]["city"], "Toronto",
+        "a rejected body changed the address"
+    );
 
     let response = put(json!({"address": null})).await.unwrap();
     assert_eq!(response.status(), 200);

@@ -23,6 +23,18 @@ pub struct ShipFrom {
     pub address: Option<Value>,
 }
 
+/// A new default Ship From address: `{"address": {...}}`, or `{"address": null}` to clear it.
+/// `address` is required, so that an empty body sent by mistake does not clear the address.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipFromIn {
+    /// An address object with name, company, street1 to street3, city, state, postal_code,
+    /// country, phone and email, or `null` to clear it.
+    #[serde(default, deserialize_with = "crate::api::stores::double_option")]
+    #[schema(value_type = Option<Object>, required = true)]
+    pub address: Option<Option<Value>>,
+}
+
 /// Reads the account's default Ship From address.
 #[utoipa::path(get, path = "/api/v1/account/ship-from", tag = "account",
     security(("api_key" = [])), responses((status = 200, body = ShipFrom)))]
@@ -39,15 +51,22 @@ pub async fn get_ship_from(
 /// Sets or clears the account's default Ship From address. The country becomes its ISO 3166-1
 /// alpha-2 code and a US, CA, AU or MX state its code.
 #[utoipa::path(put, path = "/api/v1/account/ship-from", tag = "account",
-    security(("api_key" = [])), request_body = ShipFrom,
+    security(("api_key" = [])), request_body = ShipFromIn,
     responses((status = 200, body = ShipFrom),
               (status = 422, description = "A member is invalid; `detail` names it", body = Problem)))]
 pub async fn put_ship_from(
     State(state): State<AppState>,
     caller: ApiCaller,
-    JsonBody(input): JsonBody<ShipFrom>,
+    JsonBody(input): JsonBody<ShipFromIn>,
 ) -> Result<Json<ShipFrom>, ApiError> {
-    let address = input.address.as_ref().map(validated_address).transpose()?;
+    let Some(address) = input.address else {
+        return Err(ApiError::unprocessable(
+            "missing member address: send {\"address\": {...}} to set the Ship From address, \
+             or {\"address\": null} to clear it",
+        )
+        .with_extension("field", "address".into()));
+    };
+    let address = address.as_ref().map(validated_address).transpose()?;
 
     let account = caller.account.id;
     if !accounts::set_ship_from_address(state.db(), account, address.as_deref()).await? {

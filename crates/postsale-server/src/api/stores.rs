@@ -560,7 +560,7 @@ fn valid_rate_limit(limit: Option<i64>) -> Result<Option<i64>, ApiError> {
 }
 
 /// Deserialises a member that may be absent (`None`), `null` (`Some(None)`) or a value.
-fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,

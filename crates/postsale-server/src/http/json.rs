@@ -4,12 +4,14 @@
 //! character (`\u0000`) gets 422 naming its member too, because PostgreSQL cannot store it;
 //! only [`SampleJson`] lets one through.
 
+use std::collections::HashSet;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, OptionalFromRequest, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use postsale_core::verify::{BasicAuthConfig, HeaderValueConfig, HmacConfig, IpAllowList};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_path_to_error::Segment;
 
@@ -50,7 +52,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         require_json_content_type(request.headers())?;
         let bytes = read_body(request).await?;
-        parse(&bytes, Echo::Values, Nul::Reject).map(JsonBody)
+        parse(&bytes, Echo::Values, Content::Stored).map(JsonBody)
     }
 }
 
@@ -60,7 +62,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for SampleJson<T> {
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         require_json_content_type(request.headers())?;
         let bytes = read_body(request).await?;
-        parse(&bytes, Echo::Values, Nul::Allow).map(SampleJson)
+        parse(&bytes, Echo::Values, Content::Sample).map(SampleJson)
     }
 }
 
@@ -70,8 +72,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonDocument<T> {
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         require_json_content_type(request.headers())?;
         let bytes = read_body(request).await?;
-        let value = parse(&bytes, Echo::Values, Nul::Reject)?;
-        let document = parse(&bytes, Echo::Values, Nul::Reject)?;
+        let value = parse(&bytes, Echo::Values, Content::Stored)?;
+        let document = parse(&bytes, Echo::Values, Content::Stored)?;
         Ok(JsonDocument(value, document))
     }
 }
@@ -87,7 +89,7 @@ impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for JsonBody<T>
             return Ok(None);
         }
         require_json_content_type(&headers)?;
-        parse(&bytes, Echo::Values, Nul::Reject).map(|value| Some(JsonBody(value)))
+        parse(&bytes, Echo::Values, Content::Stored).map(|value| Some(JsonBody(value)))
     }
 }
 
@@ -97,7 +99,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for SensitiveJson<T> {
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         require_json_content_type(request.headers())?;
         let bytes = read_body(request).await?;
-        parse(&bytes, Echo::ShapesOnly, Nul::Reject).map(SensitiveJson)
+        parse(&bytes, Echo::ShapesOnly, Content::Stored).map(SensitiveJson)
     }
 }
 
@@ -108,11 +110,13 @@ enum Echo {
     ShapesOnly,
 }
 
-/// Whether strings may contain a NUL character.
+/// The kind of content of a body: settings or data that postsale stores, whose strings may not
+/// contain a NUL character and whose objects may not name a member twice, or a sales channel's
+/// data to look at, taken as it is.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Nul {
-    Reject,
-    Allow,
+enum Content {
+    Stored,
+    Sample,
 }
 
 /// Accepts `application/json` and any `+json` type, ignoring parameters and case.
@@ -192,16 +196,19 @@ pub fn bytes_rejection_error(rejection: &BytesRejection, what: &str) -> ApiError
     )
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo, nul: Nul) -> Result<T, ApiError> {
+fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo, content: Content) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Ok(value) => {
             // Trailing characters after the document are a syntax error.
             deserializer.end().map_err(|error| syntax_error(&error))?;
-            if nul == Nul::Reject
-                && let Some(path) = nul_member(bytes)
-            {
-                return Err(nul_error(path));
+            if content == Content::Stored {
+                if let Some(path) = nul_member(bytes) {
+                    return Err(nul_error(path));
+                }
+                if let Some(path) = duplicate_member(bytes) {
+                    return Err(duplicate_error(path));
+                }
             }
             return Ok(value);
         }
@@ -239,6 +246,108 @@ fn nul_member(bytes: &[u8]) -> Option<String> {
     }
     let document: Value = serde_json::from_slice(bytes).ok()?;
     find_nul_in_json(&document)
+}
+
+/// Returns the path of the first member that an object of the document names twice, such as
+/// `address.city`. A struct's own members get serde's "duplicate field" error. Where the
+/// target is a map or a JSON value, serde keeps the last of the two without a word.
+fn duplicate_member(bytes: &[u8]) -> Option<String> {
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    // The walk stops with an error at the first duplicate; the document is valid JSON already.
+    let _ = Duplicates {
+        path: String::new(),
+        found: &mut found,
+    }
+    .deserialize(&mut deserializer);
+    found
+}
+
+fn duplicate_error(path: String) -> ApiError {
+    ApiError::unprocessable(format!(
+        "invalid JSON body: the member {path} appears more than once; send each member once"
+    ))
+    .with_extension("field", path.into())
+}
+
+/// Walks a JSON value and records the path of the first member named twice in one object.
+struct Duplicates<'f> {
+    path: String,
+    found: &'f mut Option<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for Duplicates<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Duplicates<'_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut sequence: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while sequence
+            .next_element_seed(Duplicates {
+                path: format!("{}[{index}]", self.path),
+                found: &mut *self.found,
+            })?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            if !seen.insert(key) {
+                *self.found = Some(path);
+                return Err(serde::de::Error::custom("a member appears twice"));
+            }
+            map.next_value_seed(Duplicates {
+                path,
+                found: &mut *self.found,
+            })?;
+        }
+        Ok(())
+    }
 }
 
 fn nul_error(path: String) -> ApiError {
@@ -386,9 +495,46 @@ mod tests {
     use postsale_core::verify::SecurityConfig;
 
     fn sensitive_error(body: &str) -> String {
-        let error =
-            parse::<SecurityConfig>(body.as_bytes(), Echo::ShapesOnly, Nul::Reject).unwrap_err();
+        let error = parse::<SecurityConfig>(body.as_bytes(), Echo::ShapesOnly, Content::Stored)
+            .unwrap_err();
         format!("{error:?}")
+    }
+
+    #[test]
+    fn member_named_twice_is_found_at_any_depth() {
+        let found = |text: &str| duplicate_member(text.as_bytes());
+        assert_eq!(
+            found(r#"{"address": {"city": "X", "city": "Y"}}"#).as_deref(),
+            Some("address.city")
+        );
+        assert_eq!(
+            found(r#"{"lines": [{"sku": "a"}, {"sku": "b", "qty": 1, "sku": "c"}]}"#).as_deref(),
+            Some("lines[1].sku")
+        );
+        assert_eq!(found(r#"{"a": 1, "a": 2}"#).as_deref(), Some("a"));
+        assert_eq!(
+            found(r#"{"a": {"b": 1}, "c": {"b": 2}, "d": [1, null, "x", 2.5, true]}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn stored_body_with_a_member_twice_is_rejected() {
+        let body = br#"{"address": {"city": "X", "city": "Y"}}"#;
+
+        let error = parse::<Value>(body, Echo::Values, Content::Stored).unwrap_err();
+        assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let detail = format!("{error:?}");
+        assert!(
+            detail.contains("the member address.city appears more than once"),
+            "{detail}"
+        );
+
+        let sample = parse::<Value>(body, Echo::Values, Content::Sample).unwrap();
+        assert_eq!(
+            sample["address"]["city"], "Y",
+            "a channel's sample is taken as it is"
+        );
     }
 
     #[test]
@@ -402,20 +548,20 @@ mod tests {
 
     #[test]
     fn syntax_error_is_bad_request() {
-        let error = parse::<Value>(b"{\"a\": ", Echo::Values, Nul::Reject).unwrap_err();
+        let error = parse::<Value>(b"{\"a\": ", Echo::Values, Content::Stored).unwrap_err();
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
     }
 
     #[test]
     fn trailing_characters_are_bad_request() {
-        let error = parse::<Value>(b"{} {}", Echo::Values, Nul::Reject).unwrap_err();
+        let error = parse::<Value>(b"{} {}", Echo::Values, Content::Stored).unwrap_err();
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
     }
 
     #[test]
     fn nul_in_string_names_member() {
         let body = br#"{"a": {"b": ["x", "y\u0000"]}}"#;
-        let error = parse::<Value>(body, Echo::Values, Nul::Reject).unwrap_err();
+        let error = parse::<Value>(body, Echo::Values, Content::Stored).unwrap_err();
         assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(error.extension("field"), Some(&Value::from("a.b[1]")));
         assert!(error.detail().contains("NUL"), "{}", error.detail());
@@ -424,13 +570,13 @@ mod tests {
     #[test]
     fn escaped_backslash_before_u0000_is_text() {
         let body = br#"{"a": "\\u0000"}"#;
-        assert!(parse::<Value>(body, Echo::Values, Nul::Reject).is_ok());
+        assert!(parse::<Value>(body, Echo::Values, Content::Stored).is_ok());
     }
 
     #[test]
     fn sample_keeps_nul() {
         let body = br#"{"note": "a\u0000b"}"#;
-        let value = parse::<Value>(body, Echo::Values, Nul::Allow).unwrap();
+        let value = parse::<Value>(body, Echo::Values, Content::Sample).unwrap();
         assert_eq!(value["note"], "a\u{0}b");
     }
 
