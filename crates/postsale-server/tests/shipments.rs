@@ -533,6 +533,69 @@ async fn unknown_codes_are_rejected(server: TestServer) {
     }
 }
 
+/// Checks that a shipment's tracking number, ship date and measures are refused when no
+/// label could carry them, each with the member named.
+async fn implausible_shipment_values_are_rejected(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let path = format!("/api/v1/orders/{order_id}/shipments");
+    let with = |member: &str, value: Value| {
+        let mut body = label();
+        body[member] = value;
+        body
+    };
+    let cases = [
+        (
+            with("tracking_number", json!("x".repeat(101))),
+            "tracking_number",
+            "101 characters",
+        ),
+        (
+            with("tracking_number", json!("94001\r\nX-Injected: 1")),
+            "tracking_number",
+            "U+000D",
+        ),
+        (
+            with("ship_date", json!("9999-12-31")),
+            "ship_date",
+            "from 2000-01-01 to",
+        ),
+        (
+            with("ship_date", json!("1900-01-01")),
+            "ship_date",
+            "from 2000-01-01 to",
+        ),
+        (
+            with(
+                "dimensions",
+                json!({"length": "0", "width": "0", "height": "0", "unit": "in"}),
+            ),
+            "dimensions.length",
+            "greater than 0",
+        ),
+        (
+            with("weight", json!({"value": "0", "unit": "oz"})),
+            "weight.value",
+            "greater than 0",
+        ),
+    ];
+    for (body, field, needle) in cases {
+        let response = post_json(&server, &key, &path, body).await;
+
+        assert_eq!(response.status(), 422, "{field}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["field"], field, "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(needle),
+            "{problem}"
+        );
+    }
+    assert_eq!(shipment_count(&server, &key, order_id).await, 0);
+
+    let today = OffsetDateTime::now_utc().date().to_string();
+    let body = with("ship_date", json!(today));
+    assert_eq!(post_json(&server, &key, &path, body).await.status(), 201);
+}
+
 async fn cancelled_order_gets_no_shipment(server: TestServer) {
     let (key, _, order_id) = imported_order(&server, json!({})).await;
     let response = server
@@ -794,6 +857,7 @@ http_tests!(
     openapi_documents_idempotency_key,
     automation_off_keeps_status,
     unknown_codes_are_rejected,
+    implausible_shipment_values_are_rejected,
     cancelled_order_gets_no_shipment,
     shipment_and_cancel_at_once_one_wins,
     cancel_waits_for_void,

@@ -110,6 +110,17 @@ fn member_text(key: &str, value: &Value) -> Result<Option<String>, ApiError> {
             ),
         ));
     }
+    if let Some(control) = text.chars().find(|c| c.is_control()) {
+        return Err(invalid(
+            key,
+            format!(
+                "invalid address.{key}: it contains the control character U+{:04X}, which \
+                 prints as nothing or breaks the line of a label; remove it, and put a second \
+                 street line in street2",
+                u32::from(control)
+            ),
+        ));
+    }
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 
@@ -177,6 +188,29 @@ mod tests {
         assert_eq!(normalized["country"], "US");
         assert_eq!(normalized["state"], "TX");
         assert_eq!(normalized["city"], "Austin");
+    }
+
+    #[test]
+    fn control_characters_are_rejected() {
+        for (text, code) in [
+            ("Bob\u{7}Red", "U+0007"),
+            ("Bob\u{1b}[31m", "U+001B"),
+            ("1 Main St\r\nInjected", "U+000D"),
+            ("A\tB", "U+0009"),
+        ] {
+            let error = normalize_address(&json!({ "name": text })).unwrap_err();
+            assert_eq!(error.status(), 422);
+            let detail = format!("{error:?}");
+            assert!(
+                detail.contains(&format!("control character {code}")),
+                "{detail}"
+            );
+        }
+        let trimmed = normalize_address(&json!({"city": "Austin\t"})).unwrap();
+        assert_eq!(
+            trimmed["city"], "Austin",
+            "white space at the ends is trimmed first"
+        );
     }
 
     #[test]

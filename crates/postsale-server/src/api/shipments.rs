@@ -384,8 +384,10 @@ fn validate(input: ShipmentIn, default_ship_from: Option<Value>) -> Result<NewSh
         package: input.package,
         tracking_number: input
             .tracking_number
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty()),
+            .as_deref()
+            .map(valid_tracking_number)
+            .transpose()?
+            .flatten(),
         ship_date,
         cost: cost.map(|cost| cost.to_string()),
         document: json!({"weight": weight, "dimensions": dimensions, "ship_from": ship_from})
@@ -422,14 +424,52 @@ fn decimal(field: &str, text: &str) -> Result<Decimal, ApiError> {
     Ok(value)
 }
 
+/// The longest tracking number taken, in characters: well above carriers' numbers, which have
+/// a few dozen characters at most (an estimate).
+const MAX_TRACKING_NUMBER_CHARS: usize = 100;
+
+/// Trims a tracking number and returns `None` when it is blank. A number that is too long or
+/// contains a control character, such as a line break, is refused.
+fn valid_tracking_number(text: &str) -> Result<Option<String>, ApiError> {
+    let text = text.trim();
+    let refuse = |problem: String| {
+        ApiError::unprocessable(format!("invalid tracking_number: {problem}"))
+            .with_extension("field", "tracking_number".into())
+    };
+    let length = text.chars().count();
+    if length > MAX_TRACKING_NUMBER_CHARS {
+        return Err(refuse(format!(
+            "it has {length} characters; send the carrier's number, of at most \
+             {MAX_TRACKING_NUMBER_CHARS}"
+        )));
+    }
+    if let Some(control) = text.chars().find(|c| c.is_control()) {
+        return Err(refuse(format!(
+            "it contains the control character U+{:04X}; send the number alone, on one line",
+            u32::from(control)
+        )));
+    }
+    Ok((!text.is_empty()).then(|| text.to_owned()))
+}
+
+/// Checks a ship date: a calendar date from 2000-01-01 to a year after today.
 fn valid_date(text: &str) -> Result<String, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text, format)
-        .map(|_| text.to_owned())
-        .map_err(|_| {
-            ApiError::unprocessable(format!("invalid ship_date {text:?}: use YYYY-MM-DD"))
-                .with_extension("field", "ship_date".into())
-        })
+    let refuse = |problem: &str| {
+        ApiError::unprocessable(format!("invalid ship_date {text:?}: {problem}"))
+            .with_extension("field", "ship_date".into())
+    };
+    let date = time::Date::parse(text, format).map_err(|_| refuse("use YYYY-MM-DD"))?;
+    let earliest = time::macros::date!(2000 - 01 - 01);
+    let latest = OffsetDateTime::now_utc()
+        .date()
+        .saturating_add(time::Duration::days(366));
+    if date < earliest || date > latest {
+        return Err(refuse(&format!(
+            "give the date the package ships, from {earliest} to {latest}"
+        )));
+    }
+    Ok(text.to_owned())
 }
 
 /// Checks a measure such as `{"value": "12.5", "unit": "oz"}`: positive decimals and a known unit.
@@ -450,6 +490,12 @@ fn measure(field: &str, value: Value, parts: &[&str], units: &[&str]) -> Result<
             _ => String::new(),
         };
         let amount = decimal(&format!("{field}.{part}"), &text)?;
+        if amount.is_zero() {
+            return Err(ApiError::unprocessable(format!(
+                "invalid {field}.{part} {text:?}: send a number greater than 0"
+            ))
+            .with_extension("field", format!("{field}.{part}").into()));
+        }
         checked.insert((*part).to_owned(), Value::from(amount.to_string()));
     }
     checked.insert("unit".to_owned(), Value::from(unit));
