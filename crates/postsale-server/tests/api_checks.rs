@@ -665,8 +665,43 @@ async fn active_needs_an_import_map(server: TestServer) {
     assert_eq!((status, &webhook["state"]), (200, &json!("active")));
 }
 
+/// Checks that a refused store name is quoted as sent, shortened when long, and that a body of
+/// the wrong shape is described in JSON terms, not by a Rust type's name.
+async fn refused_names_and_shapes_read_plainly(server: TestServer) {
+    let setup = setup(&server, "names").await;
+    let path = format!("/api/v1/stores/{}", setup.store_id);
+    let patch = |body: Value| {
+        let (server, key, path) = (&server, &setup.key, &path);
+        async move { call(server, reqwest::Method::PATCH, key, path, Some(&body)).await }
+    };
+
+    let (status, problem) = patch(json!({"name": "   "})).await;
+    assert_eq!(status, 422);
+    assert!(
+        detail(&problem).starts_with(r#"invalid name "   " (0 characters"#),
+        "{problem}"
+    );
+    let long = "n".repeat(5_000);
+    let (status, problem) = patch(json!({ "name": long })).await;
+    assert_eq!(status, 422);
+    assert!(
+        detail(&problem).contains(&format!("{:?}...", "n".repeat(60))),
+        "{problem}"
+    );
+    assert!(detail(&problem).len() < 400, "{problem}");
+
+    let (status, problem) = patch(json!([])).await;
+    assert_eq!(status, 422);
+    assert!(
+        detail(&problem).contains("expected a JSON object"),
+        "{problem}"
+    );
+    assert!(!detail(&problem).contains("struct"), "{problem}");
+}
+
 http_tests!(
     invalid_time_zone_is_rejected,
+    refused_names_and_shapes_read_plainly,
     active_needs_an_import_map,
     closed_status_on_import_is_rejected,
     regenerate_body_needs_json_type,

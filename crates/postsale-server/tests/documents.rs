@@ -423,9 +423,10 @@ async fn invoice_shows_number_and_every_sku(server: TestServer) {
     let skus = payload_skus();
     assert_eq!(skus.len(), 30);
 
+    // The format is read ignoring case, as the paper size is.
     let pdf = server
         .get(
-            &format!("/api/v1/orders/{order_id}/invoice?format=pdf"),
+            &format!("/api/v1/orders/{order_id}/invoice?format=PDF"),
             Some(&key),
         )
         .await;

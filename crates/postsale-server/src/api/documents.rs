@@ -122,12 +122,14 @@ fn parse_paper(paper: &str) -> Result<Paper, ApiError> {
     })
 }
 
+/// Reads `format` ignoring case, as `paper` is read.
 fn parse_format(format: Option<&str>) -> Result<Format, ApiError> {
-    match format {
+    match format.map(str::to_ascii_lowercase).as_deref() {
         None | Some("html") => Ok(Format::Html),
         Some("pdf") => Ok(Format::Pdf),
-        Some(other) => Err(ApiError::bad_request(format!(
-            "invalid format {other:?}: use html (the default) or pdf"
+        Some(_) => Err(ApiError::bad_request(format!(
+            "invalid format {:?}: use html (the default) or pdf",
+            format.unwrap_or_default()
         ))),
     }
 }

@@ -493,14 +493,25 @@ fn automation_from(body: AutomationBody) -> Result<Automation, ApiError> {
     })
 }
 
+/// Checks a store name: 1 to 200 characters once trimmed. A refused name is quoted as sent, up
+/// to its first 60 characters.
 fn valid_name(name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    let trimmed = name.trim();
+    let length = trimmed.chars().count();
+    if length == 0 || length > 200 {
+        let quoted: String = name.chars().take(60).collect();
+        let shown = if name.chars().count() > 60 {
+            format!("{quoted:?}...")
+        } else {
+            format!("{quoted:?}")
+        };
         return Err(ApiError::unprocessable(format!(
-            "invalid name {name:?}: give a store name of 1 to 200 characters"
-        )));
+            "invalid name {shown} ({length} characters without the spaces around it): give a \
+             store name of 1 to 200 characters"
+        ))
+        .with_extension("field", "name".into()));
     }
-    Ok(name.to_owned())
+    Ok(trimmed.to_owned())
 }
 
 /// Checks a store's time zone: an IANA name from the bundled time zone database, such as

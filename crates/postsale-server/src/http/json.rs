@@ -110,9 +110,9 @@ enum Echo {
     ShapesOnly,
 }
 
-/// The kind of content of a body: settings or data that postsale stores, whose strings may not
-/// contain a NUL character and whose objects may not name a member twice, or a sales channel's
-/// data to look at, taken as it is.
+/// The kind of content of a body. Settings or data that postsale stores may not have a NUL
+/// character in a string or a member named twice in an object. A sales channel's data to look
+/// at is taken as it is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Content {
     Stored,
@@ -221,7 +221,13 @@ fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo, content: Content) -> Res
         return Err(syntax_error(&inner));
     }
     let detail = match echo {
-        Echo::Values => format!("invalid JSON body at {path}: {inner}"),
+        Echo::Values => {
+            let message = without_type_names(&inner.to_string());
+            match path.as_str() {
+                "." => format!("invalid JSON body: {message}"),
+                _ => format!("invalid JSON body at {path}: {message}"),
+            }
+        }
         Echo::ShapesOnly => {
             let document: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
             match refine_check_error(&document, &path) {
@@ -236,6 +242,26 @@ fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo, content: Content) -> Res
         }
     };
     Err(ApiError::unprocessable(detail).with_extension("field", path.into()))
+}
+
+/// Replaces serde's name of a Rust type, such as `struct StorePatchIn with 5 elements`, with
+/// the JSON shape it reads, which is what a client can act on.
+fn without_type_names(message: &str) -> String {
+    let Some(start) = message.find("struct ") else {
+        return message.to_owned();
+    };
+    let rest = &message[start + "struct ".len()..];
+    let name_end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let mut after = &rest[name_end..];
+    if let Some(count) = after.strip_prefix(" with ")
+        && let Some(end) = count.find(" element")
+    {
+        let counted = &count[end + " element".len()..];
+        after = counted.strip_prefix('s').unwrap_or(counted);
+    }
+    format!("{}a JSON object{after}", &message[..start])
 }
 
 /// Returns the path of the first member whose string contains a NUL character. The document
@@ -498,6 +524,22 @@ mod tests {
         let error = parse::<SecurityConfig>(body.as_bytes(), Echo::ShapesOnly, Content::Stored)
             .unwrap_err();
         format!("{error:?}")
+    }
+
+    #[test]
+    fn type_names_become_json_shapes() {
+        assert_eq!(
+            without_type_names("invalid length 0, expected struct StorePatchIn with 5 elements"),
+            "invalid length 0, expected a JSON object"
+        );
+        assert_eq!(
+            without_type_names("invalid type: string \"x\", expected struct ShipFrom at line 1"),
+            "invalid type: string \"x\", expected a JSON object at line 1"
+        );
+        assert_eq!(
+            without_type_names("missing field `name`"),
+            "missing field `name`"
+        );
     }
 
     #[test]
