@@ -171,6 +171,17 @@ async fn orders_filters_narrow_list(server: TestServer) {
     let (code, page) = shop.browser.page("/orders?from=24/01/2025").await;
     assert_eq!(code, 400);
     assert!(page.contains(r#"id="from-error""#), "{page}");
+
+    // A query string that does not fit the page's parameters gets a page, not JSON.
+    let response = shop.browser.get("/orders?cursor=abc").await;
+    assert_eq!(response.status(), 400);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("cursor=&quot;abc&quot;"), "{page}");
 }
 
 async fn orders_list_pages_by_cursor(server: TestServer) {

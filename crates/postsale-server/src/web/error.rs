@@ -101,3 +101,27 @@ impl IntoResponse for WebError {
         response
     }
 }
+
+/// A page's query string, read like the API's query strings, with a rejection that is an
+/// HTML page naming the parameter and the value, where axum's own extractor answers with its
+/// own wording.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Query<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, WebError> {
+        crate::http::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|crate::http::Query(value)| Query(value))
+            .map_err(|error| WebError::bad_request(error.detail().to_owned()))
+    }
+}

@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use maud::{Markup, html};
@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::maps::elements::read_json_body;
 use crate::app::AppState;
 use crate::web::PathIds;
-use crate::web::error::WebError;
+use crate::web::error::{Query, WebError};
 use crate::web::layout::{Nav, format_time, page};
 use crate::web::session::SignedIn;
 use crate::web::setup_details::wizard_steps;

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -34,7 +34,7 @@ use time::{Date, OffsetDateTime, Time};
 
 use crate::app::AppState;
 use crate::web::PathIds;
-use crate::web::error::WebError;
+use crate::web::error::{Query, WebError};
 use crate::web::form::{FieldErrors, field_error};
 use crate::web::layout::{Nav, page_with_status, status_label, time_element};
 use crate::web::session::SignedIn;

@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -31,7 +31,7 @@ use serde_json::Value;
 use crate::api::orders::{MAX_REPLAY, ReplayReport, replay};
 use crate::api::requests::decoded_for_display;
 use crate::app::AppState;
-use crate::web::error::WebError;
+use crate::web::error::{Query, WebError};
 use crate::web::form::Form;
 use crate::web::layout::{Nav, page, time_element};
 use crate::web::session::SignedIn;

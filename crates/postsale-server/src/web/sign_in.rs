@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -25,7 +25,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::app::AppState;
 use crate::web::csrf::{self, SIGN_IN_COOKIE, tokens_match};
-use crate::web::error::WebError;
+use crate::web::error::{Query, WebError};
 use crate::web::form::Form;
 use crate::web::layout::bare_page;
 use crate::web::password;

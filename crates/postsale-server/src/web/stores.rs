@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -30,7 +30,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::app::AppState;
-use crate::web::error::WebError;
+use crate::web::error::{Query, WebError};
 use crate::web::form::{FieldErrors, Form};
 use crate::web::layout::{Nav, page, page_with_status, time_element, webhook_state_label};
 use crate::web::session::SignedIn;
