@@ -207,7 +207,7 @@ async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
             let db = open_database(&database).await?;
             require_account(&db, account).await?;
             println!(
-                "{:<8} {:<14} {:<22} {:<10} label",
+                "{:<8} {:<14} {:<23} {:<8} label",
                 "id", "prefix", "created", "state"
             );
             for key in api_keys::list(&db, account).await? {
@@ -216,14 +216,15 @@ async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
                 } else {
                     "active"
                 };
-                let created = key
-                    .created_at
-                    .replace_nanosecond(0)
-                    .unwrap_or(key.created_at);
+                // Formatted to strings first: the ids' and times' own formatting ignores width.
+                let created = crate::web::layout::format_time(key.created_at);
                 let label = key.label.unwrap_or_default();
                 println!(
-                    "{:<8} {:<14} {:<22} {:<10} {label}",
-                    key.id, key.prefix, created, state
+                    "{:<8} {:<14} {:<23} {:<8} {label}",
+                    key.id.to_string(),
+                    key.prefix,
+                    created,
+                    state
                 );
             }
         }

@@ -1,4 +1,5 @@
-//! `postsale account set-plan`, run as a process against the database of a running server.
+//! `postsale account set-plan` and `postsale api-key list`, run as processes against the
+//! database of a running server.
 
 mod common;
 
@@ -104,7 +105,51 @@ async fn set_plan_names_unknown_plan(server: TestServer) {
     assert_eq!(stored_plan(&server, acme.account.id).await, Plan::Soar);
 }
 
+/// Checks that every row of `api-key list` starts its columns where the header does.
+async fn api_key_list_lines_up(server: TestServer) {
+    let acme = server.create_account("acme", Plan::Soar).await;
+    let account = acme.account.id.get().to_string();
+    let database = ["--database-url", server.test_db.url.as_str()];
+    let created = Command::new(env!("CARGO_BIN_EXE_postsale"))
+        .args([
+            "api-key",
+            "create",
+            "--account",
+            &account,
+            "--label",
+            "second key",
+        ])
+        .args(database)
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+
+    let listed = Command::new(env!("CARGO_BIN_EXE_postsale"))
+        .args(["api-key", "list", "--account", &account])
+        .args(database)
+        .output()
+        .unwrap();
+
+    assert!(listed.status.success(), "{listed:?}");
+    let text = String::from_utf8(listed.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let columns = |line: &str| -> Vec<usize> {
+        // The label column is left out: a key without a label ends before it.
+        ["prefix", "created", "state"]
+            .iter()
+            .map(|name| lines[0].find(name).unwrap())
+            .filter(|&at| line.as_bytes()[at - 1] == b' ' && line.as_bytes()[at] != b' ')
+            .collect()
+    };
+    for line in &lines[1..] {
+        assert_eq!(columns(line).len(), 3, "a column is out of line:\n{text}");
+        assert!(line.contains(" UTC "), "{text}");
+    }
+}
+
 http_tests!(
+    api_key_list_lines_up,
     plan_change_reaches_running_server,
     set_plan_names_unknown_account,
     set_plan_names_unknown_plan,

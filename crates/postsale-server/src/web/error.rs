@@ -103,7 +103,7 @@ impl IntoResponse for WebError {
 }
 
 /// A page's query string, read like the API's query strings, with a rejection that is an
-/// HTML page naming the parameter and the value, where axum's own extractor answers with its
+/// HTML page naming the parameter and the value, where axum's own extractor responds with its
 /// own wording.
 #[derive(Debug)]
 pub struct Query<T>(pub T);
