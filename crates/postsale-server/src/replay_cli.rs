@@ -51,6 +51,20 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     if chosen.iter().filter(|set| **set).count() != 1 {
         anyhow::bail!("choose exactly one of --request ID, --failed or --since INSTANT");
     }
+    // Read before the database is opened, so that a mistyped instant is told at once.
+    let since = args
+        .since
+        .as_deref()
+        .map(|text| {
+            // The parse error's source repeats its own message, so only the message is kept.
+            OffsetDateTime::parse(text, &Rfc3339).map_err(|error| {
+                anyhow::anyhow!(
+                    "invalid --since {text:?} ({error}): use an RFC 3339 instant such as \
+                     2025-01-24T04:10:16Z"
+                )
+            })
+        })
+        .transpose()?;
     let db = crate::cli::open_database(&args.database).await?;
     if stores::get(&db, args.account, args.store).await?.is_none() {
         anyhow::bail!(
@@ -61,17 +75,11 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     }
     let ids = if !args.requests.is_empty() {
         named_requests(&db, &args).await?
-    } else if args.failed {
-        requests::ids_for_replay(&db, args.account, args.store, ReplaySelection::Failed).await?
-    } else {
-        let text = args.since.as_deref().unwrap_or_default();
-        let since = OffsetDateTime::parse(text, &Rfc3339).with_context(|| {
-            format!(
-                "invalid --since {text:?}: use an RFC 3339 instant such as 2025-01-24T04:10:16Z"
-            )
-        })?;
+    } else if let Some(since) = since {
         requests::ids_for_replay(&db, args.account, args.store, ReplaySelection::Since(since))
             .await?
+    } else {
+        requests::ids_for_replay(&db, args.account, args.store, ReplaySelection::Failed).await?
     };
 
     let bar = ProgressBar::new(ids.len() as u64);

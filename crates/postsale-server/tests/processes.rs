@@ -475,3 +475,34 @@ fn openapi_to_a_closed_pipe_ends_quietly() {
     assert!(output.status.success(), "{:?}: {stderr}", output.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Checks that a `--since` that is no instant is explained once, not once more as its cause.
+#[test]
+fn replay_since_error_is_told_once() {
+    let data_dir = temp_dir("replay-since");
+    let output = Command::new(env!("CARGO_BIN_EXE_postsale"))
+        .args([
+            "replay",
+            "--account",
+            "1",
+            "--store",
+            "1",
+            "--since",
+            "yesterday",
+        ])
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&data_dir);
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(r#"invalid --since "yesterday""#),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("could not be parsed").count(), 1, "{stderr}");
+}
