@@ -16,8 +16,7 @@ pub enum LogFormat {
 /// Installs the global subscriber. `filter` uses the `RUST_LOG` syntax, such as
 /// `info,postsale_server=debug`.
 pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(filter)
-        .map_err(|error| anyhow::anyhow!("invalid log filter {filter:?}: {error}"))?;
+    let filter = log_filter(filter)?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -27,4 +26,34 @@ pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
     result.map_err(|error| anyhow::anyhow!("cannot install the logger: {error}"))
+}
+
+/// Builds the filter of `text`. PostgreSQL's notices, such as the one that the migrations'
+/// `CREATE TABLE IF NOT EXISTS` sends on every start, are logged by sqlx at info; they are
+/// left to warn unless the filter names sqlx itself.
+fn log_filter(text: &str) -> anyhow::Result<EnvFilter> {
+    let filter = EnvFilter::try_new(text)
+        .map_err(|error| anyhow::anyhow!("invalid log filter {text:?}: {error}"))?;
+    if text.contains("sqlx") {
+        return Ok(filter);
+    }
+    let quiet_notices = "sqlx::postgres::notice=warn"
+        .parse()
+        .map_err(|error| anyhow::anyhow!("invalid log directive: {error}"))?;
+    Ok(filter.add_directive(quiet_notices))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_notices_are_quiet_unless_asked_for() {
+        let default = log_filter("info").unwrap().to_string();
+        assert!(default.contains("sqlx::postgres::notice=warn"), "{default}");
+        let asked = log_filter("info,sqlx=debug").unwrap().to_string();
+        assert!(!asked.contains("notice"), "{asked}");
+        let error = log_filter("info,[").unwrap_err().to_string();
+        assert!(error.contains("invalid log filter"), "{error}");
+    }
 }
