@@ -51,7 +51,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     if chosen.iter().filter(|set| **set).count() != 1 {
         anyhow::bail!("choose exactly one of --request ID, --failed or --since INSTANT");
     }
-    // Read before the database is opened, so that a mistyped instant is told at once.
+    // Read before the database is opened, so that a mistyped instant is reported at once.
     let since = args
         .since
         .as_deref()

@@ -28,9 +28,9 @@ pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
     result.map_err(|error| anyhow::anyhow!("cannot install the logger: {error}"))
 }
 
-/// Builds the filter of `text`. PostgreSQL's notices, such as the one that the migrations'
-/// `CREATE TABLE IF NOT EXISTS` sends on every start, are logged by sqlx at info; they are
-/// left to warn unless the filter names sqlx itself.
+/// Builds the filter of `text`. sqlx logs PostgreSQL's notices at info, such as the one that
+/// the migrations' `CREATE TABLE IF NOT EXISTS` sends on every start. Unless the filter names
+/// sqlx itself, they are logged only from warn up.
 fn log_filter(text: &str) -> anyhow::Result<EnvFilter> {
     let filter = EnvFilter::try_new(text)
         .map_err(|error| anyhow::anyhow!("invalid log filter {text:?}: {error}"))?;
