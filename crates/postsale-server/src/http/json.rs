@@ -277,16 +277,15 @@ fn nul_member(bytes: &[u8]) -> Option<String> {
 /// Returns the path of the first member that an object of the document names twice, such as
 /// `address.city`. A struct's own members get serde's "duplicate field" error. Where the
 /// target is a map or a JSON value, serde keeps the last of the two without a word.
+///
+/// The walk keeps one stack of path segments and writes a path out only for the duplicate, so
+/// its time grows with the size of the document, not with the depth times the size.
 fn duplicate_member(bytes: &[u8]) -> Option<String> {
-    let mut found = None;
+    let mut walk = Walk::default();
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     // The walk stops with an error at the first duplicate; the document is valid JSON already.
-    let _ = Duplicates {
-        path: String::new(),
-        found: &mut found,
-    }
-    .deserialize(&mut deserializer);
-    found
+    let _ = Duplicates { walk: &mut walk }.deserialize(&mut deserializer);
+    walk.found
 }
 
 fn duplicate_error(path: String) -> ApiError {
@@ -296,10 +295,44 @@ fn duplicate_error(path: String) -> ApiError {
     .with_extension("field", path.into())
 }
 
+/// Where the duplicate search is in the document, and what it found.
+#[derive(Default)]
+struct Walk {
+    path: Vec<PathStep>,
+    found: Option<String>,
+}
+
+enum PathStep {
+    Member(String),
+    Index(usize),
+}
+
+impl Walk {
+    /// Writes the current path followed by `member`, as `a.b[2].member`.
+    fn path_to(&self, member: &str) -> String {
+        let mut text = String::new();
+        for step in &self.path {
+            match step {
+                PathStep::Member(name) => {
+                    if !text.is_empty() {
+                        text.push('.');
+                    }
+                    text.push_str(name);
+                }
+                PathStep::Index(index) => text.push_str(&format!("[{index}]")),
+            }
+        }
+        if !text.is_empty() {
+            text.push('.');
+        }
+        text.push_str(member);
+        text
+    }
+}
+
 /// Walks a JSON value and records the path of the first member named twice in one object.
-struct Duplicates<'f> {
-    path: String,
-    found: &'f mut Option<String>,
+struct Duplicates<'w> {
+    walk: &'w mut Walk,
 }
 
 impl<'de> DeserializeSeed<'de> for Duplicates<'_> {
@@ -343,34 +376,33 @@ impl<'de> Visitor<'de> for Duplicates<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut sequence: A) -> Result<(), A::Error> {
         let mut index = 0;
-        while sequence
-            .next_element_seed(Duplicates {
-                path: format!("{}[{index}]", self.path),
-                found: &mut *self.found,
-            })?
-            .is_some()
-        {
+        loop {
+            self.walk.path.push(PathStep::Index(index));
+            let next = sequence.next_element_seed(Duplicates {
+                walk: &mut *self.walk,
+            });
+            self.walk.path.pop();
+            if next?.is_none() {
+                return Ok(());
+            }
             index += 1;
         }
-        Ok(())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            let path = if self.path.is_empty() {
-                key.clone()
-            } else {
-                format!("{}.{key}", self.path)
-            };
-            if !seen.insert(key) {
-                *self.found = Some(path);
+            if seen.contains(&key) {
+                self.walk.found = Some(self.walk.path_to(&key));
                 return Err(serde::de::Error::custom("a member appears twice"));
             }
-            map.next_value_seed(Duplicates {
-                path,
-                found: &mut *self.found,
-            })?;
+            self.walk.path.push(PathStep::Member(key.clone()));
+            let value = map.next_value_seed(Duplicates {
+                walk: &mut *self.walk,
+            });
+            self.walk.path.pop();
+            value?;
+            seen.insert(key);
         }
         Ok(())
     }
