@@ -30,9 +30,15 @@ pub(crate) async fn process_in_turn(
     bytes: Bytes,
     edit: Option<LogoEdit>,
 ) -> Result<Result<Logo, LogoError>, tokio::task::JoinError> {
-    // The semaphore is never closed, so a turn always comes.
-    let _turn = LOGO_TURNS.acquire().await.ok();
-    tokio::task::spawn_blocking(move || process_logo(&bytes, edit, &LogoLimits::default())).await
+    // The semaphore is never closed, so a turn always comes. The turn moves into the blocking
+    // task, which goes on when the client hangs up and the handler is dropped, so that the
+    // next upload still waits until this one is done.
+    let turn = LOGO_TURNS.acquire().await.ok();
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        process_logo(&bytes, edit, &LogoLimits::default())
+    })
+    .await
 }
 
 /// How long a browser may reuse a served logo before asking again with `If-None-Match`.
