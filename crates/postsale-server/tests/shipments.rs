@@ -156,6 +156,13 @@ async fn shipment_marks_order_shipped(server: TestServer) {
         order["shipments"][0]["tracking_number"],
         "9400100000000000000000"
     );
+
+    // A shipped order is not cancelled by hand, and the answer says what comes first.
+    let cancel = put_status(&server, &key, order_id, "cancelled").await;
+    assert_eq!(cancel.status(), 409);
+    let problem: Value = cancel.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("void its shipments first"), "{detail}");
 }
 
 async fn void_marks_order_voided_once(server: TestServer) {
@@ -649,10 +656,15 @@ async fn shipment_and_cancel_at_once_one_wins(server: TestServer) {
         );
 
         let outcome = (ship.status().as_u16(), cancel.status().as_u16());
+        let cancel: Value = cancel.json().await.unwrap();
         let status = order_status(&server, &key, order_id).await;
         let shipments = shipment_count(&server, &key, order_id).await;
         match outcome {
-            (201, 409) => assert_eq!((status.as_str(), shipments), (Some("shipped"), 1)),
+            (201, 409) => {
+                assert_eq!((status.as_str(), shipments), (Some("shipped"), 1));
+                let detail = cancel["detail"].as_str().unwrap();
+                assert!(detail.contains("void its shipments first"), "{detail}");
+            }
             (409, 200) => assert_eq!((status.as_str(), shipments), (Some("cancelled"), 0)),
             other => panic!("round {round}: shipment and cancel answered {other:?}"),
         }
@@ -727,6 +739,44 @@ async fn ship_from_is_checked_as_an_address(server: TestServer) {
         json!({"name": "Dock 4", "city": "Austin", "state": "TX", "country": "US"}),
         "{created}"
     );
+}
+
+/// Checks that voiding the label of a cancelled order leaves it cancelled. The channel can
+/// cancel an order that has a label, and the void automation must not turn that into voided.
+async fn void_keeps_a_cancelled_order_cancelled(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let path = format!("/api/v1/orders/{order_id}/shipments");
+    let shipment: Value = post_json(&server, &key, &path, label())
+        .await
+        .json()
+        .await
+        .unwrap();
+    // As an import of the channel's cancellation does, past the checks of a change by hand.
+    let account = AccountId(shipment_account(&server, &key).await);
+    orders::set_status(
+        &server.test_db.db,
+        account,
+        OrderId(order_id),
+        Some(postsale_core::OrderStatus::Cancelled),
+        |_, _| None,
+    )
+    .await
+    .unwrap();
+
+    let void = format!("/api/v1/shipments/{}/void", shipment["id"]);
+    let voided: Value = post_json(&server, &key, &void, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(voided["order_status"], "cancelled", "{voided}");
+    assert_eq!(order_status(&server, &key, order_id).await, "cancelled");
+}
+
+async fn shipment_account(server: &TestServer, key: &str) -> i64 {
+    let account = server.get_json("/api/v1/account", Some(key)).await;
+    account["id"].as_i64().unwrap()
 }
 
 async fn ship_from_defaults_to_store_address(server: TestServer) {
@@ -861,6 +911,7 @@ http_tests!(
     cancelled_order_gets_no_shipment,
     shipment_and_cancel_at_once_one_wins,
     cancel_waits_for_void,
+    void_keeps_a_cancelled_order_cancelled,
     ship_from_is_checked_as_an_address,
     ship_from_defaults_to_store_address,
     ship_from_follows_store_setting,

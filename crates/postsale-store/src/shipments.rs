@@ -260,7 +260,10 @@ pub async fn void(
         Dialect::Postgres => lock_order(&mut transaction, account_id, order_id).await?,
         Dialect::Sqlite => read_order_status(&mut transaction, account_id, order_id).await?,
     };
+    // A cancelled order stays cancelled: the cancel came from the channel or a person, and
+    // voiding its label does not undo it.
     if let Some(status) = status
+        && order_status != Some(OrderStatus::Cancelled)
         && active_count(&mut transaction, account_id, order_id).await? == 0
     {
         set_order_status(&mut transaction, account_id, order_id, status, now).await?;

@@ -460,9 +460,16 @@ fn transition_refusal(
         _ => true,
     };
     if !allowed {
+        let next_step = match (from, to) {
+            (Some(Shipped), Some(Cancelled | AwaitingPayment)) => {
+                "; to cancel it, void its shipments first, then reopen or cancel it"
+            }
+            _ => "",
+        };
         return Some(format!(
             "cannot change the status from {} to {}: shipped and voided are set by creating and \
-             voiding shipments, and a shipped order can only be reopened to awaiting_shipment",
+             voiding shipments, and a shipped order can only be reopened to \
+             awaiting_shipment{next_step}",
             name(from),
             name(to)
         ));
