@@ -386,6 +386,41 @@ async fn unknown_map_key_is_rejected(server: TestServer) {
     assert!(detail(&problem).contains("paht"), "{problem}");
 }
 
+/// Checks that a map naming a field or a value_map entry twice is refused, where the last of
+/// the two rules would otherwise win without a word.
+async fn map_with_a_member_twice_is_rejected(server: TestServer) {
+    let setup = setup(&server).await;
+    let path = format!("/api/v1/stores/{}/map", setup.store_id);
+    for (map, field) in [
+        (
+            r#"{"version": 1, "fields": {"order.number": {"path": "$.number"},
+                                         "order.number": {"path": "$.id"}}}"#,
+            "fields.order.number",
+        ),
+        (
+            r#"{"version": 1, "fields": {"order.number": {"path": "$.number"},
+                "order.status": {"path": "$.state", "value_map": {"paid": "awaiting_shipment",
+                                                                  "paid": "on_hold"}}}}"#,
+            "fields.order.status.value_map.paid",
+        ),
+    ] {
+        let response = server
+            .client
+            .put(server.url(&path))
+            .bearer_auth(&setup.key)
+            .header("Content-Type", "application/json")
+            .body(map)
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(response.status(), 422);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["field"], field, "{problem}");
+    }
+    assert_eq!(server.get(&path, Some(&setup.key)).await.status(), 404);
+}
+
 async fn map_without_field_is_rejected(server: TestServer) {
     let setup = setup(&server).await;
 
@@ -651,6 +686,7 @@ http_tests!(
     disabled_webhook_stays_disabled,
     unknown_map_key_is_rejected,
     map_without_field_is_rejected,
+    map_with_a_member_twice_is_rejected,
     map_that_is_not_json,
     thin_bigcommerce_body_is_reported,
     woocommerce_suggests_its_preset,

@@ -109,6 +109,10 @@ pub async fn put_map(
     let body = body.map_err(|rejection| bytes_rejection_error(&rejection, "the map document"))?;
     let store = load_store(&state, &caller, id).await?;
     let map = Map::from_json(&body).map_err(map_error)?;
+    // A field or value_map entry named twice would keep its last rule without a word.
+    if let Some(path) = crate::http::json::duplicate_member(&body) {
+        return Err(crate::http::json::duplicate_error(path));
+    }
 
     let document = serde_json::to_string(&map).map_err(|error| ApiError::internal(&error))?;
     let stored = maps::save(state.db(), caller.account.id, store.id, &document).await?;

@@ -280,7 +280,7 @@ fn nul_member(bytes: &[u8]) -> Option<String> {
 ///
 /// The walk keeps one stack of path segments and writes a path out only for the duplicate, so
 /// its time grows with the size of the document, not with the depth times the size.
-fn duplicate_member(bytes: &[u8]) -> Option<String> {
+pub(crate) fn duplicate_member(bytes: &[u8]) -> Option<String> {
     let mut walk = Walk::default();
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     // The walk stops with an error at the first duplicate; the document is valid JSON already.
@@ -288,7 +288,7 @@ fn duplicate_member(bytes: &[u8]) -> Option<String> {
     walk.found
 }
 
-fn duplicate_error(path: String) -> ApiError {
+pub(crate) fn duplicate_error(path: String) -> ApiError {
     ApiError::unprocessable(format!(
         "invalid JSON body: the member {path} appears more than once; send each member once"
     ))
