@@ -374,12 +374,35 @@ fn truncated_jpeg_is_rejected() {
 
 #[test]
 fn jpeg_with_bytes_after_its_end_is_kept() {
-    let mut upload = jpeg_bytes(&DynamicImage::ImageRgb8(noise_image(64, 48)));
-    upload.extend_from_slice(b"trailing bytes that some cameras add");
+    let whole = jpeg_bytes(&DynamicImage::ImageRgb8(noise_image(64, 48)));
+    // Text, a start-of-scan marker with nothing after it, and half of a second image, as a
+    // multi-picture file cut in its second picture.
+    let trailers: [&[u8]; 3] = [
+        b"trailing bytes that some cameras add",
+        &[0xFF, 0xDA, 0x00, 0x08, 1, 2, 3],
+        &whole[..whole.len() / 2],
+    ];
+    for trailer in trailers {
+        let mut upload = whole.clone();
+        upload.extend_from_slice(trailer);
 
-    let logo = process_logo(&upload, None, &LogoLimits::default()).unwrap();
+        let logo = process_logo(&upload, None, &LogoLimits::default()).unwrap();
 
-    assert_eq!((logo.width, logo.height), (64, 48));
+        assert_eq!((logo.width, logo.height), (64, 48));
+    }
+}
+
+#[test]
+fn jpeg_cut_in_its_metadata_is_rejected() {
+    let whole = jpeg_bytes(&DynamicImage::ImageRgb8(noise_image(64, 48)));
+    // An APP1 segment that declares more bytes than the file has left.
+    let mut cut = whole[..2].to_vec();
+    cut.extend_from_slice(&[0xFF, 0xE1, 0x40, 0x00]);
+    cut.extend_from_slice(b"Exif\0\0");
+
+    let err = reject("jpeg cut in its metadata", &cut);
+
+    assert!(matches!(err, LogoError::TruncatedJpeg), "{err}");
 }
 
 #[test]

@@ -144,16 +144,58 @@ fn supported_format(bytes: &[u8]) -> Result<(DetectedFormat, LogoFormat), LogoEr
     }
 }
 
-/// Returns whether a JPEG file has an end-of-image marker (`FF D9`) after its last start of
-/// scan (`FF DA`). The decoder fills the rest of a file cut short with grey and reports nothing.
-/// Image data never contains either pair, because an `FF` byte in it is followed by `00` or a
-/// restart marker, so the last start of scan belongs to the image's last scan, after any
-/// thumbnail in its metadata.
+/// Returns whether a JPEG file reaches its end-of-image marker (`FF D9`) by its own structure:
+/// each segment by its length (metadata and thumbnails included), and each scan's image data
+/// up to the next marker. The decoder fills the rest of a file cut short with grey and
+/// reports nothing. Bytes after the end marker, which some cameras add, do not count.
+///
+/// NOTE: a file cut short to which a tool appended `FF D9` passes; telling it apart needs a
+/// count of the blocks the decoder read, which the decoder does not give.
 fn jpeg_has_end(bytes: &[u8]) -> bool {
-    let last_scan = bytes.windows(2).rposition(|pair| pair == [0xFF, 0xDA]);
-    match last_scan {
-        Some(start) => bytes[start..].windows(2).any(|pair| pair == [0xFF, 0xD9]),
-        None => false,
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return false;
+    }
+    let mut at = 2;
+    loop {
+        // A marker is 0xFF, any number of fill 0xFF bytes, then its code.
+        if bytes.get(at) != Some(&0xFF) {
+            return false;
+        }
+        while bytes.get(at) == Some(&0xFF) {
+            at += 1;
+        }
+        let Some(&code) = bytes.get(at) else {
+            return false;
+        };
+        at += 1;
+        match code {
+            0xD9 => return true,
+            // Markers without a length: restart markers and TEM.
+            0x01 | 0xD0..=0xD7 => continue,
+            0xD8 | 0x00 => return false,
+            _ => {}
+        }
+        let Some(length) = bytes.get(at..at + 2) else {
+            return false;
+        };
+        let length = usize::from(u16::from_be_bytes([length[0], length[1]]));
+        if length < 2 || at + length > bytes.len() {
+            return false;
+        }
+        at += length;
+        if code == 0xDA {
+            // Image data runs to the next marker. In it, 0xFF is followed by 0x00 (a data
+            // byte), a restart marker or a fill byte.
+            loop {
+                match bytes.get(at..at + 2) {
+                    None => return false,
+                    Some([0xFF, 0x00 | 0xD0..=0xD7]) => at += 2,
+                    Some([0xFF, 0xFF]) => at += 1,
+                    Some([0xFF, _]) => break,
+                    Some(_) => at += 1,
+                }
+            }
+        }
     }
 }
 
