@@ -218,7 +218,19 @@ fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo, content: Content) -> Res
     let path = error.path().to_string();
     let inner = error.into_inner();
     if !inner.is_data() {
-        return Err(syntax_error(&inner));
+        // serde_json reports a value that is not a string where a name (an enum) belongs as
+        // a syntax error, "expected value", although the document itself is valid JSON.
+        return Err(match serde_json::from_slice::<Value>(bytes) {
+            Ok(document) if inner.is_syntax() => {
+                let found = value_at(&document, &path).map_or("a value", json_kind);
+                ApiError::unprocessable(format!(
+                    "invalid JSON body at {path}: expected a name as a string, found {found}; \
+                     see /api/openapi.json for the names it takes"
+                ))
+                .with_extension("field", path.into())
+            }
+            _ => syntax_error(&inner),
+        });
     }
     let detail = match echo {
         Echo::Values => {
@@ -556,6 +568,44 @@ mod tests {
         let error = parse::<SecurityConfig>(body.as_bytes(), Echo::ShapesOnly, Content::Stored)
             .unwrap_err();
         format!("{error:?}")
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Colour {
+        Red,
+        Blue,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Paint {
+        colour: Colour,
+    }
+
+    #[test]
+    fn name_of_another_type_is_unprocessable() {
+        for body in [
+            r#"{"colour": 5}"#,
+            r#"{"colour": true}"#,
+            r#"{"colour": ["red"]}"#,
+        ] {
+            let error = parse::<Paint>(body.as_bytes(), Echo::Values, Content::Stored).unwrap_err();
+            assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            let detail = format!("{error:?}");
+            assert!(
+                detail.contains("at colour: expected a name as a string"),
+                "{detail}"
+            );
+        }
+        let broken = parse::<Paint>(br#"{"colour": }"#, Echo::Values, Content::Stored).unwrap_err();
+        assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+        for (body, colour) in [
+            (r#"{"colour": "red"}"#, Colour::Red),
+            (r#"{"colour": "blue"}"#, Colour::Blue),
+        ] {
+            let paint = parse::<Paint>(body.as_bytes(), Echo::Values, Content::Stored).unwrap();
+            assert_eq!(paint.colour, colour);
+        }
     }
 
     #[test]
