@@ -473,12 +473,13 @@ async fn invalid_idempotency_key_is_rejected(server: TestServer) {
     assert_eq!(shipment_count(&server, &key, order_id).await, 0);
 }
 
-async fn automation_off_keeps_status(server: TestServer) {
+/// Imports an order through a store whose automation is off, records one shipment of it, and
+/// returns (api key, order id, the shipment as created).
+async fn shipped_without_automation(server: &TestServer) -> (String, i64, Value) {
     let automation = json!({"automation": {"status_on_import": null, "set_shipped": false, "set_voided": false}});
-    let (key, _, order_id) = imported_order(&server, automation).await;
-
+    let (key, _, order_id) = imported_order(server, automation).await;
     let shipment: Value = post_json(
-        &server,
+        server,
         &key,
         &format!("/api/v1/orders/{order_id}/shipments"),
         label(),
@@ -487,6 +488,11 @@ async fn automation_off_keeps_status(server: TestServer) {
     .json()
     .await
     .unwrap();
+    (key, order_id, shipment)
+}
+
+async fn automation_off_keeps_status(server: TestServer) {
+    let (key, order_id, shipment) = shipped_without_automation(&server).await;
 
     assert!(shipment["order_status"].is_null(), "{shipment}");
     let order = server
@@ -674,18 +680,7 @@ async fn shipment_and_cancel_at_once_one_wins(server: TestServer) {
 /// Without automation a shipment leaves the status as it was, and a cancel of the order
 /// must wait until the shipment is voided.
 async fn cancel_waits_for_void(server: TestServer) {
-    let automation = json!({"automation": {"status_on_import": null, "set_shipped": false, "set_voided": false}});
-    let (key, _, order_id) = imported_order(&server, automation).await;
-    let shipment: Value = post_json(
-        &server,
-        &key,
-        &format!("/api/v1/orders/{order_id}/shipments"),
-        label(),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let (key, order_id, shipment) = shipped_without_automation(&server).await;
 
     let refused = put_status(&server, &key, order_id, "cancelled").await;
     assert_eq!(refused.status(), 409);
