@@ -48,11 +48,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn postgres_notices_are_quiet_unless_asked_for() {
+    fn postgres_notices_quiet_by_default() {
         let default = log_filter("info").unwrap().to_string();
         assert!(default.contains("sqlx::postgres::notice=warn"), "{default}");
-        let asked = log_filter("info,sqlx=debug").unwrap().to_string();
-        assert!(!asked.contains("notice"), "{asked}");
+        let requested = log_filter("info,sqlx=debug").unwrap().to_string();
+        assert!(!requested.contains("notice"), "{requested}");
         let error = log_filter("info,[").unwrap_err().to_string();
         assert!(error.contains("invalid log filter"), "{error}");
     }

@@ -667,7 +667,7 @@ async fn active_needs_an_import_map(server: TestServer) {
 
 /// Checks that a refused store name is quoted as sent, shortened when long, and that a body of
 /// the wrong shape is described in JSON terms, not by a Rust type's name.
-async fn refused_names_and_shapes_read_plainly(server: TestServer) {
+async fn invalid_names_and_shapes_read_plainly(server: TestServer) {
     let setup = setup(&server, "names").await;
     let path = format!("/api/v1/stores/{}", setup.store_id);
     let patch = |body: Value| {
@@ -701,7 +701,7 @@ async fn refused_names_and_shapes_read_plainly(server: TestServer) {
 
 http_tests!(
     invalid_time_zone_is_rejected,
-    refused_names_and_shapes_read_plainly,
+    invalid_names_and_shapes_read_plainly,
     active_needs_an_import_map,
     closed_status_on_import_is_rejected,
     regenerate_body_needs_json_type,

@@ -202,26 +202,25 @@ async fn malformed_authorization_is_rejected(server: TestServer) {
 
 async fn bearer_scheme_ignores_case(server: TestServer) {
     let acme = server.create_account("acme", Plan::Soar).await;
+    let key = &acme.api_key;
 
-    for scheme in ["Bearer", "bearer", "BEARER"] {
+    // Without the space after the scheme, the header is malformed.
+    for (header, expected) in [
+        (format!("Bearer {key}"), 200),
+        (format!("bearer {key}"), 200),
+        (format!("BEARER {key}"), 200),
+        (format!("Bearer{key}"), 401),
+    ] {
         let response = server
             .client
             .get(server.url("/api/v1/account"))
-            .header("authorization", format!("{scheme} {}", acme.api_key))
+            .header("authorization", &header)
             .send()
             .await
             .unwrap();
 
-        assert_eq!(response.status(), 200, "{scheme}");
+        assert_eq!(response.status(), expected, "{header}");
     }
-    let glued = server
-        .client
-        .get(server.url("/api/v1/account"))
-        .header("authorization", format!("Bearer{}", acme.api_key))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(glued.status(), 401);
 }
 
 async fn revoked_api_key_is_rejected(server: TestServer) {

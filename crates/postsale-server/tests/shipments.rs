@@ -157,7 +157,7 @@ async fn shipment_marks_order_shipped(server: TestServer) {
         "9400100000000000000000"
     );
 
-    // A shipped order is not cancelled by hand, and the answer says what comes first.
+    // A shipped order is not cancelled by hand, and the 409 names the step that comes first.
     let cancel = put_status(&server, &key, order_id, "cancelled").await;
     assert_eq!(cancel.status(), 409);
     let problem: Value = cancel.json().await.unwrap();
@@ -682,9 +682,9 @@ async fn shipment_and_cancel_at_once_one_wins(server: TestServer) {
 async fn cancel_waits_for_void(server: TestServer) {
     let (key, order_id, shipment) = shipped_without_automation(&server).await;
 
-    let refused = put_status(&server, &key, order_id, "cancelled").await;
-    assert_eq!(refused.status(), 409);
-    let problem: Value = refused.json().await.unwrap();
+    let rejected = put_status(&server, &key, order_id, "cancelled").await;
+    assert_eq!(rejected.status(), 409);
+    let problem: Value = rejected.json().await.unwrap();
     let detail = problem["detail"].as_str().unwrap();
     assert!(
         detail.contains("has a shipment that is not voided") && detail.contains("void"),

@@ -128,7 +128,7 @@ async fn orders_list_shows_imported_order(server: TestServer) {
     assert!(page.contains(r#"id="status-tabs""#), "{page}");
     assert!(page.contains(r#"<label for="filter-q">"#), "{page}");
     assert!(!page.contains(r#"id="next-page""#), "{page}");
-    // The filter form is sent with GET, so whatever it holds ends up in the URL.
+    // The filter form is sent with GET, so every field it contains ends up in the URL.
     let filters = page
         .split(r#"id="order-filters""#)
         .nth(1)

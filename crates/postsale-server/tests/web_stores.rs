@@ -367,8 +367,8 @@ async fn edit_page_links_security_and_map(server: TestServer) {
     assert_inputs_labelled(&page);
 }
 
-/// Checks that the two setup pages that need JavaScript say so to a browser without it, and
-/// name the API call that does the same.
+/// Checks that the two setup pages that need JavaScript show a notice to a browser without
+/// it, naming the API call that does the same.
 async fn script_pages_say_they_need_javascript(server: TestServer) {
     let user = signed_in(&server, "acme", Plan::Soar).await;
     let id = add_webhook(&user).await;

@@ -45,9 +45,9 @@ pub enum StoreError {
 
     /// A write that the current state of a row does not allow, found inside the write's own
     /// transaction, such as a shipment for an order that was cancelled a moment before. The
-    /// message says why and what to do.
+    /// message gives the reason and what to do.
     #[error("{0}")]
-    Refused(String),
+    Rejected(String),
 }
 
 impl StoreError {

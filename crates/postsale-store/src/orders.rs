@@ -170,17 +170,17 @@ pub async fn list(
     rows.iter().map(order_from_row).collect()
 }
 
-/// Sets an order's local status, unless `refusal` returns a message for the status the order
-/// has and its number of shipments that are not voided; then it fails with
-/// [`StoreError::Refused`] and that message. It reads both and changes the status in one write
-/// transaction, so that a shipment or another change in between cannot be overwritten unseen.
-/// Returns `None` when the account has no such order.
+/// Sets an order's local status. `rejection` gets the order's current status and its number of
+/// shipments that are not voided, and a message it returns fails the change with
+/// [`StoreError::Rejected`]. The reads and the update share one write transaction, so that a
+/// shipment or another change in between cannot be overwritten unseen. Returns `None` when the
+/// account has no such order.
 pub async fn set_status(
     db: &Database,
     account_id: AccountId,
     id: OrderId,
     status: Option<OrderStatus>,
-    refusal: impl FnOnce(Option<OrderStatus>, i64) -> Option<String>,
+    rejection: impl FnOnce(Option<OrderStatus>, i64) -> Option<String>,
 ) -> Result<Option<StoredOrder>> {
     let mut transaction = db.begin_write().await?;
     let lock = match db.dialect() {
@@ -197,20 +197,10 @@ pub async fn set_status(
     let Some(current) = current else {
         return Ok(None);
     };
-    let current = current
-        .map(|text| text.parse::<OrderStatus>())
-        .transpose()
-        .map_err(|error| StoreError::corrupt("order status", error))?;
-    let active_shipments: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM shipments \
-         WHERE account_id = $1 AND order_id = $2 AND voided_at IS NULL",
-    )
-    .bind(account_id.get())
-    .bind(id.get())
-    .fetch_one(&mut *transaction)
-    .await?;
-    if let Some(message) = refusal(current, active_shipments) {
-        return Err(StoreError::Refused(message));
+    let current = crate::shipments::parse_status(current)?;
+    let active_shipments = crate::shipments::active_count(&mut transaction, account_id, id).await?;
+    if let Some(message) = rejection(current, active_shipments) {
+        return Err(StoreError::Rejected(message));
     }
     sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE account_id = $3 AND id = $4")
         .bind(status.map(OrderStatus::as_str))

@@ -177,7 +177,7 @@ pub async fn create_once(
 }
 
 /// Returns why an order of this status takes no shipment, or `None` when it takes one.
-pub fn shipment_refusal(order_id: OrderId, status: Option<OrderStatus>) -> Option<String> {
+pub fn shipment_rejection(order_id: OrderId, status: Option<OrderStatus>) -> Option<String> {
     match status {
         Some(status @ (OrderStatus::Cancelled | OrderStatus::AwaitingPayment)) => Some(format!(
             "order {} is {status}: a shipment needs an order that is paid and not cancelled",
@@ -202,8 +202,8 @@ async fn insert(
         Dialect::Postgres => lock_order(transaction, account_id, order_id).await?,
         Dialect::Sqlite => read_order_status(transaction, account_id, order_id).await?,
     };
-    if let Some(refusal) = shipment_refusal(order_id, status) {
-        return Err(StoreError::Refused(refusal));
+    if let Some(rejection) = shipment_rejection(order_id, status) {
+        return Err(StoreError::Rejected(rejection));
     }
     let row = sqlx::query(&format!(
         "INSERT INTO shipments (account_id, order_id, carrier, service, package, \
@@ -334,7 +334,7 @@ async fn read_order_status(
     parse_status(status)
 }
 
-fn parse_status(status: Option<String>) -> Result<Option<OrderStatus>> {
+pub(crate) fn parse_status(status: Option<String>) -> Result<Option<OrderStatus>> {
     status
         .map(|text| text.parse::<OrderStatus>())
         .transpose()
@@ -342,7 +342,7 @@ fn parse_status(status: Option<String>) -> Result<Option<OrderStatus>> {
 }
 
 /// Counts the order's shipments that are not voided.
-async fn active_count(
+pub(crate) async fn active_count(
     transaction: &mut Transaction<'_, Any>,
     account_id: AccountId,
     order_id: OrderId,

@@ -149,8 +149,8 @@ fn supported_format(bytes: &[u8]) -> Result<(DetectedFormat, LogoFormat), LogoEr
 /// up to the next marker. The decoder fills the rest of a file cut short with grey and
 /// reports nothing. Bytes after the end marker, which some cameras add, do not count.
 ///
-/// NOTE: a file cut short to which a tool appended `FF D9` passes; telling it apart needs a
-/// count of the blocks the decoder read, which the decoder does not give.
+/// NOTE: a file cut short to which a tool appended `FF D9` passes. Telling it apart needs a
+/// count of the blocks that the decoder read, and the decoder does not report one.
 fn jpeg_has_end(bytes: &[u8]) -> bool {
     if !bytes.starts_with(&[0xFF, 0xD8]) {
         return false;

@@ -261,7 +261,7 @@ pub async fn set_order_status(
         caller.account.id,
         order.id,
         to,
-        |from, active| transition_refusal(order.id, (from, to), active),
+        |from, active| transition_rejection(order.id, (from, to), active),
     )
     .await?
     .ok_or_else(|| ApiError::not_found("order", id))?;
@@ -446,7 +446,7 @@ fn count(report: &mut ReplayReport, outcome: &Outcome) {
 /// Rejects manual changes that shipments or imports own.
 /// Returns why a change of status by hand from one status to another is not allowed, for an
 /// order with `active` shipments not voided, or `None` when it is allowed.
-fn transition_refusal(
+fn transition_rejection(
     id: OrderId,
     (from, to): (Option<OrderStatus>, Option<OrderStatus>),
     active: i64,

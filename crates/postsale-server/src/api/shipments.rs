@@ -213,8 +213,8 @@ async fn prepare(
 ) -> Result<(NewShipment, Option<OrderStatus>), ApiError> {
     // Checked again inside the transaction that stores the shipment; this first check responds
     // before the input is validated.
-    if let Some(refusal) = shipments::shipment_refusal(order.id, order.status) {
-        return Err(ApiError::new(StatusCode::CONFLICT, refusal));
+    if let Some(rejection) = shipments::shipment_rejection(order.id, order.status) {
+        return Err(ApiError::new(StatusCode::CONFLICT, rejection));
     }
     let (automation, ship_from) = store_defaults(state, account_id, order).await?;
     let new = validate(input, ship_from)?;
@@ -424,27 +424,27 @@ fn decimal(field: &str, text: &str) -> Result<Decimal, ApiError> {
     Ok(value)
 }
 
-/// The longest tracking number taken, in characters: well above carriers' numbers, which have
-/// a few dozen characters at most (an estimate).
+/// The longest tracking number accepted, in characters. Carriers' numbers have a few dozen
+/// characters at most (an estimate), so this leaves room.
 const MAX_TRACKING_NUMBER_CHARS: usize = 100;
 
 /// Trims a tracking number and returns `None` when it is blank. A number that is too long or
 /// contains a control character, such as a line break, is refused.
 fn valid_tracking_number(text: &str) -> Result<Option<String>, ApiError> {
     let text = text.trim();
-    let refuse = |problem: String| {
+    let invalid = |problem: String| {
         ApiError::unprocessable(format!("invalid tracking_number: {problem}"))
             .with_extension("field", "tracking_number".into())
     };
     let length = text.chars().count();
     if length > MAX_TRACKING_NUMBER_CHARS {
-        return Err(refuse(format!(
+        return Err(invalid(format!(
             "it has {length} characters; send the carrier's number, of at most \
              {MAX_TRACKING_NUMBER_CHARS}"
         )));
     }
     if let Some(control) = text.chars().find(|c| c.is_control()) {
-        return Err(refuse(format!(
+        return Err(invalid(format!(
             "it contains the control character U+{:04X}; send the number alone, on one line",
             u32::from(control)
         )));
@@ -455,17 +455,17 @@ fn valid_tracking_number(text: &str) -> Result<Option<String>, ApiError> {
 /// Checks a ship date: a calendar date from 2000-01-01 to a year after today.
 fn valid_date(text: &str) -> Result<String, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let refuse = |problem: &str| {
+    let invalid = |problem: &str| {
         ApiError::unprocessable(format!("invalid ship_date {text:?}: {problem}"))
             .with_extension("field", "ship_date".into())
     };
-    let date = time::Date::parse(text, format).map_err(|_| refuse("use YYYY-MM-DD"))?;
+    let date = time::Date::parse(text, format).map_err(|_| invalid("use YYYY-MM-DD"))?;
     let earliest = time::macros::date!(2000 - 01 - 01);
     let latest = OffsetDateTime::now_utc()
         .date()
         .saturating_add(time::Duration::days(366));
     if date < earliest || date > latest {
-        return Err(refuse(&format!(
+        return Err(invalid(&format!(
             "give the date the package ships, from {earliest} to {latest}"
         )));
     }

@@ -493,20 +493,20 @@ fn automation_from(body: AutomationBody) -> Result<Automation, ApiError> {
     })
 }
 
-/// Checks a store name: 1 to 200 characters once trimmed. A refused name is quoted as sent, up
-/// to its first 60 characters.
+/// Checks a store name: 1 to 200 characters once trimmed. An invalid name is quoted as sent,
+/// up to its first 60 characters.
 fn valid_name(name: &str) -> Result<String, ApiError> {
     let trimmed = name.trim();
     let length = trimmed.chars().count();
     if length == 0 || length > 200 {
-        let quoted: String = name.chars().take(60).collect();
-        let shown = if name.chars().count() > 60 {
-            format!("{quoted:?}...")
+        let start: String = name.chars().take(60).collect();
+        let quoted = if name.chars().count() > 60 {
+            format!("{start:?}...")
         } else {
-            format!("{quoted:?}")
+            format!("{start:?}")
         };
         return Err(ApiError::unprocessable(format!(
-            "invalid name {shown} ({length} characters without the spaces around it): give a \
+            "invalid name {quoted} ({length} characters without the spaces around it): give a \
              store name of 1 to 200 characters"
         ))
         .with_extension("field", "name".into()));

@@ -307,7 +307,7 @@ pub(crate) fn duplicate_error(path: String) -> ApiError {
     .with_extension("field", path.into())
 }
 
-/// Where the duplicate search is in the document, and what it found.
+/// The state of the duplicate search: the path to the current value, and the first duplicate.
 #[derive(Default)]
 struct Walk {
     path: Vec<PathStep>,

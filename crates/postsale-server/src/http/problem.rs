@@ -114,7 +114,7 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        if let StoreError::Refused(message) = error {
+        if let StoreError::Rejected(message) = error {
             return ApiError::new(StatusCode::CONFLICT, message);
         }
         if !error.is_pool_timeout() {

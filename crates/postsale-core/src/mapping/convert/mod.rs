@@ -186,8 +186,8 @@ fn convert_amount(kind: FieldKind, amount: Decimal) -> Result<Outcome, Failure> 
     }
 }
 
-/// The most digits before the point of an amount that an order keeps. With them, the two
-/// decimal places that every stored amount has still fit in a `Decimal` (28 digits).
+/// The maximum number of digits before the point of an amount that an order keeps. With them,
+/// the two decimal places that every stored amount has still fit in a `Decimal` (28 digits).
 const MAX_AMOUNT_WHOLE_DIGITS: u32 = 26;
 
 /// Rounds an amount as the order stores it, with a warning that names the stored value when
