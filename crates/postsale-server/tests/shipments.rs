@@ -530,12 +530,28 @@ async fn unknown_codes_are_rejected(server: TestServer) {
     )
     .await;
     let bad_unit = post_json(&server, &key, &path, json!({"carrier": "usps", "service": "usps_priority_mail", "weight": {"value": "1", "unit": "stone"}})).await;
+    let too_precise_cost = post_json(
+        &server,
+        &key,
+        &path,
+        json!({"carrier": "usps", "service": "usps_priority_mail", "cost": "2.99999999999999999999999999999"}),
+    )
+    .await;
+    let five_places_cost = post_json(
+        &server,
+        &key,
+        &path,
+        json!({"carrier": "usps", "service": "usps_priority_mail", "cost": "7.12345"}),
+    )
+    .await;
 
     for (response, needle) in [
         (bad_carrier, "invalid carrier \"pigeon\""),
         (wrong_service, "invalid service \"usps_priority_mail\""),
         (bad_cost, "cannot be negative"),
         (bad_unit, "invalid weight.unit"),
+        (too_precise_cost, "more digits than postsale keeps"),
+        (five_places_cost, "at most 4 decimal places"),
     ] {
         assert_eq!(response.status(), 422);
         let problem: Value = response.json().await.unwrap();
@@ -707,8 +723,14 @@ async fn ship_from_is_checked_as_an_address(server: TestServer) {
     let (key, _, order_id) = imported_order(&server, json!({})).await;
     let path = format!("/api/v1/orders/{order_id}/shipments");
     for (ship_from, field) in [
-        (json!({"name": "x", "country": "Narnia"}), "address.country"),
-        (json!({"foo": "bar"}), "address.foo"),
+        (
+            json!({"name": "x", "country": "Narnia"}),
+            "ship_from.country",
+        ),
+        (json!({"foo": "bar"}), "ship_from.foo"),
+        (json!({}), "ship_from"),
+        (json!({"name": "  ", "city": null}), "ship_from"),
+        (json!("Dock 4, Austin"), "ship_from"),
     ] {
         let mut body = label();
         body["ship_from"] = ship_from;
@@ -718,6 +740,10 @@ async fn ship_from_is_checked_as_an_address(server: TestServer) {
         assert_eq!(response.status(), 422);
         let problem: Value = response.json().await.unwrap();
         assert_eq!(problem["field"], field, "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("ship_from"),
+            "{problem}"
+        );
     }
     assert_eq!(shipment_count(&server, &key, order_id).await, 0);
 

@@ -37,11 +37,18 @@ pub fn validated_address(address: &Value) -> Result<String, ApiError> {
 
 /// Validates an address as [`validated_address`] does and returns the normalized JSON object.
 pub fn normalize_address(address: &Value) -> Result<Map<String, Value>, ApiError> {
+    normalize_address_as(address, "address")
+}
+
+/// Validates an address sent as the member `name` of a request, such as a shipment's
+/// `ship_from`: error messages and their `field` name it.
+pub fn normalize_address_as(address: &Value, name: &str) -> Result<Map<String, Value>, ApiError> {
     let Some(members) = address.as_object() else {
         return Err(invalid(
-            "address",
+            name,
+            None,
             format!(
-                "invalid address {address}: send a JSON object with members among {}",
+                "invalid {name} {address}: send a JSON object with members among {}",
                 ADDRESS_FIELDS.join(", ")
             ),
         ));
@@ -49,24 +56,24 @@ pub fn normalize_address(address: &Value) -> Result<Map<String, Value>, ApiError
 
     let mut texts = Map::new();
     for (key, value) in members {
-        if let Some(text) = member_text(key, value)? {
+        if let Some(text) = member_text(name, key, value)? {
             texts.insert(key.clone(), Value::String(text));
         }
     }
 
     let country = match texts.get("country").and_then(Value::as_str) {
-        Some(text) => Some(valid_country(text)?),
+        Some(text) => Some(valid_country(name, text)?),
         None => None,
     };
     if let Some(state) = texts.get("state").and_then(Value::as_str) {
-        let state = valid_state(country, state)?;
+        let state = valid_state(name, country, state)?;
         texts.insert("state".to_owned(), Value::String(state));
     }
     if let Some(country) = country {
         texts.insert("country".to_owned(), Value::from(country));
     }
     if let Some(email) = texts.get("email").and_then(Value::as_str) {
-        valid_email(email)?;
+        valid_email(name, email)?;
     }
 
     let mut ordered = Map::new();
@@ -79,12 +86,13 @@ pub fn normalize_address(address: &Value) -> Result<Map<String, Value>, ApiError
 }
 
 /// Checks one member's name and type, and returns its trimmed text, or `None` when it is blank.
-fn member_text(key: &str, value: &Value) -> Result<Option<String>, ApiError> {
+fn member_text(name: &str, key: &str, value: &Value) -> Result<Option<String>, ApiError> {
     if !ADDRESS_FIELDS.contains(&key) {
         return Err(invalid(
-            key,
+            name,
+            Some(key),
             format!(
-                "unknown address member {key:?}: use only {}",
+                "unknown {name} member {key:?}: use only {}",
                 ADDRESS_FIELDS.join(", ")
             ),
         ));
@@ -95,16 +103,18 @@ fn member_text(key: &str, value: &Value) -> Result<Option<String>, ApiError> {
         Value::String(text) => text.trim(),
         other => {
             return Err(invalid(
-                key,
-                format!("invalid address.{key} {other}: send a string or null"),
+                name,
+                Some(key),
+                format!("invalid {name}.{key} {other}: send a string or null"),
             ));
         }
     };
     if text.chars().count() > MAX_MEMBER_CHARS {
         return Err(invalid(
-            key,
+            name,
+            Some(key),
             format!(
-                "invalid address.{key}: it has {} characters; shorten it to at most \
+                "invalid {name}.{key}: it has {} characters; shorten it to at most \
                  {MAX_MEMBER_CHARS}",
                 text.chars().count()
             ),
@@ -112,9 +122,10 @@ fn member_text(key: &str, value: &Value) -> Result<Option<String>, ApiError> {
     }
     if let Some(control) = text.chars().find(|c| c.is_control()) {
         return Err(invalid(
-            key,
+            name,
+            Some(key),
             format!(
-                "invalid address.{key}: it contains the control character U+{:04X}, which \
+                "invalid {name}.{key}: it contains the control character U+{:04X}, which \
                  prints as nothing or breaks the line of a label; remove it, and put a second \
                  street line in street2",
                 u32::from(control)
@@ -124,12 +135,13 @@ fn member_text(key: &str, value: &Value) -> Result<Option<String>, ApiError> {
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 
-fn valid_country(text: &str) -> Result<&'static str, ApiError> {
+fn valid_country(name: &str, text: &str) -> Result<&'static str, ApiError> {
     country_code(text).ok_or_else(|| {
         invalid(
-            "country",
+            name,
+            Some("country"),
             format!(
-                "invalid address.country {text:?}: it is not a known country; use an ISO \
+                "invalid {name}.country {text:?}: it is not a known country; use an ISO \
                  3166-1 alpha-2 code such as US or DE, or the country's English name"
             ),
         )
@@ -137,40 +149,42 @@ fn valid_country(text: &str) -> Result<&'static str, ApiError> {
 }
 
 /// Reads the state as a code where the country has a code list; otherwise keeps the text.
-fn valid_state(country: Option<&str>, text: &str) -> Result<String, ApiError> {
+fn valid_state(name: &str, country: Option<&str>, text: &str) -> Result<String, ApiError> {
     let Some(country) = country.filter(|country| has_codes(country)) else {
         return Ok(text.to_owned());
     };
     match state_code(Some(country), text) {
         StateValue::Code(code) => Ok(code.to_owned()),
         StateValue::Raw(_) => Err(invalid(
-            "state",
+            name,
+            Some("state"),
             format!(
-                "invalid address.state {text:?}: it is not a state or province of {country}; \
+                "invalid {name}.state {text:?}: it is not a state or province of {country}; \
                  use its code (such as TX for Texas) or its full name"
             ),
         )),
     }
 }
 
-fn valid_email(email: &str) -> Result<(), ApiError> {
+fn valid_email(name: &str, email: &str) -> Result<(), ApiError> {
     let looks_valid = email
         .split_once('@')
         .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
     if !looks_valid {
         return Err(invalid(
-            "email",
-            format!("invalid address.email {email:?}: use an address such as ops@example.com"),
+            name,
+            Some("email"),
+            format!("invalid {name}.email {email:?}: use an address such as ops@example.com"),
         ));
     }
     Ok(())
 }
 
-fn invalid(member: &str, detail: String) -> ApiError {
-    let field = if member == "address" {
-        member.to_owned()
-    } else {
-        format!("address.{member}")
+/// Builds a 422 whose `field` names the address (`name`) or one of its members.
+fn invalid(name: &str, member: Option<&str>, detail: String) -> ApiError {
+    let field = match member {
+        Some(member) => format!("{name}.{member}"),
+        None => name.to_owned(),
     };
     ApiError::unprocessable(detail).with_extension("field", field.into())
 }

@@ -3,13 +3,14 @@
 
 mod idempotency;
 
-use std::str::FromStr;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use postsale_core::mapping::codes::{self, CARRIERS, PACKAGES, SERVICES};
+use postsale_core::money::{
+    AmountError, MAX_AMOUNT_SCALE, MoneyFormat, parse_exact_amount, store_amount,
+};
 use postsale_core::{AccountId, OrderId, OrderStatus, ShipmentId};
 use postsale_store::accounts;
 use postsale_store::orders::{self, StoredOrder};
@@ -23,7 +24,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::api::address::normalize_address;
+use crate::api::address::normalize_address_as;
 use crate::app::AppState;
 use crate::http::problem::Problem;
 use crate::http::{ApiCaller, ApiError, JsonDocument, Path};
@@ -343,11 +344,7 @@ fn validate(input: ShipmentIn, default_ship_from: Option<Value>) -> Result<NewSh
             .find(|code| code.code == package && code.carrier.is_none_or(|c| c == carrier.code))
             .ok_or_else(|| unknown_code("package", package, PACKAGES, Some(carrier.code)))?;
     }
-    let cost = input
-        .cost
-        .as_deref()
-        .map(|text| decimal("cost", text))
-        .transpose()?;
+    let cost = input.cost.as_deref().map(cost).transpose()?;
     let ship_date = match input.ship_date {
         Some(date) => Some(valid_date(&date)?),
         None => Some(OffsetDateTime::now_utc().date().to_string()),
@@ -368,13 +365,18 @@ fn validate(input: ShipmentIn, default_ship_from: Option<Value>) -> Result<NewSh
         })
         .transpose()?;
     let ship_from = match input.ship_from {
-        Some(address) if !address.is_object() => {
-            return Err(ApiError::unprocessable(
-                "invalid ship_from: send a JSON object",
-            ));
-        }
         // The same checks as the store's and the account's addresses.
-        Some(address) => Some(Value::Object(normalize_address(&address)?)),
+        Some(address) => {
+            let normalized = normalize_address_as(&address, "ship_from")?;
+            if normalized.is_empty() {
+                return Err(ApiError::unprocessable(
+                    "invalid ship_from: it is empty; send the address the package ships from, \
+                     or leave ship_from out to use the store's or the account's address",
+                )
+                .with_extension("field", "ship_from".into()));
+            }
+            Some(Value::Object(normalized))
+        }
         None => default_ship_from,
     };
 
@@ -389,7 +391,7 @@ fn validate(input: ShipmentIn, default_ship_from: Option<Value>) -> Result<NewSh
             .transpose()?
             .flatten(),
         ship_date,
-        cost: cost.map(|cost| cost.to_string()),
+        cost,
         document: json!({"weight": weight, "dimensions": dimensions, "ship_from": ship_from})
             .to_string(),
     })
@@ -408,20 +410,37 @@ fn unknown_code(field: &str, value: &str, list: &[codes::Code], carrier: Option<
     .with_extension("field", field.into())
 }
 
+/// Reads a decimal string exactly, never through a float and without rounding: text with more
+/// digits than a decimal can contain is refused, not shortened.
 fn decimal(field: &str, text: &str) -> Result<Decimal, ApiError> {
-    let value = Decimal::from_str(text.trim()).map_err(|_| {
-        ApiError::unprocessable(format!(
-            "invalid {field} {text:?}: send a decimal string such as \"7.45\""
-        ))
-        .with_extension("field", field.into())
-    })?;
+    let invalid = |problem: &str| {
+        ApiError::unprocessable(format!("invalid {field} {text:?}: {problem}"))
+            .with_extension("field", field.into())
+    };
+    let value =
+        parse_exact_amount(text, MoneyFormat::Plain, None).map_err(|error| match error {
+            AmountError::TooLarge(_) | AmountError::TooPrecise(_) => {
+                invalid("it has more digits than postsale keeps; send at most 28 digits in all")
+            }
+            _ => invalid("send a decimal string such as \"7.45\""),
+        })?;
     if value.is_sign_negative() {
-        return Err(ApiError::unprocessable(format!(
-            "invalid {field} {text:?}: it cannot be negative"
-        ))
-        .with_extension("field", field.into()));
+        return Err(invalid("it cannot be negative"));
     }
     Ok(value)
+}
+
+/// Reads a label cost as an amount: at most [`MAX_AMOUNT_SCALE`] decimal places, as order
+/// amounts keep, and written with at least two.
+fn cost(text: &str) -> Result<String, ApiError> {
+    let stored = store_amount(decimal("cost", text)?);
+    if stored.rounded {
+        return Err(ApiError::unprocessable(format!(
+            "invalid cost {text:?}: send at most {MAX_AMOUNT_SCALE} decimal places"
+        ))
+        .with_extension("field", "cost".into()));
+    }
+    Ok(stored.value.to_string())
 }
 
 /// The longest tracking number accepted, in characters. Carriers' numbers have a few dozen
