@@ -136,6 +136,27 @@ fn missing_required_lists_source_and_number() {
 }
 
 #[test]
+fn empty_fixed_values_count_as_missing() {
+    let map = Map::from_value(json!({"version": 1, "fields": {
+        "order.source": {"value": "  "},
+        "order.number": {"value": ""},
+        "order.date": {"path": "$.d"},
+    }}))
+    .unwrap();
+    let missing: Vec<&str> = map
+        .missing_required()
+        .iter()
+        .map(|key| key.as_str())
+        .collect();
+    assert_eq!(missing, ["order.source", "order.number"]);
+
+    let fixed =
+        Map::from_value(json!({"version": 1, "fields": {"order.source": {"value": "shop"}}}))
+            .unwrap();
+    assert!(fixed.sets(&"order.source".parse().unwrap()));
+}
+
+#[test]
 fn presets_round_trip_through_json() {
     for preset in presets::all() {
         let json = serde_json::to_value(&preset.map).unwrap();

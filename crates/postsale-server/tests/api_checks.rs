@@ -636,7 +636,8 @@ async fn closed_status_on_import_is_rejected(server: TestServer) {
 }
 
 /// Checks that a webhook becomes active only with a map that sets order source and number:
-/// without one, every request it kept would fail instead of waiting as a sample.
+/// without one, or with a blank fixed number, every request it kept would fail instead of
+/// waiting as a sample.
 async fn active_needs_an_import_map(server: TestServer) {
     let setup = setup(&server, "active").await;
     let path = format!("/api/v1/stores/{}/webhook", setup.store_id);
@@ -654,6 +655,14 @@ async fn active_needs_an_import_map(server: TestServer) {
     );
     let source_only = r#"{"version": 1, "fields": {"order.source": {"value": "cart"}}}"#;
     assert_eq!(put_map(&server, &setup, source_only).await.0, 200);
+    assert_eq!(send(patch("active")).await.0, 422);
+    let blank_number = r#"{"version": 1, "fields": {"order.source": {"value": "cart"},
+        "order.number": {"value": " "}}}"#;
+    let (status, saved) = put_map(&server, &setup, blank_number).await;
+    assert_eq!(status, 200);
+    assert_eq!(saved["webhook_state"], "capturing", "{saved}");
+    assert_eq!(saved["can_import"], false, "{saved}");
+    assert_eq!(saved["missing"], json!(["order.number"]), "{saved}");
     assert_eq!(send(patch("active")).await.0, 422);
 
     let (status, saved) = put_map(&server, &setup, MAP).await;

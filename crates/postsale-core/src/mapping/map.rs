@@ -105,6 +105,14 @@ pub struct Rule {
 }
 
 /// The source of a rule, once the map is checked.
+/// Returns whether `fields` has a rule for `key` other than an empty fixed value.
+fn sets_field(fields: &BTreeMap<FieldKey, Rule>, key: &FieldKey) -> bool {
+    fields.get(key).is_some_and(|rule| match rule.source() {
+        Some(Source::Value(Value::String(text))) => !text.trim().is_empty(),
+        _ => true,
+    })
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Source<'a> {
     Path(&'a JsonPath),
@@ -233,23 +241,30 @@ impl Map {
         }
     }
 
-    /// Returns the required fields that have no rule, so the webhook cannot import yet.
+    /// Returns the required fields that have no rule, or whose rule is a fixed value that is
+    /// empty, so the webhook cannot import yet: every request would fail on such a field.
     pub fn missing_required(&self) -> Vec<FieldKey> {
         let mut missing: Vec<FieldKey> = super::catalogue::catalogue()
             .iter()
             .filter(|def| def.required && def.key.category() != Category::Items)
             .map(|def| def.key)
-            .filter(|key| !self.fields.contains_key(key))
+            .filter(|key| !self.sets(key))
             .collect();
         if let Some(items) = &self.items {
             let item_keys = super::catalogue::fields_of(Category::Items);
             missing.extend(
                 item_keys
-                    .filter(|def| def.required && !items.fields.contains_key(&def.key))
+                    .filter(|def| def.required && !sets_field(&items.fields, &def.key))
                     .map(|def| def.key),
             );
         }
         missing
+    }
+
+    /// Returns whether the map has a rule for the top-level field `key` that can give it a
+    /// value: any rule but a fixed value of blank text.
+    pub fn sets(&self, key: &FieldKey) -> bool {
+        sets_field(&self.fields, key)
     }
 
     /// Returns whether a rule reads a request header, so that the importer must pass them.

@@ -45,8 +45,9 @@ pub struct MapOut {
     pub map: serde_json::Value,
     /// Whether the map sets order source and order number, so that the webhook can import.
     pub can_import: bool,
-    /// Required fields with no rule, such as `order.number`. Item fields are listed only when
-    /// the map has an items section; without them every order with lines fails to import.
+    /// Required fields with no rule, such as `order.number`, or whose rule is a fixed value that
+    /// is empty. Item fields are listed only when the map has an items section; without them
+    /// every order with lines fails to import.
     pub missing: Vec<String>,
 }
 
@@ -212,7 +213,7 @@ async fn activate_webhook(
 
 /// Checks that `map` sets every order-level field an import cannot do without.
 pub(crate) fn can_import(map: &Map) -> bool {
-    IMPORT_FIELDS.iter().all(|key| map.fields.contains_key(key))
+    IMPORT_FIELDS.iter().all(|key| map.sets(key))
 }
 
 fn map_out(stored: StoredMap) -> Result<MapOut, ApiError> {
