@@ -16,6 +16,8 @@ const MAP: &str = r#"{
     "order.source": { "value": "cart" },
     "order.number": { "path": "$.number" },
     "order.updated_at": { "path": "$.updated_at" },
+    "order.channel_status": { "path": "$.status" },
+    "order.status": { "path": "$.status" },
     "charges.total": { "path": "$.total" }
   }
 }"#;
@@ -795,6 +797,63 @@ async fn void_keeps_a_cancelled_order_cancelled(server: TestServer) {
     assert_eq!(order_status(&server, &key, order_id).await, "cancelled");
 }
 
+/// Checks that an import of the channel's cancellation cancels an order with an active label
+/// and warns about the label, which stays for the merchant to void. The order stays open after
+/// its label only when the store does not set shipped.
+async fn channel_cancellation_warns_of_active_labels(server: TestServer) {
+    let automation =
+        json!({"automation": {"status_on_import": null, "set_shipped": false, "set_voided": true}});
+    let (key, store_id, order_id) = imported_order(&server, automation).await;
+    let path = format!("/api/v1/orders/{order_id}/shipments");
+    assert_eq!(post_json(&server, &key, &path, label()).await.status(), 201);
+    let store = server
+        .get_json(&format!("/api/v1/stores/{store_id}"), Some(&key))
+        .await;
+
+    let answer: Value = server
+        .client
+        .post(store["webhook"]["url"].as_str().unwrap())
+        .header("X-Token", "t0ken-value")
+        .header("Content-Type", "application/json")
+        .body(
+            r#"{"number":"5001","updated_at":"2025-01-02T00:00:00Z","total":"20.00",
+                "status":"cancelled"}"#,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request = wait_for_outcome(&server, &key, answer["request_id"].as_i64().unwrap()).await;
+
+    assert_eq!(request["outcome"], "updated", "{request}");
+    let warnings = request["outcome_detail"]["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|warning| warning["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 shipping label not voided")),
+        "{request}"
+    );
+    assert_eq!(order_status(&server, &key, order_id).await, "cancelled");
+    assert_eq!(shipment_count(&server, &key, order_id).await, 1);
+}
+
+/// Waits until the import worker wrote an outcome on the request, and returns the request.
+async fn wait_for_outcome(server: &TestServer, key: &str, request_id: i64) -> Value {
+    for _ in 0..200 {
+        let request = server
+            .get_json(&format!("/api/v1/requests/{request_id}"), Some(key))
+            .await;
+        if !request["outcome"].is_null() {
+            return request;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("request {request_id} was not imported within 5 s");
+}
+
 async fn shipment_account(server: &TestServer, key: &str) -> i64 {
     let account = server.get_json("/api/v1/account", Some(key)).await;
     account["id"].as_i64().unwrap()
@@ -934,6 +993,7 @@ http_tests!(
     cancel_waits_for_void,
     void_keeps_a_cancelled_order_cancelled,
     ship_from_is_checked_as_an_address,
+    channel_cancellation_warns_of_active_labels,
     ship_from_defaults_to_store_address,
     ship_from_follows_store_setting,
     shipments_are_isolated,

@@ -333,6 +333,10 @@ async fn upsert(
         .await?;
     Ok(match upsert {
         UpsertOutcome::Created(id) => Outcome::Created(id, warnings),
+        UpsertOutcome::Cancelled(id) => {
+            let labels = batch.active_shipments(request.account_id, id).await?;
+            Outcome::Updated(id, with_label_warning(warnings, labels))
+        }
         UpsertOutcome::Updated(id) => Outcome::Updated(id, warnings),
         UpsertOutcome::Unchanged(id) => Outcome::Unchanged(id, warnings),
         UpsertOutcome::Closed {
@@ -418,6 +422,30 @@ fn skipped(reason: &'static str, order_id: Option<OrderId>, detail: Value) -> Ou
         order_id,
         detail,
     }
+}
+
+/// Adds a warning to an import that cancelled an order with shipments not voided: the channel's
+/// cancellation applies, and the labels stay for the merchant to void.
+fn with_label_warning(warnings: Value, labels: i64) -> Value {
+    if labels == 0 {
+        return warnings;
+    }
+    let mut list = match warnings {
+        Value::Array(list) => list,
+        _ => Vec::new(),
+    };
+    let noun = if labels == 1 { "label" } else { "labels" };
+    list.push(json!({
+        "field": "order.status",
+        "line": null,
+        "path": null,
+        "value": "cancelled",
+        "message": format!(
+            "the channel cancelled the order while it has {labels} shipping {noun} not voided: \
+             void them in postsale if the packages will not ship"
+        ),
+    }));
+    Value::Array(list)
 }
 
 fn failed(errors: Value, version: Option<i64>) -> Outcome {

@@ -399,6 +399,15 @@ impl ImportBatch {
         .await
     }
 
+    /// Counts the order's shipments that are not voided, inside the batch's transaction.
+    pub async fn active_shipments(
+        &mut self,
+        account_id: AccountId,
+        order_id: OrderId,
+    ) -> Result<i64> {
+        crate::shipments::active_count(&mut self.transaction, account_id, order_id).await
+    }
+
     /// Records a request's outcome, which [`ImportBatch::write`] stores. `detail` is a JSON
     /// document with the reason, errors and warnings.
     pub fn finish(

@@ -19,6 +19,9 @@ use crate::{Dialect, Result, StoreError, from_millis, to_millis};
 pub enum UpsertOutcome {
     Created(OrderId),
     Updated(OrderId),
+    /// The order was updated, and the channel's changed status turned it from open to
+    /// cancelled.
+    Cancelled(OrderId),
     Unchanged(OrderId),
     /// The order is shipped or cancelled; nothing was written. `changed` lists the top-level
     /// fields that the request would have changed.
@@ -273,6 +276,10 @@ async fn update(
     state.row = Some(row);
     state.update_pending = true;
     state.lines = Some(LineValues::of(order));
+    // A closed order returned above, so a cancelled status here is new.
+    if new_status == Some(OrderStatus::Cancelled) {
+        return Ok(UpsertOutcome::Cancelled(state.id));
+    }
     Ok(UpsertOutcome::Updated(state.id))
 }
 
