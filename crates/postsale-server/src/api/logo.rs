@@ -25,20 +25,57 @@ use crate::http::{ApiCaller, ApiError, Path, Query};
 /// megabytes, so further uploads wait for their turn instead of adding to that.
 static LOGO_TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
-/// Processes an uploaded logo on a blocking thread, one upload at a time.
+/// How long an upload waits for its turn before it gets 503, so that a long queue of uploads
+/// sends clients back to retry instead of holding their connections open.
+const LOGO_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The reason an upload was not processed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TurnError {
+    #[error("other logos were being processed for {} s", .0.as_secs())]
+    Busy(std::time::Duration),
+    #[error(transparent)]
+    Stopped(#[from] tokio::task::JoinError),
+}
+
+/// Processes an uploaded logo on a blocking thread, one upload at a time, after waiting at
+/// most [`LOGO_TURN_WAIT`] for the turn.
 pub(crate) async fn process_in_turn(
     bytes: Bytes,
     edit: Option<LogoEdit>,
-) -> Result<Result<Logo, LogoError>, tokio::task::JoinError> {
-    // The semaphore is never closed, so a turn always comes. The turn moves into the blocking
-    // task, which goes on when the client hangs up and the handler is dropped, so that the
-    // next upload still waits until this one is done.
-    let turn = LOGO_TURNS.acquire().await.ok();
-    tokio::task::spawn_blocking(move || {
+) -> Result<Result<Logo, LogoError>, TurnError> {
+    process_within(bytes, edit, LOGO_TURN_WAIT).await
+}
+
+async fn process_within(
+    bytes: Bytes,
+    edit: Option<LogoEdit>,
+    wait: std::time::Duration,
+) -> Result<Result<Logo, LogoError>, TurnError> {
+    // The semaphore is never closed, so `ok()` drops no error. The turn moves into the
+    // blocking task, which goes on when the client hangs up and the handler is dropped, so
+    // that the next upload still waits until this one is done.
+    let turn = tokio::time::timeout(wait, LOGO_TURNS.acquire())
+        .await
+        .map_err(|_| TurnError::Busy(wait))?
+        .ok();
+    let processed = tokio::task::spawn_blocking(move || {
         let _turn = turn;
         process_logo(&bytes, edit, &LogoLimits::default())
     })
-    .await
+    .await?;
+    Ok(processed)
+}
+
+fn turn_error(error: TurnError) -> ApiError {
+    match error {
+        TurnError::Busy(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the logo was not processed: {error}; send it again in a minute"),
+        )
+        .with_header(header::RETRY_AFTER, "60"),
+        TurnError::Stopped(error) => ApiError::internal(&error),
+    }
 }
 
 /// How long a browser may reuse a served logo before asking again with `If-None-Match`.
@@ -94,6 +131,8 @@ pub fn routes() -> MethodRouter<AppState> {
         (status = 413, description = "The file or its pixel count is too large", body = Problem),
         (status = 415, description = "The file is not a PNG or JPEG image", body = Problem),
         (status = 422, description = "The file is corrupt or an edit does not fit", body = Problem),
+        (status = 503, description = "Other uploads kept the logo processing busy for 30 s; \
+                                      send it again after `Retry-After` seconds", body = Problem),
     ))]
 pub async fn put_logo(
     State(state): State<AppState>,
@@ -109,7 +148,7 @@ pub async fn put_logo(
 
     let processed = process_in_turn(body, edit)
         .await
-        .map_err(|error| ApiError::internal(&error))?
+        .map_err(turn_error)?
         .map_err(|error| logo_error(store, &error))?;
 
     let logo = StoredLogo {
@@ -306,4 +345,24 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .flat_map(|value| value.split(','))
         .map(str::trim)
         .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn logo_turn_wait_ends_with_busy() {
+        let file = Bytes::from_static(b"not an image");
+        let turn_in_use = LOGO_TURNS.acquire().await.unwrap();
+
+        let waited = process_within(file.clone(), None, Duration::from_millis(50)).await;
+        assert!(matches!(waited, Err(TurnError::Busy(_))), "{waited:?}");
+
+        drop(turn_in_use);
+        let processed = process_within(file, None, Duration::from_millis(50)).await;
+        assert!(matches!(processed, Ok(Err(_))), "{processed:?}");
+    }
 }

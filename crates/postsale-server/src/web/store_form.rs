@@ -22,6 +22,7 @@ use postsale_store::stores::{self, Automation, Store, StorePatch};
 use serde_json::{Map, Value};
 
 use crate::api::address::{ADDRESS_FIELDS, normalize_address};
+use crate::api::logo::TurnError;
 use crate::app::AppState;
 use crate::web::error::WebError;
 use crate::web::form::{
@@ -430,7 +431,14 @@ fn readable_address_error(member: &str, detail: &str) -> String {
 async fn check_logo(bytes: Bytes) -> Result<StoredLogo, String> {
     let processed = crate::api::logo::process_in_turn(bytes, None)
         .await
-        .map_err(|error| format!("The logo could not be processed ({error}): try again."))?;
+        .map_err(|error| match error {
+            TurnError::Busy(_) => {
+                format!("The logo was not processed: {error}. Send it again in a minute.")
+            }
+            TurnError::Stopped(_) => {
+                format!("The logo could not be processed ({error}): try again.")
+            }
+        })?;
     match processed {
         Ok(logo) => Ok(StoredLogo {
             content_type: logo.format.content_type().to_owned(),
