@@ -41,6 +41,16 @@ impl OrderStatus {
         }
     }
 
+    /// Returns whether an order with a shipment that is not voided cannot get this status by
+    /// hand: cancelled and awaiting payment ship nothing, and voiding the last shipment sets
+    /// voided.
+    pub fn conflicts_with_labels(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Cancelled | OrderStatus::AwaitingPayment | OrderStatus::Voided
+        )
+    }
+
     /// Whether an import may no longer change an order in this status.
     pub fn is_closed(self) -> bool {
         matches!(self, OrderStatus::Shipped | OrderStatus::Cancelled)

@@ -136,6 +136,17 @@ fn missing_required_lists_source_and_number() {
 }
 
 #[test]
+fn empty_first_of_is_a_problem() {
+    let found = problems(json!({"version": 1, "fields": {"order.number": {"first_of": []}}}));
+    assert!(
+        found
+            .iter()
+            .any(|problem| problem.contains("first_of is empty")),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn empty_fixed_values_count_as_missing() {
     let map = Map::from_value(json!({"version": 1, "fields": {
         "order.source": {"value": "  "},
@@ -150,10 +161,23 @@ fn empty_fixed_values_count_as_missing() {
         .collect();
     assert_eq!(missing, ["order.source", "order.number"]);
 
-    let fixed =
-        Map::from_value(json!({"version": 1, "fields": {"order.source": {"value": "shop"}}}))
-            .unwrap();
-    assert!(fixed.sets(&"order.source".parse().unwrap()));
+    let number = "order.number".parse().unwrap();
+    for (rule, imports) in [
+        (json!({"value": "A-100"}), true),
+        (json!({"value": "", "default": "A-100"}), true),
+        (json!({"path": "$.number"}), true),
+        (json!({"value": "n/a", "empty_values": ["n/a"]}), false),
+        (json!({"value": "x", "value_map": {"x": " "}}), false),
+        (json!({"value": "&nbsp;", "decode_html": true}), false),
+    ] {
+        let map = Map::from_value(json!({"version": 1, "fields": {
+            "order.source": {"value": "shop"},
+            "order.number": rule,
+        }}))
+        .unwrap();
+        assert_eq!(map.sets(&number), imports, "{rule}");
+        assert!(map.sets(&"order.source".parse().unwrap()));
+    }
 }
 
 #[test]

@@ -672,6 +672,13 @@ async fn active_needs_an_import_map(server: TestServer) {
     assert_eq!((status, &webhook["state"]), (200, &json!("capturing")));
     let (status, webhook) = send(patch("active")).await;
     assert_eq!((status, &webhook["state"]), (200, &json!("active")));
+
+    // A map that cannot import, saved over an active webhook, sets it back to capturing.
+    let (status, saved) = put_map(&server, &setup, blank_number).await;
+    assert_eq!(status, 200);
+    assert_eq!(saved["webhook_state"], "capturing", "{saved}");
+    let (status, saved) = put_map(&server, &setup, MAP).await;
+    assert_eq!((status, &saved["webhook_state"]), (200, &json!("active")));
 }
 
 /// Checks that a refused store name is quoted as sent, shortened when long, and that a body of

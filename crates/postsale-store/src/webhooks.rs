@@ -174,6 +174,31 @@ pub async fn activate_if_capturing(
         .map(|webhook| (webhook.state, false)))
 }
 
+/// Sets the store's webhook `capturing` if it is `active`. Returns its state afterwards and
+/// whether this call changed it, or `None` when the store has no webhook.
+pub async fn capture_if_active(
+    db: &Database,
+    account_id: AccountId,
+    store_id: StoreId,
+) -> Result<Option<(WebhookState, bool)>> {
+    let captured = sqlx::query(
+        "UPDATE webhooks SET state = 'capturing', updated_at = $1 \
+         WHERE account_id = $2 AND store_id = $3 AND state = 'active'",
+    )
+    .bind(to_millis(OffsetDateTime::now_utc()))
+    .bind(account_id.get())
+    .bind(store_id.get())
+    .execute(db.pool())
+    .await?;
+    db.note_webhook_change();
+    if captured.rows_affected() == 1 {
+        return Ok(Some((WebhookState::Capturing, true)));
+    }
+    Ok(get_for_store(db, account_id, store_id)
+        .await?
+        .map(|webhook| (webhook.state, false)))
+}
+
 /// Gives a webhook a new token. The old token keeps working until `old_valid_until`.
 pub async fn rotate_token(
     db: &Database,

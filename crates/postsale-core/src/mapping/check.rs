@@ -55,6 +55,11 @@ fn check_source(name: &str, rule: &Rule, problems: &mut Vec<String>) {
              X-Shopify-Shop-Domain"
         ));
     }
+    if rule.first_of.as_ref().is_some_and(Vec::is_empty) {
+        problems.push(format!(
+            "{name}: first_of is empty; list at least one element"
+        ));
+    }
     if rule.source().is_some() {
         return;
     }
@@ -73,11 +78,6 @@ fn check_source(name: &str, rule: &Rule, problems: &mut Vec<String>) {
         problems.push(format!(
             "{name}: the rule has {count} sources; keep one of path, value, template, first_of, \
              sum or header"
-        ));
-    }
-    if rule.first_of.as_ref().is_some_and(Vec::is_empty) {
-        problems.push(format!(
-            "{name}: first_of is empty; list at least one element"
         ));
     }
 }

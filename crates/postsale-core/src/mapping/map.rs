@@ -105,12 +105,69 @@ pub struct Rule {
 }
 
 /// The source of a rule, once the map is checked.
-/// Returns whether `fields` has a rule for `key` other than an empty fixed value.
+/// Returns whether `fields` has a rule for `key` that can give it a value. A rule that reads
+/// the request counts; a fixed value counts only when it imports. A top-level field's fixed
+/// value is mapped as an import would map it, so that one the import rejects or leaves blank,
+/// such as `""`, or `" "` turned blank by `empty_values`, does not count.
 fn sets_field(fields: &BTreeMap<FieldKey, Rule>, key: &FieldKey) -> bool {
     fields.get(key).is_some_and(|rule| match rule.source() {
-        Some(Source::Value(Value::String(text))) => !text.trim().is_empty(),
+        Some(Source::Value(_)) if key.category() != Category::Items => {
+            fixed_value_imports(key, rule)
+        }
+        Some(Source::Value(value)) => {
+            !is_blank(value)
+                || rule
+                    .default
+                    .as_ref()
+                    .is_some_and(|default| !is_blank(default))
+        }
         _ => true,
     })
+}
+
+fn is_blank(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(text) => text.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// Maps an empty body with `rule` for `key`, and fixed order source and number where `key` is
+/// not one of them, and returns whether the import would accept the field.
+fn fixed_value_imports(key: &FieldKey, rule: &Rule) -> bool {
+    use super::catalogue::OrderField;
+    use super::error::MappingError;
+
+    let placeholder = Rule {
+        value: Some(Value::from("1")),
+        ..Rule::default()
+    };
+    let mut fields = BTreeMap::new();
+    for import_key in [
+        FieldKey::Order(OrderField::Source),
+        FieldKey::Order(OrderField::Number),
+    ] {
+        fields.insert(import_key, placeholder.clone());
+    }
+    fields.insert(*key, rule.clone());
+    let probe = Map {
+        version: MAP_VERSION,
+        fields,
+        ..Map::default()
+    };
+    let empty = Value::Object(serde_json::Map::new());
+    match super::apply::apply_map(&probe, &empty, &super::apply::ApplyContext::default()) {
+        Ok(mapped) => match key {
+            FieldKey::Order(OrderField::Source) => !mapped.order.source.trim().is_empty(),
+            FieldKey::Order(OrderField::Number) => !mapped.order.number.trim().is_empty(),
+            _ => true,
+        },
+        Err(MappingError::Invalid { errors, .. } | MappingError::NotAnOrder { errors, .. }) => {
+            !errors.iter().any(|error| error.field == key.as_str())
+        }
+        Err(_) => true,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -171,7 +171,7 @@ async fn store_one(
     let clock = Instant::now();
     let (outcome, order_id) = match upsert {
         UpsertOutcome::Created(id) => ("created", id),
-        UpsertOutcome::Updated(id) | UpsertOutcome::Cancelled(id) => ("updated", id),
+        UpsertOutcome::Updated(id) | UpsertOutcome::StatusChanged(id, _) => ("updated", id),
         other => panic!("request {} was not imported: {other:?}", request.id.get()),
     };
     let detail = serde_json::json!({}).to_string();

@@ -173,9 +173,10 @@ pub async fn get_map_version(
     Ok(Json(map_out(stored)?))
 }
 
-/// Sets a `capturing` webhook `active` when `map` sets order source and number, and returns
-/// the webhook's state. The change is one conditional statement, so a webhook disabled while
-/// the map was saved stays disabled.
+/// Sets a `capturing` webhook `active` when `map` sets order source and number, sets an
+/// `active` one back to `capturing` when it does not, and returns the webhook's state. Each
+/// change is one conditional statement, so a webhook disabled while the map was saved stays
+/// disabled.
 async fn activate_webhook(
     state: &AppState,
     caller: &ApiCaller,
@@ -185,6 +186,19 @@ async fn activate_webhook(
     let webhook = webhooks::get_for_store(state.db(), caller.account.id, store_id)
         .await?
         .ok_or_else(|| ApiError::not_found("store", store_id))?;
+    if webhook.state == WebhookState::Active && !can_import(map) {
+        // Imports with this map would fail every request; kept requests wait instead, and
+        // import once a map that can import is saved.
+        let current = webhooks::capture_if_active(state.db(), caller.account.id, store_id).await?;
+        let (current, captured) = current.ok_or_else(|| ApiError::not_found("store", store_id))?;
+        if captured {
+            tracing::info!(
+                store.id = store_id.get(),
+                "webhook capturing: its new map does not set order source and number"
+            );
+        }
+        return Ok(current);
+    }
     if webhook.state != WebhookState::Capturing || !can_import(map) {
         return Ok(webhook.state);
     }

@@ -333,10 +333,11 @@ async fn upsert(
         .await?;
     Ok(match upsert {
         UpsertOutcome::Created(id) => Outcome::Created(id, warnings),
-        UpsertOutcome::Cancelled(id) => {
+        UpsertOutcome::StatusChanged(id, status) if status.conflicts_with_labels() => {
             let labels = batch.active_shipments(request.account_id, id).await?;
-            Outcome::Updated(id, with_label_warning(warnings, labels))
+            Outcome::Updated(id, with_label_warning(warnings, status, labels))
         }
+        UpsertOutcome::StatusChanged(id, _) => Outcome::Updated(id, warnings),
         UpsertOutcome::Updated(id) => Outcome::Updated(id, warnings),
         UpsertOutcome::Unchanged(id) => Outcome::Unchanged(id, warnings),
         UpsertOutcome::Closed {
@@ -424,9 +425,10 @@ fn skipped(reason: &'static str, order_id: Option<OrderId>, detail: Value) -> Ou
     }
 }
 
-/// Adds a warning to an import that cancelled an order with shipments not voided: the channel's
-/// cancellation applies, and the labels stay for the merchant to void.
-fn with_label_warning(warnings: Value, labels: i64) -> Value {
+/// Adds a warning to an import that gave an order with shipments not voided a status that a
+/// change by hand could not give it: the channel's status applies, and the labels stay for the
+/// merchant to void.
+fn with_label_warning(warnings: Value, status: OrderStatus, labels: i64) -> Value {
     if labels == 0 {
         return warnings;
     }
@@ -439,10 +441,10 @@ fn with_label_warning(warnings: Value, labels: i64) -> Value {
         "field": "order.status",
         "line": null,
         "path": null,
-        "value": "cancelled",
+        "value": status.as_str(),
         "message": format!(
-            "the channel cancelled the order while it has {labels} shipping {noun} not voided: \
-             void them in postsale if the packages will not ship"
+            "the channel's status made the order {status} while it has {labels} shipping \
+             {noun} not voided: void them in postsale if the packages will not ship"
         ),
     }));
     Value::Array(list)
@@ -457,6 +459,22 @@ fn failed(errors: Value, version: Option<i64>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_warning_names_status_and_count() {
+        let mapped = json!([{"field": "order.date", "message": "rounded"}]);
+
+        let warned = with_label_warning(mapped.clone(), OrderStatus::AwaitingPayment, 2);
+        let unchanged = with_label_warning(mapped.clone(), OrderStatus::AwaitingPayment, 0);
+
+        assert_eq!(warned[0], mapped[0]);
+        let message = warned[1]["message"].as_str().unwrap();
+        assert!(
+            message.contains("awaiting_payment while it has 2 shipping labels"),
+            "{message}"
+        );
+        assert_eq!(unchanged, mapped);
+    }
 
     #[test]
     fn first_status_follows_a_finished_channel_status() {

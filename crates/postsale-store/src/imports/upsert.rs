@@ -19,9 +19,8 @@ use crate::{Dialect, Result, StoreError, from_millis, to_millis};
 pub enum UpsertOutcome {
     Created(OrderId),
     Updated(OrderId),
-    /// The order was updated, and the channel's changed status turned it from open to
-    /// cancelled.
-    Cancelled(OrderId),
+    /// The order was updated, and the channel's changed status gave it this new status.
+    StatusChanged(OrderId, OrderStatus),
     Unchanged(OrderId),
     /// The order is shipped or cancelled; nothing was written. `changed` lists the top-level
     /// fields that the request would have changed.
@@ -256,9 +255,10 @@ async fn update(
     // which a person may have set, stays as it is.
     let channel_moved =
         order.channel_status.is_some() && order.channel_status != state.channel_status;
+    let old_status = state.status;
     let new_status = match order.status {
         Some(mapped) if channel_moved => Some(mapped),
-        _ => state.status,
+        _ => old_status,
     };
     let mut row = OrderRow::new(
         incoming.store_id,
@@ -276,11 +276,12 @@ async fn update(
     state.row = Some(row);
     state.update_pending = true;
     state.lines = Some(LineValues::of(order));
-    // A closed order returned above, so a cancelled status here is new.
-    if new_status == Some(OrderStatus::Cancelled) {
-        return Ok(UpsertOutcome::Cancelled(state.id));
+    match new_status {
+        Some(status) if new_status != old_status => {
+            Ok(UpsertOutcome::StatusChanged(state.id, status))
+        }
+        _ => Ok(UpsertOutcome::Updated(state.id)),
     }
-    Ok(UpsertOutcome::Updated(state.id))
 }
 
 /// Writes the order updates and line rows that the batch kept in memory, then clears them.
