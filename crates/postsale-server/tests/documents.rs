@@ -589,6 +589,11 @@ async fn ship_from_is_validated_and_cleared(server: TestServer) {
     let (status, detail) = problem(put(json!({})).await.unwrap()).await;
     assert_eq!(status, 422);
     assert!(detail.contains("missing member address"), "{detail}");
+    for blank in [json!({}), json!({"name": "  ", "city": null})] {
+        let (status, detail) = problem(put(json!({ "address": blank })).await.unwrap()).await;
+        assert_eq!(status, 422);
+        assert!(detail.contains("or null to remove the address"), "{detail}");
+    }
     let twice = server
         .client
         .put(server.url("/api/v1/account/ship-from"))

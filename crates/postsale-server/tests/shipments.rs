@@ -506,6 +506,67 @@ async fn automation_off_keeps_status(server: TestServer) {
     );
 }
 
+/// Checks that a cost is plain digits with at most four decimal places, stored with at least
+/// two, and that weight and dimensions name a member that is unknown or missing.
+async fn costs_and_measures_are_read_strictly(server: TestServer) {
+    let (key, _, order_id) = imported_order(&server, json!({})).await;
+    let path = format!("/api/v1/orders/{order_id}/shipments");
+    let with = |member: &str, value: Value| {
+        let mut body = json!({"carrier": "usps", "service": "usps_priority_mail"});
+        body[member] = value;
+        body
+    };
+
+    for cost in [
+        "1e2",
+        "+5",
+        "7.",
+        ".5",
+        "1,000.00",
+        "NaN",
+        "1234567890123",
+        "-0",
+    ] {
+        let response = post_json(&server, &key, &path, with("cost", json!(cost))).await;
+        assert_eq!(response.status(), 422, "{cost}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["field"], "cost", "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{cost:?}")),
+            "{problem}"
+        );
+    }
+    for (member, value, field) in [
+        (
+            "weight",
+            json!({"value": "1", "unit": "oz", "grams": "3"}),
+            "weight.grams",
+        ),
+        ("weight", json!({"unit": "oz"}), "weight.value"),
+        (
+            "dimensions",
+            json!({"length": "1", "width": "2", "unit": "in"}),
+            "dimensions.height",
+        ),
+    ] {
+        let response = post_json(&server, &key, &path, with(member, value)).await;
+        assert_eq!(response.status(), 422);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["field"], field, "{problem}");
+    }
+    assert_eq!(shipment_count(&server, &key, order_id).await, 0);
+
+    for (cost, stored) in [(" 7.45 ", "7.45"), ("7", "7.00"), ("1.2340", "1.234")] {
+        let response = post_json(&server, &key, &path, with("cost", json!(cost))).await;
+        assert_eq!(response.status(), 201, "{cost}");
+        let shipment: Value = response.json().await.unwrap();
+        assert_eq!(shipment["cost"], stored, "{shipment}");
+    }
+}
+
 async fn unknown_codes_are_rejected(server: TestServer) {
     let (key, _, order_id) = imported_order(&server, json!({})).await;
     let path = format!("/api/v1/orders/{order_id}/shipments");
@@ -552,7 +613,7 @@ async fn unknown_codes_are_rejected(server: TestServer) {
         (wrong_service, "invalid service \"usps_priority_mail\""),
         (bad_cost, "cannot be negative"),
         (bad_unit, "invalid weight.unit"),
-        (too_precise_cost, "more digits than postsale keeps"),
+        (too_precise_cost, "at most 4 decimal places"),
         (five_places_cost, "at most 4 decimal places"),
     ] {
         assert_eq!(response.status(), 422);
@@ -994,6 +1055,7 @@ http_tests!(
     void_keeps_a_cancelled_order_cancelled,
     ship_from_is_checked_as_an_address,
     channel_cancellation_warns_of_active_labels,
+    costs_and_measures_are_read_strictly,
     ship_from_defaults_to_store_address,
     ship_from_follows_store_setting,
     shipments_are_isolated,

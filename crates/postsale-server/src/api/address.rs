@@ -28,10 +28,20 @@ const MAX_MEMBER_CHARS: usize = 200;
 /// Validates an address and returns it as a JSON document ready to store.
 ///
 /// Unknown members are rejected by name. Values are trimmed, and blank or `null` members are
-/// left out. The country becomes its ISO 3166-1 alpha-2 code, and the state becomes its code
-/// where postsale has a code list for the country (US, CA, AU, MX).
+/// left out; an address with no member left is rejected. The country becomes its ISO 3166-1
+/// alpha-2 code, and the state becomes its code where postsale has a code list for the
+/// country (US, CA, AU, MX).
 pub fn validated_address(address: &Value) -> Result<String, ApiError> {
     let normalized = normalize_address(address)?;
+    if normalized.is_empty() {
+        return Err(invalid(
+            "address",
+            None,
+            "invalid address: it is empty or every member is blank; send the address's lines, \
+             or null to remove the address"
+                .to_owned(),
+        ));
+    }
     serde_json::to_string(&normalized).map_err(|error| ApiError::internal(&error))
 }
 

@@ -45,7 +45,7 @@ pub struct ShipmentIn {
     pub tracking_number: Option<String>,
     /// `YYYY-MM-DD`; default today (UTC).
     pub ship_date: Option<String>,
-    /// The label cost as a decimal string, such as `"7.45"`.
+    /// The label cost as a string of digits with at most 4 decimal places, such as `"7.45"`.
     pub cost: Option<String>,
     /// `{"value": "12.5", "unit": "oz"}`
     #[schema(value_type = Option<Object>)]
@@ -326,7 +326,14 @@ async fn store_defaults(
         Some(address) => Some(address),
         None => accounts::ship_from_address(state.db(), account_id).await?,
     };
-    let address = address.and_then(|text| serde_json::from_str(&text).ok());
+    // An address stored as an empty object counts as none.
+    let address = address
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .filter(|address| {
+            address
+                .as_object()
+                .is_some_and(|members| !members.is_empty())
+        });
     Ok((set_shipped, address))
 }
 
@@ -430,17 +437,45 @@ fn decimal(field: &str, text: &str) -> Result<Decimal, ApiError> {
     Ok(value)
 }
 
-/// Reads a label cost as an amount: at most [`MAX_AMOUNT_SCALE`] decimal places, as order
-/// amounts keep, and written with at least two.
+/// The largest number of digits a label cost may have before its decimal point.
+const MAX_COST_WHOLE_DIGITS: usize = 12;
+
+/// Reads a label cost as an amount: digits with at most [`MAX_AMOUNT_SCALE`] decimal places
+/// after a point, as order amounts keep, stored with at least two.
 fn cost(text: &str) -> Result<String, ApiError> {
-    let stored = store_amount(decimal("cost", text)?);
-    if stored.rounded {
-        return Err(ApiError::unprocessable(format!(
-            "invalid cost {text:?}: send at most {MAX_AMOUNT_SCALE} decimal places"
-        ))
-        .with_extension("field", "cost".into()));
+    let invalid = |problem: String| {
+        ApiError::unprocessable(format!("invalid cost {text:?}: {problem}"))
+            .with_extension("field", "cost".into())
+    };
+    let trimmed = text.trim();
+    if trimmed.starts_with('-') {
+        return Err(invalid("it cannot be negative".into()));
     }
-    Ok(stored.value.to_string())
+    let (whole, fraction) = trimmed.split_once('.').unwrap_or((trimmed, ""));
+    let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    let plain = !whole.is_empty()
+        && digits(whole)
+        && digits(fraction)
+        // "7." has a point and no digits after it.
+        && (fraction.is_empty() != trimmed.contains('.'));
+    if !plain {
+        return Err(invalid(
+            "send the amount as digits with an optional decimal point, such as \"7.45\"".into(),
+        ));
+    }
+    if whole.len() > MAX_COST_WHOLE_DIGITS {
+        return Err(invalid(format!(
+            "it has {} digits before the point; a label cost has at most {MAX_COST_WHOLE_DIGITS}",
+            whole.len()
+        )));
+    }
+    if fraction.trim_end_matches('0').len() > MAX_AMOUNT_SCALE as usize {
+        return Err(invalid(format!(
+            "send at most {MAX_AMOUNT_SCALE} decimal places"
+        )));
+    }
+    let amount = decimal("cost", trimmed)?.normalize();
+    Ok(store_amount(amount).value.to_string())
 }
 
 /// The longest tracking number accepted, in characters. Carriers' numbers have a few dozen
@@ -493,6 +528,37 @@ fn valid_date(text: &str) -> Result<String, ApiError> {
 
 /// Checks a measure such as `{"value": "12.5", "unit": "oz"}`: positive decimals and a known unit.
 fn measure(field: &str, value: Value, parts: &[&str], units: &[&str]) -> Result<Value, ApiError> {
+    let invalid = |member: String, problem: String| {
+        ApiError::unprocessable(format!("invalid {member}: {problem}"))
+            .with_extension("field", member.into())
+    };
+    let Some(members) = value.as_object() else {
+        return Err(invalid(
+            field.to_owned(),
+            format!("send a JSON object with {} and unit", parts.join(", ")),
+        ));
+    };
+    if let Some(unknown) = members
+        .keys()
+        .find(|key| *key != "unit" && !parts.contains(&key.as_str()))
+    {
+        return Err(invalid(
+            format!("{field}.{unknown}"),
+            format!(
+                "{field} has no member {unknown:?}; use only {} and unit",
+                parts.join(", ")
+            ),
+        ));
+    }
+    if let Some(missing) = parts.iter().find(|part| !members.contains_key(**part)) {
+        return Err(invalid(
+            format!("{field}.{missing}"),
+            format!(
+                "it is missing; send {field} with {} and unit",
+                parts.join(", ")
+            ),
+        ));
+    }
     let unit = value["unit"].as_str().unwrap_or_default();
     if !units.contains(&unit) {
         return Err(ApiError::unprocessable(format!(
