@@ -635,6 +635,48 @@ async fn closed_status_on_import_is_rejected(server: TestServer) {
     assert_eq!(store["automation"]["status_on_import"], "on_hold");
 }
 
+/// Checks that an automation sent in part changes only the members it names, and that a new
+/// store fills the rest with the defaults.
+async fn automation_members_left_out_keep_their_value(server: TestServer) {
+    let setup = setup(&server, "acme").await;
+    let path = format!("/api/v1/stores/{}", setup.store_id);
+    let patch = |body: Value| {
+        let (server, key, path) = (&server, &setup.key, &path);
+        async move { call(server, reqwest::Method::PATCH, key, path, Some(&body)).await }
+    };
+
+    let (status, store) = patch(json!({"automation": {"status_on_import": "on_hold"}})).await;
+    assert_eq!(status, 200, "{store}");
+    let (status, store) = patch(json!({"automation": {"set_shipped": false}})).await;
+    assert_eq!(status, 200, "{store}");
+    assert_eq!(
+        store["automation"],
+        json!({"status_on_import": "on_hold", "set_shipped": false, "set_voided": true})
+    );
+    let (status, store) = patch(json!({"automation": {"status_on_import": null}})).await;
+    assert_eq!(status, 200, "{store}");
+    assert_eq!(store["automation"]["status_on_import"], Value::Null);
+    assert_eq!(store["automation"]["set_shipped"], false);
+
+    let security =
+        json!({"checks": [{"type": "header_value", "header": TOKEN_HEADER, "value": TOKEN}]});
+    let body =
+        json!({"name": "partial", "security": security, "automation": {"set_voided": false}});
+    let (status, store) = call(
+        &server,
+        reqwest::Method::POST,
+        &setup.key,
+        "/api/v1/stores",
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 201, "{store}");
+    assert_eq!(
+        store["automation"],
+        json!({"status_on_import": "awaiting_shipment", "set_shipped": true, "set_voided": false})
+    );
+}
+
 /// Checks that a webhook becomes active only with a map that sets order source and number:
 /// without one, or with a blank fixed number, every request it kept would fail instead of
 /// waiting as a sample.
@@ -720,6 +762,7 @@ http_tests!(
     invalid_names_and_shapes_read_plainly,
     active_needs_an_import_map,
     closed_status_on_import_is_rejected,
+    automation_members_left_out_keep_their_value,
     regenerate_body_needs_json_type,
     long_search_text_is_rejected,
     path_ids_need_plain_digits,

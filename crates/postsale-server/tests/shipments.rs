@@ -539,6 +539,16 @@ async fn costs_and_measures_are_read_strictly(server: TestServer) {
             "{problem}"
         );
     }
+    let response = post_json(&server, &key, &path, with("cost", json!(7.45))).await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid cost 7.45: send the amount as a string, such as \"7.45\""),
+        "{problem}"
+    );
     for (member, value, field) in [
         (
             "weight",

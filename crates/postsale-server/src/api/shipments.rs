@@ -46,7 +46,9 @@ pub struct ShipmentIn {
     /// `YYYY-MM-DD`; default today (UTC).
     pub ship_date: Option<String>,
     /// The label cost as a string of digits with at most 4 decimal places, such as `"7.45"`.
-    pub cost: Option<String>,
+    /// A JSON number gets 422: money is read from its text, never through a float.
+    #[schema(value_type = Option<String>)]
+    pub cost: Option<Value>,
     /// `{"value": "12.5", "unit": "oz"}`
     #[schema(value_type = Option<Object>)]
     pub weight: Option<Value>,
@@ -351,7 +353,20 @@ fn validate(input: ShipmentIn, default_ship_from: Option<Value>) -> Result<NewSh
             .find(|code| code.code == package && code.carrier.is_none_or(|c| c == carrier.code))
             .ok_or_else(|| unknown_code("package", package, PACKAGES, Some(carrier.code)))?;
     }
-    let cost = input.cost.as_deref().map(cost).transpose()?;
+    let cost = match input.cost {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(cost(&text)?),
+        Some(other) => {
+            return Err(ApiError::unprocessable(format!(
+                "invalid cost {other}: send the amount as a string, such as \"{}\"",
+                match &other {
+                    Value::Number(number) => number.to_string(),
+                    _ => "7.45".to_owned(),
+                }
+            ))
+            .with_extension("field", "cost".into()));
+        }
+    };
     let ship_date = match input.ship_date {
         Some(date) => Some(valid_date(&date)?),
         None => Some(OffsetDateTime::now_utc().date().to_string()),

@@ -33,7 +33,7 @@ pub struct StoreIn {
     pub security: SecurityConfig,
     /// IANA time zone or offset in which dates without an offset are read. Default `UTC`.
     pub time_zone: Option<String>,
-    pub automation: Option<AutomationBody>,
+    pub automation: Option<AutomationIn>,
     /// The store address (the Ship From address when chosen), as a JSON object.
     #[schema(value_type = Option<Object>)]
     pub address: Option<serde_json::Value>,
@@ -51,12 +51,29 @@ pub struct StoreIn {
 pub struct StorePatchIn {
     pub name: Option<String>,
     pub time_zone: Option<String>,
-    pub automation: Option<AutomationBody>,
+    pub automation: Option<AutomationIn>,
     /// `null` removes the address.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Object>)]
     pub address: Option<Option<serde_json::Value>>,
     pub ship_from_store_address: Option<bool>,
+}
+
+/// Status automation as a request sends it. A member left out keeps its value: on a new store
+/// the default (`awaiting_shipment`, `true`, `true`), on a change the store's current one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutomationIn {
+    /// Status set when an order is first imported: `awaiting_payment`, `awaiting_shipment`,
+    /// `on_hold` or `pending_fulfillment`; `null` leaves it blank. An order whose mapped status
+    /// is `shipped`, `cancelled` or `voided` gets that status instead.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, example = "awaiting_shipment")]
+    pub status_on_import: Option<Option<OrderStatus>>,
+    /// Set the order to `shipped` when a shipment is processed.
+    pub set_shipped: Option<bool>,
+    /// Set the order to `voided` when a shipment is voided.
+    pub set_voided: Option<bool>,
 }
 
 /// Status automation of a store.
@@ -170,7 +187,7 @@ pub async fn create_store(
         time_zone: valid_time_zone(input.time_zone.as_deref().unwrap_or("UTC"))?,
         automation: input
             .automation
-            .map(automation_from)
+            .map(|automation| automation_from(automation, Automation::default()))
             .transpose()?
             .unwrap_or_default(),
         ship_from_store_address: input.ship_from_store_address.unwrap_or(false),
@@ -233,6 +250,15 @@ pub async fn update_store(
     Path(id): Path<i64>,
     JsonBody(input): JsonBody<StorePatchIn>,
 ) -> Result<Json<StoreOut>, ApiError> {
+    let automation = match input.automation {
+        Some(automation) => {
+            let current = stores::get(state.db(), caller.account.id, StoreId(id))
+                .await?
+                .ok_or_else(|| ApiError::not_found("store", id))?;
+            Some(automation_from(automation, current.automation)?)
+        }
+        None => None,
+    };
     let patch = StorePatch {
         name: input.name.as_deref().map(valid_name).transpose()?,
         address: match input.address {
@@ -245,7 +271,7 @@ pub async fn update_store(
             .as_deref()
             .map(valid_time_zone)
             .transpose()?,
-        automation: input.automation.map(automation_from).transpose()?,
+        automation,
         ship_from_store_address: input.ship_from_store_address,
     };
     let store = stores::update(state.db(), caller.account.id, StoreId(id), &patch)
@@ -476,8 +502,9 @@ fn seal_security(state: &AppState, security: &SecurityConfig) -> Result<String, 
 
 /// Checks the automation: a new order gets an open status or none, because a shipped or
 /// cancelled order takes no later update from its channel.
-fn automation_from(body: AutomationBody) -> Result<Automation, ApiError> {
-    if let Some(status) = body.status_on_import.filter(|status| !status.is_open()) {
+fn automation_from(body: AutomationIn, base: Automation) -> Result<Automation, ApiError> {
+    let status_on_import = body.status_on_import.unwrap_or(base.status_on_import);
+    if let Some(status) = status_on_import.filter(|status| !status.is_open()) {
         let status = status.as_str();
         return Err(ApiError::unprocessable(format!(
             "invalid automation.status_on_import {status:?}: a new order gets an open status, \
@@ -487,9 +514,9 @@ fn automation_from(body: AutomationBody) -> Result<Automation, ApiError> {
         .with_extension("field", "automation.status_on_import".into()));
     }
     Ok(Automation {
-        status_on_import: body.status_on_import,
-        set_shipped: body.set_shipped,
-        set_voided: body.set_voided,
+        status_on_import,
+        set_shipped: body.set_shipped.unwrap_or(base.set_shipped),
+        set_voided: body.set_voided.unwrap_or(base.set_voided),
     })
 }
 

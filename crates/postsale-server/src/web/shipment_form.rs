@@ -102,7 +102,7 @@ impl ShipmentView {
             package: text(&self.shipment_package),
             tracking_number: text(&self.shipment_tracking_number),
             ship_date: text(&self.shipment_ship_date),
-            cost: text(&self.shipment_cost),
+            cost: text(&self.shipment_cost).map(Value::String),
             weight,
             dimensions,
             ship_from: None,
