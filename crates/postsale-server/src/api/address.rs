@@ -110,7 +110,8 @@ fn member_text(name: &str, key: &str, value: &Value) -> Result<Option<String>, A
 
     let text = match value {
         Value::Null => return Ok(None),
-        Value::String(text) => text.trim(),
+        // Zero-width characters print as nothing, so text made only of them counts as blank.
+        Value::String(text) => text.trim_matches(|c: char| c.is_whitespace() || is_zero_width(c)),
         other => {
             return Err(invalid(
                 name,
@@ -130,12 +131,15 @@ fn member_text(name: &str, key: &str, value: &Value) -> Result<Option<String>, A
             ),
         ));
     }
-    if let Some(control) = text.chars().find(|c| c.is_control()) {
+    if let Some(control) = text
+        .chars()
+        .find(|c| c.is_control() || is_line_separator(*c))
+    {
         return Err(invalid(
             name,
             Some(key),
             format!(
-                "invalid {name}.{key}: it contains the control character U+{:04X}, which \
+                "invalid {name}.{key}: it contains the character U+{:04X}, which \
                  prints as nothing or breaks the line of a label; remove it, and put a second \
                  street line in street2",
                 u32::from(control)
@@ -190,6 +194,18 @@ fn valid_email(name: &str, email: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Returns whether `c` is a zero-width character: a space, joiner or byte order mark that
+/// takes no room on a label.
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Returns whether `c` is the line or paragraph separator, which break a line as a line feed
+/// does but are not control characters.
+pub(crate) fn is_line_separator(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 /// Builds a 422 whose `field` names the address (`name`) or one of its members.
 fn invalid(name: &str, member: Option<&str>, detail: String) -> ApiError {
     let field = match member {
@@ -221,15 +237,22 @@ mod tests {
             ("Bob\u{1b}[31m", "U+001B"),
             ("1 Main St\r\nInjected", "U+000D"),
             ("A\tB", "U+0009"),
+            ("1 Main St\u{2028}Injected", "U+2028"),
         ] {
             let error = normalize_address(&json!({ "name": text })).unwrap_err();
             assert_eq!(error.status(), 422);
             let detail = format!("{error:?}");
             assert!(
-                detail.contains(&format!("control character {code}")),
+                detail.contains(&format!("the character {code}")),
                 "{detail}"
             );
         }
+        let invisible = normalize_address(&json!({"name": "\u{200B}\u{FEFF}", "city": "Austin"}));
+        assert_eq!(
+            invisible.unwrap().get("name"),
+            None,
+            "zero-width text is blank"
+        );
         let trimmed = normalize_address(&json!({"city": "Austin\t"})).unwrap();
         assert_eq!(
             trimmed["city"], "Austin",

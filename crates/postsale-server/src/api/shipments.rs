@@ -512,9 +512,13 @@ fn valid_tracking_number(text: &str) -> Result<Option<String>, ApiError> {
              {MAX_TRACKING_NUMBER_CHARS}"
         )));
     }
-    if let Some(control) = text.chars().find(|c| c.is_control()) {
+    if let Some(control) = text
+        .chars()
+        .find(|c| c.is_control() || crate::api::address::is_line_separator(*c))
+    {
         return Err(invalid(format!(
-            "it contains the control character U+{:04X}; send the number alone, on one line",
+            "it contains the character U+{:04X}, which breaks or hides text; send the number \
+             alone, on one line",
             u32::from(control)
         )));
     }
