@@ -136,6 +136,42 @@ fn missing_required_lists_source_and_number() {
 }
 
 #[test]
+fn fixed_values_an_import_rejects_are_problems() {
+    let map = Map::from_value(json!({"version": 1,
+    "test_flag": {"value": true},
+    "fields": {
+        "order.source": {"value": "shop"},
+        "order.number": {"path": "$.id"},
+        "order.currency": {"value": "ZZZZ"},
+        "charges.total": {"value": "abc"},
+        "charges.shipping": {"value": "4.95"},
+    }}))
+    .unwrap();
+
+    let problems = map.fixed_value_problems();
+
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    for start in [
+        "charges.total: the fixed value \"abc\" fails every import",
+        "order.currency: the fixed value \"ZZZZ\" fails every import",
+        "test_flag:",
+    ] {
+        assert!(
+            problems.iter().any(|problem| problem.starts_with(start)),
+            "{start}: {problems:?}"
+        );
+    }
+    for preset in presets::all() {
+        assert_eq!(
+            preset.map.fixed_value_problems(),
+            Vec::<String>::new(),
+            "{}",
+            preset.id
+        );
+    }
+}
+
+#[test]
 fn empty_first_of_is_a_problem() {
     let found = problems(json!({"version": 1, "fields": {"order.number": {"first_of": []}}}));
     assert!(

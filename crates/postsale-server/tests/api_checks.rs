@@ -678,8 +678,8 @@ async fn automation_members_left_out_keep_their_value(server: TestServer) {
 }
 
 /// Checks that a webhook becomes active only with a map that sets order source and number:
-/// without one, or with a blank fixed number, every request it kept would fail instead of
-/// waiting as a sample.
+/// without one every request it kept would fail instead of waiting as a sample, and a map that
+/// fixes the number to blank text is not saved.
 async fn active_needs_an_import_map(server: TestServer) {
     let setup = setup(&server, "active").await;
     let path = format!("/api/v1/stores/{}/webhook", setup.store_id);
@@ -700,11 +700,12 @@ async fn active_needs_an_import_map(server: TestServer) {
     assert_eq!(send(patch("active")).await.0, 422);
     let blank_number = r#"{"version": 1, "fields": {"order.source": {"value": "cart"},
         "order.number": {"value": " "}}}"#;
-    let (status, saved) = put_map(&server, &setup, blank_number).await;
-    assert_eq!(status, 200);
-    assert_eq!(saved["webhook_state"], "capturing", "{saved}");
-    assert_eq!(saved["can_import"], false, "{saved}");
-    assert_eq!(saved["missing"], json!(["order.number"]), "{saved}");
+    let (status, problem) = put_map(&server, &setup, blank_number).await;
+    assert_eq!(status, 422);
+    assert!(
+        detail(&problem).contains("order.number: the fixed value \" \" fails every import"),
+        "{problem}"
+    );
     assert_eq!(send(patch("active")).await.0, 422);
 
     let (status, saved) = put_map(&server, &setup, MAP).await;
@@ -716,9 +717,11 @@ async fn active_needs_an_import_map(server: TestServer) {
     assert_eq!((status, &webhook["state"]), (200, &json!("active")));
 
     // A map that cannot import, saved over an active webhook, sets it back to capturing.
-    let (status, saved) = put_map(&server, &setup, blank_number).await;
+    let (status, saved) = put_map(&server, &setup, source_only).await;
     assert_eq!(status, 200);
     assert_eq!(saved["webhook_state"], "capturing", "{saved}");
+    assert_eq!(saved["can_import"], false, "{saved}");
+    assert_eq!(saved["missing"], json!(["order.number"]), "{saved}");
     let (status, saved) = put_map(&server, &setup, MAP).await;
     assert_eq!((status, &saved["webhook_state"]), (200, &json!("active")));
 }

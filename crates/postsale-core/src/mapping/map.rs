@@ -136,8 +136,13 @@ fn is_blank(value: &Value) -> bool {
 /// Maps an empty body with `rule` for `key`, and fixed order source and number where `key` is
 /// not one of them, and returns whether the import would accept the field.
 fn fixed_value_imports(key: &FieldKey, rule: &Rule) -> bool {
+    fixed_value_error(key, rule).is_none()
+}
+
+/// Maps an empty body as [`fixed_value_imports`] does, and returns the import's error on `key`.
+fn fixed_value_error(key: &FieldKey, rule: &Rule) -> Option<super::error::FieldError> {
     use super::catalogue::OrderField;
-    use super::error::MappingError;
+    use super::error::{ErrorCode, FieldError, MappingError};
 
     let placeholder = Rule {
         value: Some(Value::from("1")),
@@ -157,16 +162,29 @@ fn fixed_value_imports(key: &FieldKey, rule: &Rule) -> bool {
         ..Map::default()
     };
     let empty = Value::Object(serde_json::Map::new());
+    let blank = |what: &str| FieldError {
+        field: key.as_str().to_owned(),
+        line: None,
+        path: None,
+        value: None,
+        code: ErrorCode::Missing,
+        message: format!("the {what} is blank"),
+        fix: format!("map {key} to an element of the request, or give a value that is not blank"),
+    };
     match super::apply::apply_map(&probe, &empty, &super::apply::ApplyContext::default()) {
         Ok(mapped) => match key {
-            FieldKey::Order(OrderField::Source) => !mapped.order.source.trim().is_empty(),
-            FieldKey::Order(OrderField::Number) => !mapped.order.number.trim().is_empty(),
-            _ => true,
+            FieldKey::Order(OrderField::Source) if mapped.order.source.trim().is_empty() => {
+                Some(blank("order source"))
+            }
+            FieldKey::Order(OrderField::Number) if mapped.order.number.trim().is_empty() => {
+                Some(blank("order number"))
+            }
+            _ => None,
         },
         Err(MappingError::Invalid { errors, .. } | MappingError::NotAnOrder { errors, .. }) => {
-            !errors.iter().any(|error| error.field == key.as_str())
+            errors.into_iter().find(|error| error.field == key.as_str())
         }
-        Err(_) => true,
+        Err(_) => None,
     }
 }
 
@@ -316,6 +334,33 @@ impl Map {
             );
         }
         missing
+    }
+
+    /// Lists the map's fixed values that an import rejects, so that every import would fail
+    /// on them, and a fixed test flag that is true, which would skip every request as a test.
+    /// Saving checks these; reading a stored map does not, so a map saved earlier stays readable.
+    pub fn fixed_value_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (key, rule) in &self.fields {
+            if let Some(Source::Value(value)) = rule.source()
+                && let Some(error) = fixed_value_error(key, rule)
+            {
+                problems.push(format!(
+                    "{key}: the fixed value {value} fails every import: {}; {}",
+                    error.message, error.fix
+                ));
+            }
+        }
+        if let Some(Source::Value(Value::Bool(true))) =
+            self.test_flag.as_ref().and_then(Rule::source)
+        {
+            problems.push(
+                "test_flag: the fixed value true marks every request as a test, so none imports; \
+                 read the flag from the request, or remove test_flag"
+                    .to_owned(),
+            );
+        }
+        problems
     }
 
     /// Returns whether the map has a rule for the top-level field `key` that can give it a

@@ -114,6 +114,10 @@ pub async fn put_map(
     if let Some(path) = crate::http::json::duplicate_member(&body) {
         return Err(crate::http::json::duplicate_error(path));
     }
+    let problems = map.fixed_value_problems();
+    if !problems.is_empty() {
+        return Err(map_error(MapError::Invalid(problems)));
+    }
 
     let document = serde_json::to_string(&map).map_err(|error| ApiError::internal(&error))?;
     let stored = maps::save(state.db(), caller.account.id, store.id, &document).await?;
