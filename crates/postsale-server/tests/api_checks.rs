@@ -662,15 +662,7 @@ async fn automation_members_left_out_keep_their_value(server: TestServer) {
         json!({"checks": [{"type": "header_value", "header": TOKEN_HEADER, "value": TOKEN}]});
     let body =
         json!({"name": "partial", "security": security, "automation": {"set_voided": false}});
-    let (status, store) = call(
-        &server,
-        reqwest::Method::POST,
-        &setup.key,
-        "/api/v1/stores",
-        Some(&body),
-    )
-    .await;
-    assert_eq!(status, 201, "{store}");
+    let store = server.create_store(&setup.key, body).await;
     assert_eq!(
         store["automation"],
         json!({"status_on_import": "awaiting_shipment", "set_shipped": true, "set_voided": false})

@@ -526,6 +526,8 @@ async fn costs_and_measures_are_read_strictly(server: TestServer) {
         "NaN",
         "1234567890123",
         "-0",
+        "7.12345",
+        "2.99999999999999999999999999999",
     ] {
         let response = post_json(&server, &key, &path, with("cost", json!(cost))).await;
         assert_eq!(response.status(), 422, "{cost}");
@@ -603,28 +605,12 @@ async fn unknown_codes_are_rejected(server: TestServer) {
     )
     .await;
     let bad_unit = post_json(&server, &key, &path, json!({"carrier": "usps", "service": "usps_priority_mail", "weight": {"value": "1", "unit": "stone"}})).await;
-    let too_precise_cost = post_json(
-        &server,
-        &key,
-        &path,
-        json!({"carrier": "usps", "service": "usps_priority_mail", "cost": "2.99999999999999999999999999999"}),
-    )
-    .await;
-    let five_places_cost = post_json(
-        &server,
-        &key,
-        &path,
-        json!({"carrier": "usps", "service": "usps_priority_mail", "cost": "7.12345"}),
-    )
-    .await;
 
     for (response, needle) in [
         (bad_carrier, "invalid carrier \"pigeon\""),
         (wrong_service, "invalid service \"usps_priority_mail\""),
         (bad_cost, "cannot be negative"),
         (bad_unit, "invalid weight.unit"),
-        (too_precise_cost, "at most 4 decimal places"),
-        (five_places_cost, "at most 4 decimal places"),
     ] {
         assert_eq!(response.status(), 422);
         let problem: Value = response.json().await.unwrap();

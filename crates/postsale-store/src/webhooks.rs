@@ -155,23 +155,12 @@ pub async fn activate_if_capturing(
     store_id: StoreId,
     security: &str,
 ) -> Result<Option<(WebhookState, bool)>> {
-    let activated = sqlx::query(
+    let query = sqlx::query(
         "UPDATE webhooks SET state = 'active', updated_at = $1 \
          WHERE account_id = $2 AND store_id = $3 AND state = 'capturing' AND security = $4",
-    )
-    .bind(to_millis(OffsetDateTime::now_utc()))
-    .bind(account_id.get())
-    .bind(store_id.get())
-    .bind(security)
-    .execute(db.pool())
-    .await?;
-    db.note_webhook_change();
-    if activated.rows_affected() == 1 {
-        return Ok(Some((WebhookState::Active, true)));
-    }
-    Ok(get_for_store(db, account_id, store_id)
-        .await?
-        .map(|webhook| (webhook.state, false)))
+    );
+    let query = bind_owner(query, account_id, store_id).bind(security);
+    state_after(db, query, account_id, store_id, WebhookState::Active).await
 }
 
 /// Sets the store's webhook `capturing` if it is `active`. Returns its state afterwards and
@@ -181,18 +170,37 @@ pub async fn capture_if_active(
     account_id: AccountId,
     store_id: StoreId,
 ) -> Result<Option<(WebhookState, bool)>> {
-    let captured = sqlx::query(
+    let query = sqlx::query(
         "UPDATE webhooks SET state = 'capturing', updated_at = $1 \
          WHERE account_id = $2 AND store_id = $3 AND state = 'active'",
-    )
-    .bind(to_millis(OffsetDateTime::now_utc()))
-    .bind(account_id.get())
-    .bind(store_id.get())
-    .execute(db.pool())
-    .await?;
+    );
+    let query = bind_owner(query, account_id, store_id);
+    state_after(db, query, account_id, store_id, WebhookState::Capturing).await
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the time of the change and the webhook's account and store, `$1` to `$3`.
+fn bind_owner(query: AnyQuery<'_>, account_id: AccountId, store_id: StoreId) -> AnyQuery<'_> {
+    query
+        .bind(to_millis(OffsetDateTime::now_utc()))
+        .bind(account_id.get())
+        .bind(store_id.get())
+}
+
+/// Runs a conditional change of a webhook's state to `target`, and returns the state after it
+/// and whether the change applied, or `None` when the store has no webhook.
+async fn state_after(
+    db: &Database,
+    query: AnyQuery<'_>,
+    account_id: AccountId,
+    store_id: StoreId,
+    target: WebhookState,
+) -> Result<Option<(WebhookState, bool)>> {
+    let changed = query.execute(db.pool()).await?;
     db.note_webhook_change();
-    if captured.rows_affected() == 1 {
-        return Ok(Some((WebhookState::Capturing, true)));
+    if changed.rows_affected() == 1 {
+        return Ok(Some((target, true)));
     }
     Ok(get_for_store(db, account_id, store_id)
         .await?
