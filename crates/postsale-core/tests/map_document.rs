@@ -169,6 +169,42 @@ fn fixed_values_an_import_rejects_are_problems() {
             preset.id
         );
     }
+
+    let dot_thousands = |total: &str, flag: Value| {
+        Map::from_value(json!({"version": 1, "money_format": "dot_thousands",
+        "test_flag": flag,
+        "fields": {
+            "order.source": {"value": "shop"},
+            "order.number": {"path": "$.id"},
+            "charges.total": {"value": total},
+        }}))
+        .unwrap()
+        .fixed_value_problems()
+    };
+    assert_eq!(
+        dot_thousands("1.000,00", json!({"path": "$.test"})),
+        Vec::<String>::new()
+    );
+    let problems = dot_thousands("12.50", json!({"value": "yes"}));
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].starts_with("charges.total: the fixed value \"12.50\""),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].starts_with("test_flag: the fixed value \"yes\""),
+        "{problems:?}"
+    );
+    let fixed_number = Map::from_value(json!({"version": 1, "fields": {
+        "order.source": {"value": "shop"},
+        "order.number": {"value": "A1"},
+    }}))
+    .unwrap();
+    assert!(
+        fixed_number.fixed_value_problems()[0].contains("the same order number"),
+        "{:?}",
+        fixed_number.fixed_value_problems()
+    );
 }
 
 #[test]

@@ -653,6 +653,9 @@ async fn automation_members_left_out_keep_their_value(server: TestServer) {
         store["automation"],
         json!({"status_on_import": "on_hold", "set_shipped": false, "set_voided": true})
     );
+    let (status, problem) = patch(json!({"automation": {"set_voided": null}})).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["field"], "automation.set_voided");
     let (status, store) = patch(json!({"automation": {"status_on_import": null}})).await;
     assert_eq!(status, 200, "{store}");
     assert_eq!(store["automation"]["status_on_import"], Value::Null);

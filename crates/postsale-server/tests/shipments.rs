@@ -558,6 +558,7 @@ async fn costs_and_measures_are_read_strictly(server: TestServer) {
             "weight.grams",
         ),
         ("weight", json!({"unit": "oz"}), "weight.value"),
+        ("weight", json!({"value": "1"}), "weight.unit"),
         (
             "dimensions",
             json!({"length": "1", "width": "2", "unit": "in"}),

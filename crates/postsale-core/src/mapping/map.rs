@@ -109,10 +109,10 @@ pub struct Rule {
 /// the request counts; a fixed value counts only when it imports. A top-level field's fixed
 /// value is mapped as an import would map it, so that one the import rejects or leaves blank,
 /// such as `""`, or `" "` turned blank by `empty_values`, does not count.
-fn sets_field(fields: &BTreeMap<FieldKey, Rule>, key: &FieldKey) -> bool {
+fn sets_field(format: MoneyFormat, fields: &BTreeMap<FieldKey, Rule>, key: &FieldKey) -> bool {
     fields.get(key).is_some_and(|rule| match rule.source() {
         Some(Source::Value(_)) if key.category() != Category::Items => {
-            fixed_value_imports(key, rule)
+            fixed_value_error(format, key, rule).is_none()
         }
         Some(Source::Value(value)) => {
             !is_blank(value)
@@ -133,16 +133,10 @@ fn is_blank(value: &Value) -> bool {
     }
 }
 
-/// Maps an empty body with `rule` for `key`, and fixed order source and number where `key` is
-/// not one of them, and returns whether the import would accept the field.
-fn fixed_value_imports(key: &FieldKey, rule: &Rule) -> bool {
-    fixed_value_error(key, rule).is_none()
-}
-
-/// Maps an empty body as [`fixed_value_imports`] does, and returns the import's error on `key`.
-fn fixed_value_error(key: &FieldKey, rule: &Rule) -> Option<super::error::FieldError> {
+/// Returns a map that sets order source and number to fixed placeholders, and `key` by
+/// `rule`, so that mapping an empty body with it shows what an import makes of a fixed value.
+fn probe_map(format: MoneyFormat, key: Option<(&FieldKey, &Rule)>) -> Map {
     use super::catalogue::OrderField;
-    use super::error::{ErrorCode, FieldError, MappingError};
 
     let placeholder = Rule {
         value: Some(Value::from("1")),
@@ -155,12 +149,39 @@ fn fixed_value_error(key: &FieldKey, rule: &Rule) -> Option<super::error::FieldE
     ] {
         fields.insert(import_key, placeholder.clone());
     }
-    fields.insert(*key, rule.clone());
-    let probe = Map {
+    if let Some((key, rule)) = key {
+        fields.insert(*key, rule.clone());
+    }
+    Map {
         version: MAP_VERSION,
+        money_format: format,
         fields,
         ..Map::default()
+    }
+}
+
+/// Returns whether the test flag `rule`, a fixed value, reads as true.
+fn marks_every_request_a_test(format: MoneyFormat, rule: &Rule) -> bool {
+    let probe = Map {
+        test_flag: Some(rule.clone()),
+        ..probe_map(format, None)
     };
+    let empty = Value::Object(serde_json::Map::new());
+    super::apply::run(&probe, &empty, &super::apply::ApplyContext::default()).test
+}
+
+/// Maps an empty body with the fixed-value `rule` for the top-level field `key`, in the map's
+/// money `format`. Returns the error an import gives on `key`, counting a blank order source
+/// or number as one.
+fn fixed_value_error(
+    format: MoneyFormat,
+    key: &FieldKey,
+    rule: &Rule,
+) -> Option<super::error::FieldError> {
+    use super::catalogue::OrderField;
+    use super::error::{ErrorCode, FieldError, MappingError};
+
+    let probe = probe_map(format, Some((key, rule)));
     let empty = Value::Object(serde_json::Map::new());
     let blank = |what: &str| FieldError {
         field: key.as_str().to_owned(),
@@ -329,7 +350,9 @@ impl Map {
             let item_keys = super::catalogue::fields_of(Category::Items);
             missing.extend(
                 item_keys
-                    .filter(|def| def.required && !sets_field(&items.fields, &def.key))
+                    .filter(|def| {
+                        def.required && !sets_field(self.money_format, &items.fields, &def.key)
+                    })
                     .map(|def| def.key),
             );
         }
@@ -341,24 +364,32 @@ impl Map {
     /// Saving checks these; reading a stored map does not, so a map saved earlier stays readable.
     pub fn fixed_value_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        let number = FieldKey::Order(super::catalogue::OrderField::Number);
         for (key, rule) in &self.fields {
-            if let Some(Source::Value(value)) = rule.source()
-                && let Some(error) = fixed_value_error(key, rule)
-            {
+            let Some(Source::Value(value)) = rule.source() else {
+                continue;
+            };
+            if let Some(error) = fixed_value_error(self.money_format, key, rule) {
                 problems.push(format!(
                     "{key}: the fixed value {value} fails every import: {}; {}",
                     error.message, error.fix
                 ));
+            } else if *key == number {
+                problems.push(format!(
+                    "{key}: the fixed value {value} would give every request the same order \
+                     number, so each would update one order; map the element that holds the \
+                     order number"
+                ));
             }
         }
-        if let Some(Source::Value(Value::Bool(true))) =
-            self.test_flag.as_ref().and_then(Rule::source)
+        if let Some(rule) = &self.test_flag
+            && let Some(Source::Value(value)) = rule.source()
+            && marks_every_request_a_test(self.money_format, rule)
         {
-            problems.push(
-                "test_flag: the fixed value true marks every request as a test, so none imports; \
-                 read the flag from the request, or remove test_flag"
-                    .to_owned(),
-            );
+            problems.push(format!(
+                "test_flag: the fixed value {value} marks every request as a test, so none \
+                 imports; read the flag from the request, or remove test_flag"
+            ));
         }
         problems
     }
@@ -366,7 +397,7 @@ impl Map {
     /// Returns whether the map has a rule for the top-level field `key` that can give it a
     /// value: any rule but a fixed value of blank text.
     pub fn sets(&self, key: &FieldKey) -> bool {
-        sets_field(&self.fields, key)
+        sets_field(self.money_format, &self.fields, key)
     }
 
     /// Returns whether a rule reads a request header, so that the importer must pass them.

@@ -133,7 +133,7 @@ fn member_text(name: &str, key: &str, value: &Value) -> Result<Option<String>, A
     }
     if let Some(control) = text
         .chars()
-        .find(|c| c.is_control() || is_line_separator(*c))
+        .find(|c| c.is_control() || breaks_or_reorders_lines(*c))
     {
         return Err(invalid(
             name,
@@ -194,16 +194,29 @@ fn valid_email(name: &str, email: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Returns whether `c` is a zero-width character: a space, joiner or byte order mark that
-/// takes no room on a label.
+/// Returns whether `c` prints as nothing on a label: zero-width spaces and joiners, direction
+/// marks, the soft hyphen, the byte order mark, and the blank Braille and Hangul fillers.
 fn is_zero_width(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+    )
 }
 
-/// Returns whether `c` is the line or paragraph separator, which break a line as a line feed
-/// does but are not control characters.
-pub(crate) fn is_line_separator(c: char) -> bool {
-    matches!(c, '\u{2028}' | '\u{2029}')
+/// Returns whether `c` breaks a line as a line feed does, or reorders the text around it,
+/// without being a control character: the line and paragraph separators and the embedding,
+/// override and isolate characters of bidirectional text.
+pub(crate) fn breaks_or_reorders_lines(c: char) -> bool {
+    matches!(c, '\u{2028}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Builds a 422 whose `field` names the address (`name`) or one of its members.
@@ -238,6 +251,7 @@ mod tests {
             ("1 Main St\r\nInjected", "U+000D"),
             ("A\tB", "U+0009"),
             ("1 Main St\u{2028}Injected", "U+2028"),
+            ("Bob\u{202E}deR", "U+202E"),
         ] {
             let error = normalize_address(&json!({ "name": text })).unwrap_err();
             assert_eq!(error.status(), 422);
@@ -247,7 +261,9 @@ mod tests {
                 "{detail}"
             );
         }
-        let invisible = normalize_address(&json!({"name": "\u{200B}\u{FEFF}", "city": "Austin"}));
+        let invisible = normalize_address(
+            &json!({"name": "\u{200E}\u{200F}\u{00AD}\u{3164}", "city": "Austin"}),
+        );
         assert_eq!(
             invisible.unwrap().get("name"),
             None,

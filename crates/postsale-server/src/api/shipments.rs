@@ -514,7 +514,7 @@ fn valid_tracking_number(text: &str) -> Result<Option<String>, ApiError> {
     }
     if let Some(control) = text
         .chars()
-        .find(|c| c.is_control() || crate::api::address::is_line_separator(*c))
+        .find(|c| c.is_control() || crate::api::address::breaks_or_reorders_lines(*c))
     {
         return Err(invalid(format!(
             "it contains the character U+{:04X}, which breaks or hides text; send the number \
@@ -578,7 +578,15 @@ fn measure(field: &str, value: Value, parts: &[&str], units: &[&str]) -> Result<
             ),
         ));
     }
-    let unit = value["unit"].as_str().unwrap_or_default();
+    let Some(unit) = value["unit"].as_str() else {
+        return Err(invalid(
+            format!("{field}.unit"),
+            format!(
+                "it is missing or not a string; send one of {}",
+                units.join(", ")
+            ),
+        ));
+    };
     if !units.contains(&unit) {
         return Err(ApiError::unprocessable(format!(
             "invalid {field}.unit {unit:?}: use one of {}",

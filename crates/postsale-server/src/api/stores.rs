@@ -71,9 +71,13 @@ pub struct AutomationIn {
     #[schema(value_type = Option<String>, example = "awaiting_shipment")]
     pub status_on_import: Option<Option<OrderStatus>>,
     /// Set the order to `shipped` when a shipment is processed.
-    pub set_shipped: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<bool>)]
+    pub set_shipped: Option<Option<bool>>,
     /// Set the order to `voided` when a shipment is voided.
-    pub set_voided: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<bool>)]
+    pub set_voided: Option<Option<bool>>,
 }
 
 /// Status automation of a store.
@@ -513,10 +517,19 @@ fn automation_from(body: AutomationIn, base: Automation) -> Result<Automation, A
         ))
         .with_extension("field", "automation.status_on_import".into()));
     }
+    let switch = |name: &str, sent: Option<Option<bool>>, current: bool| match sent {
+        None => Ok(current),
+        Some(Some(on)) => Ok(on),
+        Some(None) => Err(ApiError::unprocessable(format!(
+            "invalid automation.{name} null: send true or false, or leave {name} out to keep \
+             its value"
+        ))
+        .with_extension("field", format!("automation.{name}").into())),
+    };
     Ok(Automation {
         status_on_import,
-        set_shipped: body.set_shipped.unwrap_or(base.set_shipped),
-        set_voided: body.set_voided.unwrap_or(base.set_voided),
+        set_shipped: switch("set_shipped", body.set_shipped, base.set_shipped)?,
+        set_voided: switch("set_voided", body.set_voided, base.set_voided)?,
     })
 }
 
