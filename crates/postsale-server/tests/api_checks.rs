@@ -672,6 +672,19 @@ async fn automation_members_left_out_keep_their_value(server: TestServer) {
     );
 }
 
+/// Checks that a map with a NUL character in any string is refused like any stored document,
+/// naming the member, because PostgreSQL cannot store it.
+async fn map_with_nul_is_rejected(server: TestServer) {
+    let setup = setup(&server, "nul").await;
+    let map = r#"{"version": 1, "name": "a\u0000b",
+        "fields": {"order.source": {"value": "cart"}, "order.number": {"path": "$.n"}}}"#;
+
+    let (status, problem) = put_map(&server, &setup, map).await;
+
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["field"], "name", "{problem}");
+}
+
 /// Checks that a webhook becomes active only with a map that sets order source and number:
 /// without one every request it kept would fail instead of waiting as a sample, and a map that
 /// fixes the number to blank text is not saved.
@@ -761,6 +774,7 @@ http_tests!(
     active_needs_an_import_map,
     closed_status_on_import_is_rejected,
     automation_members_left_out_keep_their_value,
+    map_with_nul_is_rejected,
     regenerate_body_needs_json_type,
     long_search_text_is_rejected,
     path_ids_need_plain_digits,

@@ -110,6 +110,9 @@ pub async fn put_map(
     let body = body.map_err(|rejection| bytes_rejection_error(&rejection, "the map document"))?;
     let store = load_store(&state, &caller, id).await?;
     let map = Map::from_json(&body).map_err(map_error)?;
+    if let Some(path) = crate::http::json::nul_member(&body) {
+        return Err(crate::http::json::nul_error(path));
+    }
     // A field or value_map entry named twice would keep its last rule without a word.
     if let Some(path) = crate::http::json::duplicate_member(&body) {
         return Err(crate::http::json::duplicate_error(path));

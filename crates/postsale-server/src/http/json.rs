@@ -278,7 +278,7 @@ fn without_type_names(message: &str) -> String {
 
 /// Returns the path of the first member whose string contains a NUL character. The document
 /// is read a second time, into a `Value`, only when its text contains a `\u0000` escape.
-fn nul_member(bytes: &[u8]) -> Option<String> {
+pub(crate) fn nul_member(bytes: &[u8]) -> Option<String> {
     if !may_contain_nul(bytes) {
         return None;
     }
@@ -420,7 +420,7 @@ impl<'de> Visitor<'de> for Duplicates<'_> {
     }
 }
 
-fn nul_error(path: String) -> ApiError {
+pub(crate) fn nul_error(path: String) -> ApiError {
     ApiError::unprocessable(format!(
         "invalid {path}: it contains a NUL character (\\u0000), which cannot be stored; remove \
          it"
