@@ -3,6 +3,7 @@
 
 use postsale_core::mapping::convert::country::country_code;
 use postsale_core::mapping::convert::state::{StateValue, has_codes, state_code};
+use postsale_core::mapping::convert::text::is_invisible;
 use serde_json::{Map, Value};
 
 use crate::http::ApiError;
@@ -111,7 +112,7 @@ fn member_text(name: &str, key: &str, value: &Value) -> Result<Option<String>, A
     let text = match value {
         Value::Null => return Ok(None),
         // Zero-width characters print as nothing, so text made only of them counts as blank.
-        Value::String(text) => text.trim_matches(|c: char| c.is_whitespace() || is_zero_width(c)),
+        Value::String(text) => text.trim_matches(|c: char| c.is_whitespace() || is_invisible(c)),
         other => {
             return Err(invalid(
                 name,
@@ -192,24 +193,6 @@ fn valid_email(name: &str, email: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
-}
-
-/// Returns whether `c` prints as nothing on a label: zero-width spaces and joiners, direction
-/// marks, the soft hyphen, the byte order mark, and the blank Braille and Hangul fillers.
-fn is_zero_width(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{115F}'
-            | '\u{1160}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2800}'
-            | '\u{3164}'
-            | '\u{FEFF}'
-            | '\u{FFA0}'
-    )
 }
 
 /// Returns whether `c` breaks a line as a line feed does, or reorders the text around it,

@@ -436,7 +436,11 @@ fn with_label_warning(warnings: Value, status: OrderStatus, labels: i64) -> Valu
         Value::Array(list) => list,
         _ => Vec::new(),
     };
-    let noun = if labels == 1 { "label" } else { "labels" };
+    let (noun, them) = if labels == 1 {
+        ("label", "it")
+    } else {
+        ("labels", "them")
+    };
     list.push(json!({
         "field": "order.status",
         "line": null,
@@ -444,7 +448,7 @@ fn with_label_warning(warnings: Value, status: OrderStatus, labels: i64) -> Valu
         "value": status.as_str(),
         "message": format!(
             "the channel's status made the order {status} while it has {labels} shipping \
-             {noun} not voided: void them in postsale if the packages will not ship"
+             {noun} not voided: void {them} in postsale if the packages will not ship"
         ),
     }));
     Value::Array(list)

@@ -33,7 +33,27 @@ pub fn scalar(value: &Value) -> Scalar<'_> {
     }
 }
 
-/// Reads text as a scalar: trimmed, with blank and null words as no value. NUL characters
+/// Returns whether `c` prints as nothing: zero-width spaces and joiners, direction marks, the
+/// soft hyphen, the byte order mark, and the blank Braille and Hangul fillers. Mapped text and
+/// addresses drop them at the ends, so that text made only of them counts as blank.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+    )
+}
+
+/// Reads text as a scalar: trimmed of white space and invisible characters, with blank and null
+/// words as no value. NUL characters
 /// (U+0000) are removed, because PostgreSQL cannot store them in text columns and an order must
 /// import the same way on SQLite and PostgreSQL.
 pub fn text_scalar(text: &str) -> Scalar<'_> {
@@ -44,7 +64,7 @@ pub fn text_scalar(text: &str) -> Scalar<'_> {
             _ => Scalar::Empty,
         };
     }
-    let trimmed = text.trim();
+    let trimmed = text.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
     if trimmed.is_empty() || NULL_WORDS.contains(&trimmed) {
         Scalar::Empty
     } else {
@@ -151,6 +171,20 @@ mod tests {
         assert!(scalar(&json!("null")).is_empty());
         assert!(scalar(&json!(null)).is_empty());
         assert!(!scalar(&json!("Null Island")).is_empty());
+    }
+
+    #[test]
+    fn invisible_characters_at_the_ends_are_dropped() {
+        assert!(scalar(&json!("\u{200B}\u{FEFF} \u{200E}")).is_empty());
+        assert_eq!(
+            scalar(&json!("\u{FEFF}#1001\u{200B}")).as_text().as_deref(),
+            Some("#1001")
+        );
+        assert_eq!(
+            scalar(&json!("Zo\u{00AD}e")).as_text().as_deref(),
+            Some("Zo\u{00AD}e"),
+            "a soft hyphen inside a word stays"
+        );
     }
 
     #[test]
