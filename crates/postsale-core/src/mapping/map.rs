@@ -104,11 +104,9 @@ pub struct Rule {
     pub decode_html: bool,
 }
 
-/// The source of a rule, once the map is checked.
 /// Returns whether `fields` has a rule for `key` that can give it a value. A rule that reads
-/// the request counts; a fixed value counts only when it imports. A top-level field's fixed
-/// value is mapped as an import would map it, so that one the import rejects or leaves blank,
-/// such as `""`, or `" "` turned blank by `empty_values`, does not count.
+/// the request counts. A fixed value counts only when an import would accept it, so `""`, or
+/// a value that `empty_values` turns blank, does not.
 fn sets_field(format: MoneyFormat, fields: &BTreeMap<FieldKey, Rule>, key: &FieldKey) -> bool {
     fields.get(key).is_some_and(|rule| match rule.source() {
         Some(Source::Value(_)) if key.category() != Category::Items => {
@@ -209,6 +207,7 @@ fn fixed_value_error(
     }
 }
 
+/// The source of a rule, once the map is checked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Source<'a> {
     Path(&'a JsonPath),
@@ -337,8 +336,8 @@ impl Map {
         }
     }
 
-    /// Returns the required fields that have no rule, or whose rule is a fixed value that is
-    /// empty, so the webhook cannot import yet: every request would fail on such a field.
+    /// Returns the required fields that have no rule, or whose fixed value an import would
+    /// reject or leave blank. The webhook cannot import while any is missing.
     pub fn missing_required(&self) -> Vec<FieldKey> {
         let mut missing: Vec<FieldKey> = super::catalogue::catalogue()
             .iter()
@@ -395,7 +394,7 @@ impl Map {
     }
 
     /// Returns whether the map has a rule for the top-level field `key` that can give it a
-    /// value: any rule but a fixed value of blank text.
+    /// value: any rule but a fixed value that an import would reject or leave blank.
     pub fn sets(&self, key: &FieldKey) -> bool {
         sets_field(self.money_format, &self.fields, key)
     }

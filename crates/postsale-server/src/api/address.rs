@@ -111,7 +111,7 @@ fn member_text(name: &str, key: &str, value: &Value) -> Result<Option<String>, A
 
     let text = match value {
         Value::Null => return Ok(None),
-        // Zero-width characters print as nothing, so text made only of them counts as blank.
+        // Text made only of characters that print as nothing counts as blank.
         Value::String(text) => text.trim_matches(|c: char| c.is_whitespace() || is_invisible(c)),
         other => {
             return Err(invalid(
@@ -195,9 +195,8 @@ fn valid_email(name: &str, email: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Returns whether `c` breaks a line as a line feed does, or reorders the text around it,
-/// without being a control character: the line and paragraph separators and the embedding,
-/// override and isolate characters of bidirectional text.
+/// Returns whether `c` breaks a line or reorders the text around it without being a control
+/// character: the line and paragraph separators and the bidirectional text controls.
 pub(crate) fn breaks_or_reorders_lines(c: char) -> bool {
     matches!(c, '\u{2028}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }

@@ -433,7 +433,7 @@ fn unknown_code(field: &str, value: &str, list: &[codes::Code], carrier: Option<
 }
 
 /// Reads a decimal string exactly, never through a float and without rounding: text with more
-/// digits than a decimal can contain is refused, not shortened.
+/// digits than a decimal can contain is rejected, not shortened.
 fn decimal(field: &str, text: &str) -> Result<Decimal, ApiError> {
     let invalid = |problem: &str| {
         ApiError::unprocessable(format!("invalid {field} {text:?}: {problem}"))

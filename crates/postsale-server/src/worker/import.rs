@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use postsale_core::ingress::{decode_kept_body, parse_json_body, stored_content_encoding};
-use postsale_core::mapping::{ApplyContext, Map, MappingError};
+use postsale_core::mapping::{ApplyContext, FieldWarning, Map, MappingError};
 use postsale_core::order::Order;
 use postsale_core::{OrderId, OrderStatus, RequestId, StoreId};
 use postsale_store::StoreError;
@@ -441,16 +441,17 @@ fn with_label_warning(warnings: Value, status: OrderStatus, labels: i64) -> Valu
     } else {
         ("labels", "them")
     };
-    list.push(json!({
-        "field": "order.status",
-        "line": null,
-        "path": null,
-        "value": status.as_str(),
-        "message": format!(
+    let warning = FieldWarning {
+        field: "order.status".to_owned(),
+        line: None,
+        path: None,
+        value: Some(status.as_str().to_owned()),
+        message: format!(
             "the channel's status made the order {status} while it has {labels} shipping \
              {noun} not voided: void {them} in postsale if the packages will not ship"
         ),
-    }));
+    };
+    list.extend(serde_json::to_value(warning).ok());
     Value::Array(list)
 }
 
