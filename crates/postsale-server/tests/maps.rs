@@ -368,6 +368,58 @@ async fn disabled_webhook_stays_disabled(server: TestServer) {
     assert_eq!(webhook_state(&server, &setup).await, "disabled");
 }
 
+/// Checks that a webhook the merchant set `capturing` stays paused while maps are saved, and
+/// that only setting it `active` ends the pause.
+async fn paused_webhook_stays_capturing(server: TestServer) {
+    let setup = setup(&server).await;
+    let path = format!("/api/v1/stores/{}/webhook", setup.store_id);
+    let shopify = preset(&server, &setup.key, "shopify").await;
+    let (_, saved) = put_map(&server, &setup, &shopify).await;
+    assert_eq!(saved["webhook_state"], "active");
+    let (_, webhook) = get_json(&server, &setup.key, &path).await;
+    assert_eq!(webhook["paused"], false);
+
+    let pause = json!({"state": "capturing"});
+    let (status, paused) =
+        send_json(&server, reqwest::Method::PATCH, &setup.key, &path, &pause).await;
+    assert_eq!(status, 200, "{paused}");
+    assert_eq!(paused["paused"], true);
+    let (status, saved) = put_map(&server, &setup, &shopify).await;
+
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["can_import"], true);
+    assert_eq!(saved["webhook_state"], "capturing");
+    let (_, webhook) = get_json(&server, &setup.key, &path).await;
+    assert_eq!(webhook["state"], "capturing");
+    assert_eq!(webhook["paused"], true);
+
+    let resume = json!({"state": "active"});
+    let (status, resumed) =
+        send_json(&server, reqwest::Method::PATCH, &setup.key, &path, &resume).await;
+    assert_eq!(status, 200, "{resumed}");
+    assert_eq!(resumed["state"], "active");
+    assert_eq!(resumed["paused"], false);
+}
+
+/// Checks that a webhook the map set back to `capturing` is not paused: the next map that sets
+/// order source and number turns it active again.
+async fn demoted_webhook_is_not_paused(server: TestServer) {
+    let setup = setup(&server).await;
+    let shopify = preset(&server, &setup.key, "shopify").await;
+    put_map(&server, &setup, &shopify).await;
+    let incomplete = json!({"version": 1, "fields": {"order.source": {"value": "web"}}});
+    let (_, saved) = put_map(&server, &setup, &incomplete).await;
+    assert_eq!(saved["webhook_state"], "capturing");
+    let path = format!("/api/v1/stores/{}/webhook", setup.store_id);
+    let (_, webhook) = get_json(&server, &setup.key, &path).await;
+    assert_eq!(webhook["paused"], false);
+
+    let (status, saved) = put_map(&server, &setup, &shopify).await;
+
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["webhook_state"], "active");
+}
+
 async fn unknown_map_key_is_rejected(server: TestServer) {
     let setup = setup(&server).await;
     let map = json!({"version": 1, "colour": "red",
@@ -684,6 +736,8 @@ http_tests!(
     put_saves_versions_and_activates,
     incomplete_map_keeps_capturing,
     disabled_webhook_stays_disabled,
+    paused_webhook_stays_capturing,
+    demoted_webhook_is_not_paused,
     unknown_map_key_is_rejected,
     map_without_field_is_rejected,
     map_with_a_member_twice_is_rejected,

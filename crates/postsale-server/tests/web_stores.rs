@@ -467,6 +467,59 @@ async fn disable_then_enable_webhook(server: TestServer) {
     );
 }
 
+/// Checks that a webhook paused through the API shows a button that resumes its imports.
+async fn paused_webhook_resumes_from_page(server: TestServer) {
+    let user = signed_in(&server, "acme", Plan::Soar).await;
+    let id = add_webhook(&user).await;
+    let webhook_path = format!("/api/v1/stores/{id}/webhook");
+    let client = reqwest::Client::new();
+    let check = json!({"security": {"checks": [
+        {"type": "header_value", "header": "X-Token", "value": "t0ken-value"}]}});
+    let preset = server
+        .get_json("/api/v1/presets/shopify", Some(&user.api_key))
+        .await;
+    for (method, path, body) in [
+        (reqwest::Method::PATCH, webhook_path.clone(), check),
+        (
+            reqwest::Method::PUT,
+            format!("/api/v1/stores/{id}/map"),
+            preset,
+        ),
+        (
+            reqwest::Method::PATCH,
+            webhook_path.clone(),
+            json!({"state": "capturing"}),
+        ),
+    ] {
+        let response = client
+            .request(method, server.url(&path))
+            .bearer_auth(&user.api_key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    let (_, page) = user.browser.page(&format!("/settings/stores/{id}")).await;
+    assert!(page.contains(r#"id="resume-imports""#), "{page}");
+    assert!(page.contains("Imports are paused"), "{page}");
+
+    let resumed = user
+        .browser
+        .post_form(
+            &format!("/settings/stores/{id}/state"),
+            &[("csrf_token", &user.csrf), ("state", "enabled")],
+        )
+        .await;
+
+    assert_eq!(resumed.status(), 303);
+    let webhook = server.get_json(&webhook_path, Some(&user.api_key)).await;
+    assert_eq!(webhook["state"], "active");
+    assert_eq!(webhook["paused"], false);
+    let (_, page) = user.browser.page(&format!("/settings/stores/{id}")).await;
+    assert!(!page.contains(r#"id="resume-imports""#), "{page}");
+}
+
 async fn delete_after_confirmation(server: TestServer) {
     let user = signed_in(&server, "acme", Plan::Soar).await;
     let id = add_webhook(&user).await;
@@ -606,6 +659,7 @@ http_tests!(
     regenerate_keeps_old_url_for_grace,
     regenerate_rejects_unknown_grace,
     disable_then_enable_webhook,
+    paused_webhook_resumes_from_page,
     delete_after_confirmation,
     delete_needs_csrf_token,
     other_accounts_store_is_404,

@@ -26,6 +26,9 @@ pub struct Webhook {
     pub delivery_id_header: Option<String>,
     /// Accepted requests per minute; `None` uses the server's default.
     pub rate_limit_per_minute: Option<i64>,
+    /// Set when the merchant made the webhook `capturing` by hand: a saved map then leaves it
+    /// capturing instead of turning it active.
+    pub paused: bool,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -47,6 +50,8 @@ pub struct WebhookPatch {
     pub state: Option<WebhookState>,
     pub delivery_id_header: Option<Option<String>>,
     pub rate_limit_per_minute: Option<Option<i64>>,
+    /// Whether the merchant paused the webhook; `None` keeps the stored value.
+    pub paused: Option<bool>,
 }
 
 /// What ingress needs to know about the webhook behind a token.
@@ -58,7 +63,7 @@ pub struct IngressTarget {
 
 const COLUMNS: &str = "w.id, w.account_id, w.store_id, w.token, w.previous_token, \
                        w.previous_token_expires_at, w.state, w.security, w.delivery_id_header, \
-                       w.rate_limit_per_minute, w.created_at, w.updated_at";
+                       w.rate_limit_per_minute, w.paused, w.created_at, w.updated_at";
 
 /// Makes a new unguessable URL token.
 pub fn new_token() -> String {
@@ -124,8 +129,8 @@ pub async fn update(
         "UPDATE webhooks SET security = COALESCE($1, security), state = COALESCE($2, state), \
                 delivery_id_header = CASE WHEN $3 = 1 THEN $4 ELSE delivery_id_header END, \
                 rate_limit_per_minute = CASE WHEN $5 = 1 THEN $6 ELSE rate_limit_per_minute END, \
-                updated_at = $7 \
-         WHERE account_id = $8 AND store_id = $9",
+                paused = COALESCE($7, paused), updated_at = $8 \
+         WHERE account_id = $9 AND store_id = $10",
     )
     .bind(patch.security.as_deref())
     .bind(patch.state.map(WebhookState::as_str))
@@ -133,6 +138,7 @@ pub async fn update(
     .bind(patch.delivery_id_header.clone().flatten())
     .bind(i64::from(patch.rate_limit_per_minute.is_some()))
     .bind(patch.rate_limit_per_minute.flatten())
+    .bind(patch.paused.map(i64::from))
     .bind(to_millis(OffsetDateTime::now_utc()))
     .bind(account_id.get())
     .bind(store_id.get())
@@ -146,9 +152,10 @@ pub async fn update(
 }
 
 /// Sets a store's webhook `active` if, and only if, it is `capturing` with the sealed security
-/// settings `security`, in one conditional statement: a webhook that was disabled or given
-/// other checks, even a moment before, stays as it is. Returns the state after the statement
-/// and whether this call activated it, or `None` when the store has no webhook.
+/// settings `security` and not paused by the merchant, in one conditional statement: a webhook
+/// that was disabled, paused or given other checks, even a moment before, stays as it is.
+/// Returns the state after the statement and whether this call activated it, or `None` when
+/// the store has no webhook.
 pub async fn activate_if_capturing(
     db: &Database,
     account_id: AccountId,
@@ -157,7 +164,8 @@ pub async fn activate_if_capturing(
 ) -> Result<Option<(WebhookState, bool)>> {
     let query = sqlx::query(
         "UPDATE webhooks SET state = 'active', updated_at = $1 \
-         WHERE account_id = $2 AND store_id = $3 AND state = 'capturing' AND security = $4",
+         WHERE account_id = $2 AND store_id = $3 AND state = 'capturing' AND paused = 0 \
+           AND security = $4",
     );
     let query = bind_owner(query, account_id, store_id).bind(security);
     state_after(db, query, account_id, store_id, WebhookState::Active).await
@@ -321,6 +329,7 @@ fn webhook_from_row(row: &AnyRow) -> Result<Webhook> {
         security: row.try_get("security")?,
         delivery_id_header: row.try_get("delivery_id_header")?,
         rate_limit_per_minute: row.try_get("rate_limit_per_minute")?,
+        paused: row.try_get::<i64, _>("paused")? != 0,
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),
     })

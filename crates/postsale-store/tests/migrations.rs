@@ -1,24 +1,54 @@
 //! Migrations that move data: a database filled in the schema before a migration keeps every
 //! kept request after it, on both databases.
 
-use postsale_core::{Plan, RequestId, WebhookState};
+use postsale_core::{Plan, RequestId};
 use postsale_store::Database;
 use postsale_store::accounts::{self, NewAccount};
 use postsale_store::requests;
-use postsale_store::stores::{self, Automation, NewStore};
 use postsale_store::testing::TestDatabase;
-use postsale_store::webhooks::{self, NewWebhook};
+use postsale_store::webhooks;
 
 /// The last migration before kept bodies moved to `request_bodies`.
 const BEFORE_REQUEST_BODIES: i64 = 3;
 
-/// Keeps a request in the schema of migration 3, where the body is a column of `requests`.
-async fn keep_in_old_schema(
-    db: &Database,
-    store: &stores::Store,
+/// The ids of a store and its webhook made in the schema of migration 3.
+struct OldStore {
+    account_id: i64,
+    store_id: i64,
     webhook_id: i64,
-    body: Option<&[u8]>,
-) -> RequestId {
+}
+
+/// Makes a store with a capturing webhook in the schema of migration 3. It writes the rows
+/// with SQL, because the store functions of today read columns that later migrations add.
+async fn store_in_old_schema(db: &Database, account_id: i64) -> OldStore {
+    let store_id: i64 = sqlx::query_scalar(
+        "INSERT INTO stores (account_id, name, created_at, updated_at) \
+         VALUES ($1, 'Main', 1764892800000, 1764892800000) RETURNING id",
+    )
+    .bind(account_id)
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let webhook_id: i64 = sqlx::query_scalar(
+        "INSERT INTO webhooks (account_id, store_id, token, state, security, created_at, \
+                               updated_at) \
+         VALUES ($1, $2, $3, 'capturing', 'sealed', 1764892800000, 1764892800000) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(store_id)
+    .bind(webhooks::new_token())
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    OldStore {
+        account_id,
+        store_id,
+        webhook_id,
+    }
+}
+
+/// Keeps a request in the schema of migration 3, where the body is a column of `requests`.
+async fn keep_in_old_schema(db: &Database, store: &OldStore, body: Option<&[u8]>) -> RequestId {
     let accepted = i64::from(body.is_some());
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO requests (account_id, store_id, webhook_id, received_at, method, path, \
@@ -27,9 +57,9 @@ async fn keep_in_old_schema(
          VALUES ($1, $2, $3, 1764892800000, 'POST', '/hooks/t', '[]', '127.0.0.1', $4, $5, \
                  'hash', 'json', $6, 200, $7) RETURNING id",
     )
-    .bind(store.account_id.get())
-    .bind(store.id.get())
-    .bind(webhook_id)
+    .bind(store.account_id)
+    .bind(store.store_id)
+    .bind(store.webhook_id)
     .bind(body.map(<[u8]>::to_vec))
     .bind(i64::try_from(body.map_or(0, <[u8]>::len)).unwrap())
     .bind(accepted)
@@ -57,29 +87,13 @@ async fn request_bodies_survive_the_move(test_db: TestDatabase) {
     )
     .await
     .unwrap();
-    let new_store = NewStore {
-        name: "Main".to_owned(),
-        address: None,
-        time_zone: "UTC".to_owned(),
-        automation: Automation::default(),
-        ship_from_store_address: false,
-    };
-    let new_webhook = NewWebhook {
-        token: webhooks::new_token(),
-        security: "sealed".to_owned(),
-        state: WebhookState::Capturing,
-        delivery_id_header: None,
-        rate_limit_per_minute: None,
-    };
-    let (store, webhook) = stores::create(db, account.id, &new_store, &new_webhook)
-        .await
-        .unwrap();
+    let store = store_in_old_schema(db, account.id.get()).await;
     // Every byte value, so that a text conversion anywhere on the way would show.
     let binary: Vec<u8> = (0..=255).collect();
     let json = br#"{"id":820982911946154508,"total_price":"199.65"}"#;
-    let kept_binary = keep_in_old_schema(db, &store, webhook.id.get(), Some(&binary)).await;
-    let kept_json = keep_in_old_schema(db, &store, webhook.id.get(), Some(json)).await;
-    let rejected = keep_in_old_schema(db, &store, webhook.id.get(), None).await;
+    let kept_binary = keep_in_old_schema(db, &store, Some(&binary)).await;
+    let kept_json = keep_in_old_schema(db, &store, Some(json)).await;
+    let rejected = keep_in_old_schema(db, &store, None).await;
 
     db.migrate().await.unwrap();
 

@@ -180,8 +180,9 @@ pub async fn get_map_version(
     Ok(Json(map_out(stored)?))
 }
 
-/// Sets a `capturing` webhook `active` when `map` sets order source and number, sets an
-/// `active` one back to `capturing` when it does not, and returns the webhook's state. Each
+/// Sets a `capturing` webhook `active` when `map` sets order source and number, unless the
+/// merchant paused it; sets an `active` one back to `capturing` when the map does not; and
+/// returns the webhook's state. Each
 /// change is one conditional statement, so a webhook disabled while the map was saved stays
 /// disabled.
 async fn activate_webhook(
@@ -207,6 +208,13 @@ async fn activate_webhook(
         return Ok(current);
     }
     if webhook.state != WebhookState::Capturing || !can_import(map) {
+        return Ok(webhook.state);
+    }
+    if webhook.paused {
+        tracing::info!(
+            store.id = store_id.get(),
+            "webhook stays capturing: the merchant paused it"
+        );
         return Ok(webhook.state);
     }
     if !crate::api::stores::has_checks(state, &webhook)? {

@@ -127,6 +127,9 @@ pub struct WebhookOut {
     pub security: serde_json::Value,
     pub delivery_id_header: Option<String>,
     pub rate_limit_per_minute: Option<i64>,
+    /// Whether the merchant set the webhook `capturing` by hand. A paused webhook stays
+    /// capturing when a map is saved, until it is set `active`.
+    pub paused: bool,
     /// The previous URL, which keeps working until `previous_url_valid_until`.
     pub previous_url: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -353,6 +356,9 @@ pub async fn update_webhook(
     let patch = WebhookPatch {
         security,
         state: input.state,
+        // A state set through the API is the merchant's choice: `capturing` pauses imports,
+        // and any other state ends a pause.
+        paused: input.state.map(|state| state == WebhookState::Capturing),
         delivery_id_header: input
             .delivery_id_header
             .map(valid_header_name)
@@ -469,6 +475,7 @@ fn webhook_out(state: &AppState, webhook: &Webhook) -> Result<WebhookOut, ApiErr
         security: security.masked(),
         delivery_id_header: webhook.delivery_id_header.clone(),
         rate_limit_per_minute: webhook.rate_limit_per_minute,
+        paused: webhook.paused,
         previous_url: grace_open
             .and(webhook.previous_token.as_deref())
             .map(|token| state.webhook_url(token)),

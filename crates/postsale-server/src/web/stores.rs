@@ -214,7 +214,7 @@ fn store_row(store: &Store, webhook: Option<&Webhook>, last: Option<OffsetDateTi
                 a href={ "/settings/stores/" (id) } { "Edit" }
                 " · "
                 a href={ "/settings/stores/" (id) "/requests" } { "Request log" }
-                @if webhook.is_some_and(|webhook| webhook.state == WebhookState::Capturing) {
+                @if webhook.is_some_and(|webhook| webhook.state == WebhookState::Capturing && !webhook.paused) {
                     " · "
                     a href={ "/settings/stores/" (id) "/setup/security" } { "Continue setup" }
                 }
@@ -410,7 +410,20 @@ async fn render_edit(
         }
         section aria-labelledby="state-heading" {
             h2 #state-heading { "Disable or delete" }
+            @if webhook.paused && webhook.state == WebhookState::Capturing {
+                p #paused-note.hint {
+                    "Imports are paused: requests are kept and wait. Saving a map does not \
+                     resume them."
+                }
+            }
             div.actions {
+                @if webhook.paused && webhook.state == WebhookState::Capturing {
+                    form method="post" action={ "/settings/stores/" (id) "/state" } {
+                        (csrf::hidden_field(signed_in))
+                        input type="hidden" name="state" value="enabled";
+                        button #resume-imports type="submit" { "Resume imports" }
+                    }
+                }
                 form method="post" action={ "/settings/stores/" (id) "/state" } {
                     (csrf::hidden_field(signed_in))
                     @if webhook.state == WebhookState::Disabled {
@@ -490,6 +503,9 @@ async fn set_state(
     };
     let patch = WebhookPatch {
         state: Some(new_state),
+        // Enabling takes the state the map allows. It ends a pause set through the API, and so
+        // does disabling.
+        paused: Some(false),
         ..WebhookPatch::default()
     };
     webhooks::update(state.db(), signed_in.account.id, store.id, &patch)
