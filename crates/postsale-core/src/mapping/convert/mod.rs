@@ -3,6 +3,7 @@
 pub mod boolean;
 pub mod country;
 mod country_table;
+pub mod currency;
 pub mod datetime;
 pub mod number;
 pub mod state;
@@ -354,12 +355,13 @@ fn is_zero_date(text: &str) -> bool {
 
 fn convert_currency(text: &str) -> Result<Converted, Failure> {
     let upper = text.trim().to_ascii_uppercase();
-    if upper.len() == 3 && upper.chars().all(|c| c.is_ascii_alphabetic()) {
+    if currency::is_currency(&upper) {
         return Ok(Converted::Text(upper));
     }
     Err(Failure::invalid(
         format!("{text:?} is not an ISO 4217 currency code"),
-        "map an element with a three-letter code such as USD, or set a fixed value",
+        "map an element with a code such as USD, add a value_map entry that turns this value \
+         into its ISO 4217 code (such as RMB into CNY), or set a fixed value",
     ))
 }
 
@@ -436,6 +438,37 @@ mod tests {
             zone: &zone,
         };
         convert_scalar(FieldKind::Money, &scalar(&value), &rule, settings)
+    }
+
+    #[test]
+    fn currency_must_be_a_known_code() {
+        let read = convert_currency(" gbp ");
+
+        assert!(
+            matches!(&read, Ok(Converted::Text(code)) if code == "GBP"),
+            "{read:?}"
+        );
+        for wrong in ["ZZZ", "ABC", "RMB", "XXX", "US$"] {
+            let failure = convert_currency(wrong).unwrap_err();
+            assert!(
+                failure.message.contains(&format!("{wrong:?}")),
+                "{failure:?}"
+            );
+            assert!(failure.message.contains("ISO 4217"), "{failure:?}");
+        }
+        let rule: Rule =
+            serde_json::from_value(json!({"path": "$.c", "value_map": {"RMB": "CNY"}})).unwrap();
+        let zone = Zone::utc();
+        let settings = Settings {
+            money_format: MoneyFormat::Plain,
+            zone: &zone,
+        };
+        let rmb = json!("RMB");
+        let mapped = convert(FieldKind::Currency, &Raw::Json(&rmb), &rule, settings);
+        assert!(
+            matches!(&mapped, Ok(outcome) if outcome.value == Some(Converted::Text("CNY".into()))),
+            "{mapped:?}"
+        );
     }
 
     #[test]
