@@ -344,3 +344,25 @@ fn schema_and_types_agree_on_keys() {
         names(items)
     );
 }
+
+/// Checks that the test flag takes its rule's default when a request has no flag, as a field
+/// does, and the request's own value when it has one.
+#[test]
+fn test_flag_default_applies_without_a_flag() {
+    let map = Map::from_value(json!({"version": 1,
+        "test_flag": {"path": "$.test", "default": true},
+        "fields": {"order.source": {"value": "shop"}, "order.number": {"path": "$.id"}}}))
+    .unwrap();
+    let context = postsale_core::mapping::ApplyContext::default();
+    let flagged = |body: Value| {
+        postsale_core::mapping::apply_map(&map, &body, &context)
+            .unwrap()
+            .test
+    };
+
+    assert!(flagged(json!({"id": "1"})));
+    assert!(flagged(json!({"id": "2", "test": ""})));
+    assert!(!flagged(json!({"id": "3", "test": false})));
+    assert!(flagged(json!({"id": "4", "test": true})));
+    assert!(map.fixed_value_problems().is_empty());
+}

@@ -259,12 +259,19 @@ impl<'a> Builder<'a> {
             .evaluate(rule, root, self.settings)
             .ok()
             .flatten();
-        let converted = raw
-            .and_then(|raw| convert::convert(FieldKind::Boolean, &raw, rule, self.settings).ok());
-        matches!(
-            converted.and_then(|outcome| outcome.value),
-            Some(Converted::Bool(true))
-        )
+        let convert = |raw: &Raw<'_>| {
+            convert::convert(FieldKind::Boolean, raw, rule, self.settings)
+                .ok()
+                .and_then(|outcome| outcome.value)
+        };
+        // A request without the flag, or with a blank one, takes the rule's default, as a
+        // field does.
+        let value = raw.as_ref().and_then(convert).or_else(|| {
+            rule.default
+                .as_ref()
+                .and_then(|default| convert(&Raw::Json(default)))
+        });
+        matches!(value, Some(Converted::Bool(true)))
     }
 
     fn fail(
