@@ -366,3 +366,68 @@ fn test_flag_default_applies_without_a_flag() {
     assert!(flagged(json!({"id": "4", "test": true})));
     assert!(map.fixed_value_problems().is_empty());
 }
+
+/// Checks that a number rule giving many requests one number is rejected at save, as a fixed
+/// number is, while a rule that reads each request's number passes.
+#[test]
+fn shared_order_number_rules_are_rejected() {
+    let problems_for = |number: Value| {
+        Map::from_value(json!({"version": 1, "fields": {
+            "order.source": {"value": "shop"}, "order.number": number}}))
+        .unwrap()
+        .fixed_value_problems()
+    };
+
+    for (number, expected) in [
+        (
+            json!({"path": "$.n", "value_map": {"*": "X"}}),
+            "\"*\": \"X\"",
+        ),
+        (json!({"path": "$.n", "default": "1"}), "order number \"1\""),
+        (
+            json!({"first_of": ["$.n", "$.id"], "default": "0"}),
+            "order number \"0\"",
+        ),
+    ] {
+        let problems = problems_for(number.clone());
+        assert_eq!(problems.len(), 1, "{number}: {problems:?}");
+        assert!(problems[0].starts_with("order.number: "), "{problems:?}");
+        assert!(problems[0].contains(expected), "{problems:?}");
+    }
+    for number in [
+        json!({"path": "$.n"}),
+        json!({"path": "$.n", "value_map": {"A-1": "1001"}}),
+        json!({"template": "W-{$.n}"}),
+        json!({"first_of": ["$.name", "$.id"]}),
+    ] {
+        assert_eq!(
+            problems_for(number.clone()),
+            Vec::<String>::new(),
+            "{number}"
+        );
+    }
+}
+
+/// Checks that a test flag whose value_map reads false as true is rejected at save, and that
+/// one with an entry for false passes.
+#[test]
+fn test_flag_catch_all_true_is_rejected() {
+    let problems_for = |flag: Value| {
+        Map::from_value(json!({"version": 1, "test_flag": flag, "fields": {
+            "order.source": {"value": "shop"}, "order.number": {"path": "$.id"}}}))
+        .unwrap()
+        .fixed_value_problems()
+    };
+
+    let problems = problems_for(json!({"path": "$.test", "value_map": {"*": "true"}}));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].starts_with("test_flag: "), "{problems:?}");
+    assert!(problems[0].contains("flag is false"), "{problems:?}");
+
+    let with_false = json!({"path": "$.test", "value_map": {"false": "false", "*": "true"}});
+    assert_eq!(problems_for(with_false), Vec::<String>::new());
+    assert_eq!(
+        problems_for(json!({"path": "$.test"})),
+        Vec::<String>::new()
+    );
+}

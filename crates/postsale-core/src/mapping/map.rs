@@ -158,6 +158,69 @@ fn probe_map(format: MoneyFormat, key: Option<(&FieldKey, &Rule)>) -> Map {
     }
 }
 
+/// Describes how the order number `rule`, read from the request, gives requests the same
+/// number: a default for every request without the element, or a value_map catch-all for
+/// every value it does not list. Returns `None` for a rule that reads
+/// each request's own number. A fixed value is checked by the caller.
+fn same_number_problem(format: MoneyFormat, rule: &Rule) -> Option<String> {
+    use super::catalogue::OrderField;
+
+    if matches!(rule.source(), Some(Source::Value(_))) {
+        return None;
+    }
+    if let Some(fallback) = rule
+        .value_map
+        .as_ref()
+        .and_then(|map| map.get(super::convert::value_map::CATCH_ALL))
+    {
+        return Some(format!(
+            "order.number: the value_map entry \"*\": {fallback:?} would give every order \
+             number the map does not list the same number, so those orders would update one \
+             order; remove the \"*\" entry"
+        ));
+    }
+    let number = FieldKey::Order(OrderField::Number);
+    let probe = Map {
+        fields: BTreeMap::from([
+            (
+                FieldKey::Order(OrderField::Source),
+                Rule {
+                    value: Some(Value::from("probe")),
+                    ..Rule::default()
+                },
+            ),
+            (number, rule.clone()),
+        ]),
+        ..probe_map(format, None)
+    };
+    let empty = Value::Object(serde_json::Map::new());
+    let mapped = super::apply::apply_map(&probe, &empty, &super::apply::ApplyContext::default());
+    let constant = mapped.ok()?.order.number;
+    if constant.trim().is_empty() {
+        return None;
+    }
+    Some(format!(
+        "order.number: a request without the element would get the order number {constant:?} \
+         from the rule's default, so all such requests would update one order; remove the \
+         default, so that such a request fails instead"
+    ))
+}
+
+/// Returns whether the test flag `rule`, read from the request, marks a request whose flag is
+/// `false` as a test, as a value_map catch-all that turns every value into true does.
+fn reads_false_as_test(format: MoneyFormat, rule: &Rule) -> bool {
+    let probe = Rule {
+        value: Some(Value::Bool(false)),
+        path: None,
+        template: None,
+        first_of: None,
+        sum: None,
+        header: None,
+        ..rule.clone()
+    };
+    marks_every_request_a_test(format, &probe)
+}
+
 /// Returns whether the test flag `rule`, a fixed value, reads as true.
 fn marks_every_request_a_test(format: MoneyFormat, rule: &Rule) -> bool {
     let probe = Map {
@@ -381,6 +444,9 @@ impl Map {
                 ));
             }
         }
+        if let Some(rule) = self.fields.get(&number) {
+            problems.extend(same_number_problem(self.money_format, rule));
+        }
         if let Some(rule) = &self.test_flag
             && let Some(Source::Value(value)) = rule.source()
             && marks_every_request_a_test(self.money_format, rule)
@@ -389,6 +455,16 @@ impl Map {
                 "test_flag: the fixed value {value} marks every request as a test, so none \
                  imports; read the flag from the request, or remove test_flag"
             ));
+        } else if let Some(rule) = &self.test_flag
+            && !matches!(rule.source(), Some(Source::Value(_)))
+            && reads_false_as_test(self.money_format, rule)
+        {
+            problems.push(
+                "test_flag: a request whose flag is false would be marked as a test, so no \
+                 real order would import; give value_map an entry for false, or remove its \
+                 \"*\" entry"
+                    .to_owned(),
+            );
         }
         problems
     }
