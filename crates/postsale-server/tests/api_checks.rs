@@ -672,6 +672,61 @@ async fn automation_members_left_out_keep_their_value(server: TestServer) {
     );
 }
 
+/// Checks that automation and security sent as JSON arrays get 422, where serde would read a
+/// struct from an array by position, and that a wrong import status lists only open ones.
+async fn settings_as_arrays_are_rejected(server: TestServer) {
+    let setup = setup(&server, "arrays").await;
+    let store_path = format!("/api/v1/stores/{}", setup.store_id);
+    let webhook_path = format!("{store_path}/webhook");
+    let before = server.get_json(&store_path, Some(&setup.key)).await;
+
+    for (path, body, field) in [
+        (
+            &store_path,
+            json!({"automation": ["on_hold", false, false]}),
+            "automation",
+        ),
+        (&store_path, json!({"automation": []}), "automation"),
+        (&webhook_path, json!({"security": [[]]}), "security"),
+    ] {
+        let (status, problem) = call(
+            &server,
+            reqwest::Method::PATCH,
+            &setup.key,
+            path,
+            Some(&body),
+        )
+        .await;
+
+        assert_eq!(status, 422, "{body}: {problem}");
+        assert_eq!(problem["field"], field, "{problem}");
+        assert!(detail(&problem).contains("object"), "{problem}");
+    }
+    let after = server.get_json(&store_path, Some(&setup.key)).await;
+    assert_eq!(after["automation"], before["automation"]);
+
+    for (name, reason) in [("", "no such status"), ("shipped", "open status")] {
+        let body = json!({"automation": {"status_on_import": name}});
+        let (status, problem) = call(
+            &server,
+            reqwest::Method::PATCH,
+            &setup.key,
+            &store_path,
+            Some(&body),
+        )
+        .await;
+
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["field"], "automation.status_on_import");
+        assert!(detail(&problem).contains(reason), "{problem}");
+        assert!(
+            detail(&problem).contains("pending_fulfillment"),
+            "{problem}"
+        );
+        assert!(!detail(&problem).contains("cancelled"), "{problem}");
+    }
+}
+
 /// Checks that a map with a NUL character in any string is refused like any stored document,
 /// naming the member, because PostgreSQL cannot store it.
 async fn map_with_nul_is_rejected(server: TestServer) {
@@ -774,6 +829,7 @@ http_tests!(
     active_needs_an_import_map,
     closed_status_on_import_is_rejected,
     automation_members_left_out_keep_their_value,
+    settings_as_arrays_are_rejected,
     map_with_nul_is_rejected,
     regenerate_body_needs_json_type,
     long_search_text_is_rejected,

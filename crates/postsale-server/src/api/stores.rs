@@ -30,9 +30,11 @@ pub struct StoreIn {
     /// One or more checks that every request must pass. Secrets are stored encrypted and only
     /// ever shown masked.
     #[schema(value_type = Object)]
+    #[serde(deserialize_with = "object")]
     pub security: SecurityConfig,
     /// IANA time zone or offset in which dates without an offset are read. Default `UTC`.
     pub time_zone: Option<String>,
+    #[serde(default, deserialize_with = "optional_object")]
     pub automation: Option<AutomationIn>,
     /// The store address (the Ship From address when chosen), as a JSON object.
     #[schema(value_type = Option<Object>)]
@@ -51,6 +53,7 @@ pub struct StoreIn {
 pub struct StorePatchIn {
     pub name: Option<String>,
     pub time_zone: Option<String>,
+    #[serde(default, deserialize_with = "optional_object")]
     pub automation: Option<AutomationIn>,
     /// `null` removes the address.
     #[serde(default, deserialize_with = "double_option")]
@@ -69,7 +72,7 @@ pub struct AutomationIn {
     /// is `shipped`, `cancelled` or `voided` gets that status instead.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, example = "awaiting_shipment")]
-    pub status_on_import: Option<Option<OrderStatus>>,
+    pub status_on_import: Option<Option<String>>,
     /// Set the order to `shipped` when a shipment is processed.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<bool>)]
@@ -145,6 +148,7 @@ pub struct WebhookPatchIn {
     /// at the same place: of the check of the same type at the same position among checks of
     /// that type, and for HMAC of the secret at the same index.
     #[schema(value_type = Option<Object>)]
+    #[serde(default, deserialize_with = "optional_object")]
     pub security: Option<SecurityConfig>,
     #[schema(value_type = Option<String>, example = "active")]
     pub state: Option<WebhookState>,
@@ -514,16 +518,26 @@ fn seal_security(state: &AppState, security: &SecurityConfig) -> Result<String, 
 /// Checks the automation: a new order gets an open status or none, because a shipped or
 /// cancelled order takes no later update from its channel.
 fn automation_from(body: AutomationIn, base: Automation) -> Result<Automation, ApiError> {
-    let status_on_import = body.status_on_import.unwrap_or(base.status_on_import);
-    if let Some(status) = status_on_import.filter(|status| !status.is_open()) {
-        let status = status.as_str();
-        return Err(ApiError::unprocessable(format!(
-            "invalid automation.status_on_import {status:?}: a new order gets an open status, \
-             so choose awaiting_payment, awaiting_shipment, on_hold or pending_fulfillment, or \
-             null to leave it blank"
-        ))
-        .with_extension("field", "automation.status_on_import".into()));
-    }
+    let status_on_import = match body.status_on_import {
+        None => base.status_on_import,
+        Some(None) => None,
+        Some(Some(name)) => match name.parse::<OrderStatus>() {
+            Ok(status) if status.is_open() => Some(status),
+            parsed => {
+                let reason = match parsed {
+                    Ok(_) => "a new order gets an open status",
+                    Err(_) => "no such status",
+                };
+                let shown: String = name.chars().take(60).collect();
+                return Err(ApiError::unprocessable(format!(
+                    "invalid automation.status_on_import {shown:?}: {reason}, so choose \
+                     awaiting_payment, awaiting_shipment, on_hold or pending_fulfillment, or \
+                     null to leave it blank"
+                ))
+                .with_extension("field", "automation.status_on_import".into()));
+            }
+        },
+    };
     let switch = |name: &str, sent: Option<Option<bool>>, current: bool| match sent {
         None => Ok(current),
         Some(Some(on)) => Ok(on),
@@ -624,4 +638,49 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Deserialises a member that must be a JSON object, for the reason given below.
+pub(crate) fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    JsonObject::<T>::deserialize(deserializer).map(|JsonObject(value)| value)
+}
+
+/// Deserialises an optional member that must be a JSON object when present. serde reads a
+/// struct from an array too, by position, so `["on_hold", true]` would set members silently.
+pub(crate) fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<JsonObject<T>>::deserialize(deserializer)
+        .map(|object| object.map(|JsonObject(value)| value))
+}
+
+/// A value read only from a JSON object.
+struct JsonObject<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for JsonObject<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer
+            .deserialize_map(ObjectVisitor(std::marker::PhantomData))
+            .map(JsonObject)
+    }
 }
