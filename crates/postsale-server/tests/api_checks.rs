@@ -802,9 +802,23 @@ async fn invalid_names_and_shapes_read_plainly(server: TestServer) {
     let (status, problem) = patch(json!({"name": "   "})).await;
     assert_eq!(status, 422);
     assert!(
-        detail(&problem).starts_with(r#"invalid name "   " (0 characters"#),
+        detail(&problem).starts_with(r#"invalid name "   ": it has 0 characters"#),
         "{problem}"
     );
+    for (name, expected) in [
+        ("\u{200b}", "it has 0 characters"),
+        ("\u{feff} \u{2060}", "it has 0 characters"),
+        ("Acme\u{202e}emcA", "U+202E"),
+        ("Acme\nOutlet", "U+000A"),
+    ] {
+        let (status, problem) = patch(json!({ "name": name })).await;
+        assert_eq!(status, 422, "{name:?}: {problem}");
+        assert_eq!(problem["field"], "name", "{problem}");
+        assert!(detail(&problem).contains(expected), "{problem}");
+    }
+    let (status, store) = patch(json!({"name": "\u{200b}Acme Outlet\u{200b}"})).await;
+    assert_eq!(status, 200, "{store}");
+    assert_eq!(store["name"], "Acme Outlet");
     let long = "n".repeat(5_000);
     let (status, problem) = patch(json!({ "name": long })).await;
     assert_eq!(status, 422);

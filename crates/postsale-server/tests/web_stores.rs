@@ -293,12 +293,15 @@ async fn empty_name_is_rejected(server: TestServer) {
     let id = add_webhook(&user).await;
 
     let path = format!("/settings/stores/{id}/setup/details");
-    let fields = details_fields(&user.csrf, "   ");
-    let response = user.browser.post_multipart(&path, &fields, None).await;
+    for name in ["   ", "\u{200b}"] {
+        let fields = details_fields(&user.csrf, name);
+        let response = user.browser.post_multipart(&path, &fields, None).await;
 
-    assert_eq!(response.status(), 422);
-    let page = response.text().await.unwrap();
-    assert!(page.contains(r#"id="name-error""#), "{page}");
+        assert_eq!(response.status(), 422, "{name:?}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains(r#"id="name-error""#), "{page}");
+        assert!(page.contains("it has 0 characters"), "{page}");
+    }
 }
 
 async fn logo_upload_shows_thumbnail(server: TestServer) {

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use postsale_core::mapping::convert::text::is_invisible;
 use postsale_core::mapping::{ApplyContext, Map};
 use postsale_core::verify::SecurityConfig;
 use postsale_core::{OrderStatus, StoreId, WebhookState};
@@ -554,23 +555,45 @@ fn automation_from(body: AutomationIn, base: Automation) -> Result<Automation, A
     })
 }
 
-/// Checks a store name: 1 to 200 characters once trimmed. An invalid name is quoted as sent,
-/// up to its first 60 characters.
+/// The longest store name, in characters once trimmed.
+pub(crate) const MAX_NAME_CHARS: usize = 200;
+
+/// Checks a store name: 1 to 200 characters once trimmed of white space and of characters that
+/// print as nothing, without control characters or line breaks, because invoices and packing
+/// slips print it. An invalid name is quoted as sent, up to its first 60 characters.
 fn valid_name(name: &str) -> Result<String, ApiError> {
-    let trimmed = name.trim();
-    let length = trimmed.chars().count();
-    if length == 0 || length > 200 {
+    store_name(name).map_err(|problem| {
         let start: String = name.chars().take(60).collect();
         let quoted = if name.chars().count() > 60 {
             format!("{start:?}...")
         } else {
             format!("{start:?}")
         };
-        return Err(ApiError::unprocessable(format!(
-            "invalid name {quoted} ({length} characters without the spaces around it): give a \
-             store name of 1 to 200 characters"
-        ))
-        .with_extension("field", "name".into()));
+        ApiError::unprocessable(format!("invalid name {quoted}: {problem}"))
+            .with_extension("field", "name".into())
+    })
+}
+
+/// Returns the trimmed store name, or what is wrong with it and how to fix it. The API and the
+/// web form share it.
+pub(crate) fn store_name(name: &str) -> Result<String, String> {
+    let trimmed = name.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
+    let length = trimmed.chars().count();
+    if length == 0 || length > MAX_NAME_CHARS {
+        return Err(format!(
+            "it has {length} characters without the blank ones around it; give a store name \
+             of 1 to {MAX_NAME_CHARS} characters"
+        ));
+    }
+    if let Some(control) = trimmed
+        .chars()
+        .find(|c| c.is_control() || crate::api::address::breaks_or_reorders_lines(*c))
+    {
+        return Err(format!(
+            "it contains the character U+{:04X}, which breaks the line or reorders the text \
+             of an invoice; remove it",
+            u32::from(control)
+        ));
     }
     Ok(trimmed.to_owned())
 }

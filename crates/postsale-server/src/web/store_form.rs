@@ -30,9 +30,6 @@ use crate::web::form::{
 };
 use crate::web::layout::status_label;
 
-/// The maximum length of a store name, in characters.
-const MAX_NAME_CHARS: usize = 200;
-
 /// The values the form shows: a store's, or what was submitted.
 #[derive(Clone, Debug)]
 pub struct DetailsView {
@@ -194,13 +191,13 @@ pub async fn validate(submission: &Submission) -> Result<ValidDetails, FieldErro
         },
     };
 
-    let name = submission.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        errors.add(
-            "name",
-            format!("Enter a store name of 1 to {MAX_NAME_CHARS} characters."),
-        );
-    }
+    let name = match crate::api::stores::store_name(&submission.name) {
+        Ok(name) => name,
+        Err(problem) => {
+            errors.add("name", format!("The name is invalid: {problem}."));
+            String::new()
+        }
+    };
 
     let address = validate_address(&submission.address, &mut errors);
     let logo = match (&submission.logo, submission.remove_logo) {
@@ -225,7 +222,7 @@ pub async fn validate(submission: &Submission) -> Result<ValidDetails, FieldErro
     }
 
     let patch = StorePatch {
-        name: Some(name.to_owned()),
+        name: Some(name),
         address: Some(address),
         automation: Some(Automation {
             status_on_import,
@@ -315,7 +312,7 @@ pub fn fields(view: &DetailsView, errors: &FieldErrors) -> Markup {
             div.field {
                 label for="store-name" { "Store name" }
                 input #store-name type="text" name="name" value=(view.name) required
-                    maxlength=(MAX_NAME_CHARS)
+                    maxlength=(crate::api::stores::MAX_NAME_CHARS)
                     aria-invalid=[errors.get("name").map(|_| "true")]
                     aria-describedby=[errors.get("name").map(|_| error_id("name"))];
                 (field_error(errors, "name"))
