@@ -431,3 +431,35 @@ fn test_flag_catch_all_true_is_rejected() {
         Vec::<String>::new()
     );
 }
+
+/// Checks that an order number or source longer than the listing filter takes fails the import
+/// with an error that gives the length, and that one of the maximum length imports.
+#[test]
+fn overlong_order_keys_are_rejected() {
+    use postsale_core::mapping::{ApplyContext, MAX_KEY_CHARS, MappingError, apply_map};
+
+    let map = Map::from_value(json!({"version": 1, "fields": {
+        "order.source": {"path": "$.s"}, "order.number": {"path": "$.n"}}}))
+    .unwrap();
+    let context = ApplyContext::default();
+    let longest = "n".repeat(MAX_KEY_CHARS);
+    let too_long = "n".repeat(MAX_KEY_CHARS + 1);
+
+    let mapped = apply_map(&map, &json!({"s": "shop", "n": longest}), &context).unwrap();
+    assert_eq!(mapped.order.number, longest);
+    for (body, field) in [
+        (json!({"s": "shop", "n": too_long}), "order.number"),
+        (json!({"s": too_long, "n": "1001"}), "order.source"),
+    ] {
+        // A request without a usable order number is not an order, as with a placeholder.
+        let errors = match apply_map(&map, &body, &context) {
+            Err(MappingError::Invalid { errors, .. } | MappingError::NotAnOrder { errors, .. }) => {
+                errors
+            }
+            other => panic!("{field}: expected errors, got {other:?}"),
+        };
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, field);
+        assert!(errors[0].message.contains("201 characters"), "{errors:?}");
+    }
+}

@@ -37,3 +37,4 @@ pub use path::{JsonPath, PathError};
 pub use preview::{Preview, ThinPayload, preview};
 pub use suggest::{SuggestedField, Suggestion, suggest_map};
 pub use template::{Template, TemplateError};
+pub use validate::MAX_KEY_CHARS;

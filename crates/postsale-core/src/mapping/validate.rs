@@ -19,6 +19,10 @@ const ITEM_ORIGIN: FieldKey = FieldKey::Item(ItemField::CountryOfOrigin);
 const SERVICE: FieldKey = FieldKey::Shipment(ShipmentField::Service);
 const PACKAGE: FieldKey = FieldKey::Shipment(ShipmentField::Package);
 
+/// The longest order source or order number, in characters. The two keep an order apart from
+/// every other, and the order listing filters by each with at most this many characters.
+pub const MAX_KEY_CHARS: usize = 200;
+
 /// Checks a mapped order; `existing` are the conversion errors already found, so a field that
 /// failed to convert is not reported twice. `entries` contains each line's position in the array.
 pub(crate) fn validate(
@@ -40,6 +44,21 @@ pub(crate) fn validate(
 
     if order.source.trim().is_empty() {
         push(missing(map, SOURCE, None, "could not map order source"));
+    } else if order.source.chars().count() > MAX_KEY_CHARS {
+        let start: String = order.source.chars().take(60).collect();
+        push(FieldError {
+            field: SOURCE.as_str().to_owned(),
+            line: None,
+            path: describe(map, SOURCE),
+            value: Some(format!("{start}...")),
+            code: ErrorCode::Invalid,
+            message: format!(
+                "could not map order source: it has {} characters, more than the maximum of \
+                 {MAX_KEY_CHARS}",
+                order.source.chars().count()
+            ),
+            fix: "map a short name of the store or channel, or set a fixed value".into(),
+        });
     }
     check_number(map, &order.number, &mut push);
     for (position, line) in order.lines.iter().enumerate() {
@@ -95,8 +114,23 @@ fn check_carrier_codes(map: &Map, order: &Order, push: &mut impl FnMut(FieldErro
 }
 
 fn check_number(map: &Map, number: &str, push: &mut impl FnMut(FieldError)) {
+    let length = number.chars().count();
     if number.trim().is_empty() {
         push(missing(map, NUMBER, None, "could not map order number"));
+    } else if length > MAX_KEY_CHARS {
+        let start: String = number.chars().take(60).collect();
+        push(FieldError {
+            field: NUMBER.as_str().to_owned(),
+            line: None,
+            path: describe(map, NUMBER),
+            value: Some(format!("{start}...")),
+            code: ErrorCode::Invalid,
+            message: format!(
+                "could not map order number: it has {length} characters, more than the maximum \
+                 of {MAX_KEY_CHARS}"
+            ),
+            fix: "map the element that holds the order number as the channel shows it".into(),
+        });
     } else if is_placeholder(number) {
         push(FieldError {
             field: NUMBER.as_str().to_owned(),

@@ -24,9 +24,9 @@ use crate::worker::{self, Outcome};
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
 /// The maximum length of a text filter (`q`, `source`, `number`) of an order listing, in
-/// characters. Longer search patterns exceed SQLite's limit on `LIKE` patterns, and no order
-/// number, name or email is this long.
-const MAX_FILTER_CHARS: usize = 200;
+/// characters. Longer search patterns exceed SQLite's limit on `LIKE` patterns, and the import
+/// rejects an order source or number longer than this.
+const MAX_FILTER_CHARS: usize = postsale_core::mapping::MAX_KEY_CHARS;
 /// The maximum number of requests one replay call takes; larger replays are split by `since`.
 pub(crate) const MAX_REPLAY: usize = 10_000;
 
