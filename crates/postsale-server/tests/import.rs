@@ -330,6 +330,9 @@ async fn cancelled_order_stays_closed(server: TestServer) {
     assert_eq!(request["outcome_detail"]["reason"], "order_closed");
     let changed = request["outcome_detail"]["would_change"].to_string();
     assert!(changed.contains("charges"), "{changed}");
+    assert_eq!(request["outcome_detail"]["channel_status"], "refunded");
+    let message = request["outcome_detail"]["message"].as_str().unwrap();
+    assert!(message.contains(r#"the status "refunded""#), "{message}");
     let stored = orders::find(&server.test_db.db, setup.account, "shopify", "77")
         .await
         .unwrap()

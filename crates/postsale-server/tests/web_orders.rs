@@ -252,6 +252,40 @@ async fn order_page_shows_details(server: TestServer) {
     assert_eq!(invoice.status(), 200);
 }
 
+/// Checks that the import history of a closed order shows why a later request was skipped,
+/// naming the channel's new status.
+async fn closed_order_history_shows_skip(server: TestServer) {
+    let shop = shop(&server, "acme").await;
+    let (order_id, _) = imported_order(&server, &shop).await;
+    let response = server
+        .client
+        .put(server.url(&format!("/api/v1/orders/{order_id}/status")))
+        .bearer_auth(&shop.api_key)
+        .json(&json!({"status": "cancelled"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body: Value =
+        serde_json::from_slice(&shared_payload("shopify-orders-create.json")).unwrap();
+    body["financial_status"] = json!("refunded");
+    body["updated_at"] = json!("2030-01-01T00:00:00Z");
+    let body = serde_json::to_vec(&body).unwrap();
+
+    let request = send_imported(&server, &shop, &body, "delivery-2").await;
+
+    assert_eq!(
+        request["outcome_detail"]["reason"], "order_closed",
+        "{request}"
+    );
+    let (_, page) = shop.browser.page(&format!("/orders/{order_id}")).await;
+    assert!(
+        page.contains("the order is cancelled, so imports no longer change it"),
+        "{page}"
+    );
+    assert!(page.contains("&quot;refunded&quot;"), "{page}");
+}
+
 async fn shipment_created_then_voided(server: TestServer) {
     let shop = shop(&server, "acme").await;
     let (order_id, _) = imported_order(&server, &shop).await;
@@ -613,6 +647,7 @@ http_tests!(
     orders_filters_narrow_list,
     orders_list_pages_by_cursor,
     order_page_shows_details,
+    closed_order_history_shows_skip,
     shipment_created_then_voided,
     shipment_errors_shown_beside_field,
     shipment_needs_carrier_and_service,

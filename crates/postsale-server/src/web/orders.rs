@@ -613,6 +613,7 @@ fn import_history(history: &[KeptRequest]) -> Markup {
                             th scope="col" { "Received" }
                             th scope="col" { "Request" }
                             th scope="col" { "Outcome" }
+                            th scope="col" { "Detail" }
                         } }
                         tbody {
                             @for request in history {
@@ -627,6 +628,7 @@ fn import_history(history: &[KeptRequest]) -> Markup {
                                         @let outcome = request.outcome.as_deref().unwrap_or(request.import_state.as_str());
                                         span class={ "badge " (outcome) } { (outcome) }
                                     }
+                                    td.detail { (outcome_message(request).unwrap_or_default()) }
                                 }
                             }
                         }
@@ -635,6 +637,13 @@ fn import_history(history: &[KeptRequest]) -> Markup {
             }
         }
     }
+}
+
+/// Returns the message of a request's import outcome, such as why it was skipped.
+fn outcome_message(request: &KeptRequest) -> Option<String> {
+    let detail: serde_json::Value =
+        serde_json::from_str(request.outcome_detail.as_deref()?).ok()?;
+    detail.get("message")?.as_str().map(str::to_owned)
 }
 
 /// Reads an order of the signed-in account; another account's order is not found.

@@ -344,15 +344,26 @@ async fn upsert(
             order_id,
             status,
             changed,
-        } => skipped(
-            "order_closed",
-            Some(order_id),
-            json!({
-                "message": format!("the order is {status}, so imports no longer change it"),
-                "would_change": changed,
-                "warnings": warnings,
-            }),
-        ),
+            channel_status,
+        } => {
+            let mut message = format!("the order is {status}, so imports no longer change it");
+            if let Some(channel_status) = &channel_status {
+                message.push_str(&format!(
+                    "; the channel now gives the status {channel_status:?}: check the order \
+                     with the channel, and settle a refund or return there"
+                ));
+            }
+            skipped(
+                "order_closed",
+                Some(order_id),
+                json!({
+                    "message": message,
+                    "channel_status": channel_status,
+                    "would_change": changed,
+                    "warnings": warnings,
+                }),
+            )
+        }
         UpsertOutcome::Stale {
             order_id,
             stored,

@@ -28,6 +28,9 @@ pub enum UpsertOutcome {
         order_id: OrderId,
         status: OrderStatus,
         changed: Vec<String>,
+        /// The channel's status in the request, when it differs from the stored one, such as
+        /// a cancellation of an order that has shipped.
+        channel_status: Option<String>,
     },
     /// The stored order was updated at the channel after this request's version.
     Stale {
@@ -230,10 +233,15 @@ async fn update(
     let order = incoming.order;
     if let Some(status) = state.status.filter(|status| status.is_closed()) {
         let stored = stored_document(transaction, state).await?;
+        let channel_status = order
+            .channel_status
+            .clone()
+            .filter(|incoming| state.channel_status.as_ref() != Some(incoming));
         return Ok(UpsertOutcome::Closed {
             order_id: state.id,
             status,
             changed: changed_fields(&stored, &document),
+            channel_status,
         });
     }
     let incoming_updated = order.updated_at.as_ref().map(|date| to_millis(date.utc));
