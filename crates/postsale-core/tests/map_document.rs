@@ -463,3 +463,45 @@ fn overlong_order_keys_are_rejected() {
         assert!(errors[0].message.contains("201 characters"), "{errors:?}");
     }
 }
+
+/// Checks that a fixed line value that fails every line is rejected at save, naming the
+/// field, while fixed line values an import takes pass.
+#[test]
+fn failing_fixed_line_values_are_rejected() {
+    let problems_for = |fields: Value| {
+        Map::from_value(json!({"version": 1,
+            "fields": {"order.source": {"value": "shop"}, "order.number": {"path": "$.id"}},
+            "items": {"path": "$.lines[*]", "fields": fields}}))
+        .unwrap()
+        .fixed_value_problems()
+    };
+
+    for (fields, field) in [
+        (
+            json!({"items.quantity": {"value": 0}, "items.name": {"path": "@.n"}}),
+            "items.quantity",
+        ),
+        (
+            json!({"items.quantity": {"value": "1.5"}, "items.name": {"path": "@.n"}}),
+            "items.quantity",
+        ),
+        (
+            json!({"items.name": {"value": " "}, "items.quantity": {"path": "@.q"}}),
+            "items.name",
+        ),
+        (
+            json!({"items.unit_price": {"value": "abc"}, "items.name": {"path": "@.n"}}),
+            "items.unit_price",
+        ),
+    ] {
+        let problems = problems_for(fields.clone());
+        assert_eq!(problems.len(), 1, "{fields}: {problems:?}");
+        assert!(
+            problems[0].starts_with(&format!("{field}: the fixed value")),
+            "{problems:?}"
+        );
+    }
+    let fine = json!({"items.quantity": {"value": 1}, "items.name": {"value": "Gift wrap"},
+                      "items.unit_price": {"value": "2.50"}});
+    assert_eq!(problems_for(fine), Vec::<String>::new());
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::catalogue::{Category, FieldKey, FieldKind};
-use super::error::MapError;
+use super::error::{MapError, MappingError};
 use super::path::{JsonPath, Segment};
 use super::template::Template;
 use crate::money::MoneyFormat;
@@ -270,6 +270,32 @@ fn fixed_value_error(
     }
 }
 
+/// Maps a body with one empty line through the fixed-value line `rule` for the item field
+/// `key`, in the map's money `format`. Returns the error an import gives on that field of the
+/// line, such as a quantity of 0 or a blank name.
+fn fixed_line_value_error(
+    format: MoneyFormat,
+    key: &FieldKey,
+    rule: &Rule,
+) -> Option<super::error::FieldError> {
+    let lines = JsonPath::parse("$.lines[*]").ok()?;
+    let probe = Map {
+        items: Some(ItemsRule {
+            path: lines,
+            fields: BTreeMap::from([(*key, rule.clone())]),
+            ..ItemsRule::default()
+        }),
+        ..probe_map(format, None)
+    };
+    let body = serde_json::json!({"lines": [{}]});
+    match super::apply::apply_map(&probe, &body, &super::apply::ApplyContext::default()) {
+        Err(MappingError::Invalid { errors, .. } | MappingError::NotAnOrder { errors, .. }) => {
+            errors.into_iter().find(|error| error.field == key.as_str())
+        }
+        _ => None,
+    }
+}
+
 /// The source of a rule, once the map is checked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Source<'a> {
@@ -442,6 +468,19 @@ impl Map {
                      number, so each would update one order; map the element that holds the \
                      order number"
                 ));
+            }
+        }
+        if let Some(items) = &self.items {
+            for (key, rule) in &items.fields {
+                let Some(Source::Value(value)) = rule.source() else {
+                    continue;
+                };
+                if let Some(error) = fixed_line_value_error(self.money_format, key, rule) {
+                    problems.push(format!(
+                        "{key}: the fixed value {value} fails every order with a line: {}; {}",
+                        error.message, error.fix
+                    ));
+                }
             }
         }
         if let Some(rule) = self.fields.get(&number) {
