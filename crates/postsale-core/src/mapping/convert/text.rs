@@ -52,13 +52,23 @@ pub fn is_invisible(c: char) -> bool {
     )
 }
 
+/// Returns whether `c` embeds, overrides or isolates a direction of text (U+202A to U+202E,
+/// U+2066 to U+2069). Such a character in a customer's name reverses the rest of its line on an
+/// invoice or label, so mapped text drops them; the marks U+200E and U+200F stay.
+pub fn is_direction_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Reads text as a scalar: trimmed of white space and invisible characters, with blank and null
 /// words as no value. NUL characters
 /// (U+0000) are removed, because PostgreSQL cannot store them in text columns and an order must
-/// import the same way on SQLite and PostgreSQL.
+/// import the same way on SQLite and PostgreSQL. Direction overrides are removed as well.
 pub fn text_scalar(text: &str) -> Scalar<'_> {
-    if text.contains('\0') {
-        let cleaned = text.replace('\0', "");
+    if text.contains(|c: char| c == '\0' || is_direction_override(c)) {
+        let cleaned: String = text
+            .chars()
+            .filter(|&c| c != '\0' && !is_direction_override(c))
+            .collect();
         return match text_scalar(&cleaned) {
             Scalar::Text(kept) => Scalar::Text(Cow::Owned(kept.into_owned())),
             _ => Scalar::Empty,
@@ -193,6 +203,24 @@ mod tests {
         assert!(scalar(&json!("\u{0} \u{0}")).is_empty());
         assert!(scalar(&json!("nu\u{0}ll")).is_empty());
         assert_eq!(decode_html("a&#0;b"), "a&#0;b");
+    }
+
+    #[test]
+    fn direction_overrides_are_removed() {
+        assert_eq!(
+            scalar(&json!("Jane \u{202E}evil\u{202C}")).as_text().unwrap(),
+            "Jane evil"
+        );
+        assert_eq!(
+            scalar(&json!("\u{2067}שלום\u{2069} 5")).as_text().unwrap(),
+            "שלום 5"
+        );
+        assert_eq!(
+            scalar(&json!("a\u{200F}b")).as_text().unwrap(),
+            "a\u{200F}b",
+            "a direction mark inside text stays"
+        );
+        assert!(scalar(&json!("\u{202E}\u{202C}")).is_empty());
     }
 
     #[test]
