@@ -60,11 +60,12 @@ impl Zoom {
 }
 
 /// Applies the edits in order, checking the crop and the zoom against the image as it is at
-/// that step. `max_pixels` bounds the zoomed image.
+/// that step. `max_pixels` and `max_side` bound the zoomed image, as they bound an upload.
 pub(crate) fn apply_edit(
     image: DynamicImage,
     edit: &LogoEdit,
     max_pixels: u64,
+    max_side: u32,
 ) -> Result<DynamicImage, LogoError> {
     let mut image = match edit.rotate {
         Some(Rotation::Clockwise90) => image.rotate90(),
@@ -78,7 +79,8 @@ pub(crate) fn apply_edit(
     }
 
     if let Some(zoom) = edit.zoom {
-        let (width, height) = zoomed_size(&zoom, image.width(), image.height(), max_pixels)?;
+        let limits = (max_pixels, max_side);
+        let (width, height) = zoomed_size(&zoom, image.width(), image.height(), limits)?;
         image = image.resize_exact(width, height, FilterType::Triangle);
     }
     Ok(image)
@@ -104,7 +106,7 @@ fn zoomed_size(
     zoom: &Zoom,
     width: u32,
     height: u32,
-    max_pixels: u64,
+    (max_pixels, max_side): (u64, u32),
 ) -> Result<(u32, u32), LogoError> {
     let scale = |side: u32| -> u64 {
         if zoom.denominator == 0 {
@@ -119,8 +121,8 @@ fn zoomed_size(
     let fits = new_width >= 1
         && new_height >= 1
         && new_width.saturating_mul(new_height) <= max_pixels
-        && u32::try_from(new_width).is_ok()
-        && u32::try_from(new_height).is_ok();
+        && new_width <= u64::from(max_side)
+        && new_height <= u64::from(max_side);
     if !fits {
         return Err(LogoError::InvalidZoom {
             numerator: zoom.numerator,
@@ -130,6 +132,7 @@ fn zoomed_size(
             new_width,
             new_height,
             limit: max_pixels,
+            max_side,
         });
     }
     Ok((new_width as u32, new_height as u32))
@@ -150,7 +153,7 @@ mod tests {
                 rotate: Some(rotate),
                 ..LogoEdit::default()
             };
-            let out = apply_edit(blank(30, 20), &edit, 1_000_000).unwrap();
+            let out = apply_edit(blank(30, 20), &edit, 1_000_000, 20_000).unwrap();
             assert_eq!((out.width(), out.height()), (20, 30), "{rotate:?}");
         }
     }
@@ -168,7 +171,7 @@ mod tests {
             crop: Some(crop),
             zoom: None,
         };
-        let out = apply_edit(blank(30, 20), &edit, 1_000_000).unwrap();
+        let out = apply_edit(blank(30, 20), &edit, 1_000_000, 20_000).unwrap();
         assert_eq!((out.width(), out.height()), (20, 5));
     }
 
@@ -199,7 +202,7 @@ mod tests {
                 crop: Some(crop),
                 ..LogoEdit::default()
             };
-            let err = apply_edit(blank(30, 20), &edit, 1_000_000).unwrap_err();
+            let err = apply_edit(blank(30, 20), &edit, 1_000_000, 20_000).unwrap_err();
             assert!(
                 matches!(err, LogoError::CropOutOfBounds { .. }),
                 "{crop}: {err}"
@@ -215,7 +218,7 @@ mod tests {
             zoom: Some(Zoom::percent(50)),
             ..LogoEdit::default()
         };
-        let out = apply_edit(blank(31, 20), &edit, 1_000_000).unwrap();
+        let out = apply_edit(blank(31, 20), &edit, 1_000_000, 20_000).unwrap();
         assert_eq!((out.width(), out.height()), (16, 10));
 
         let edit = LogoEdit {
@@ -225,7 +228,7 @@ mod tests {
             }),
             ..edit
         };
-        let out = apply_edit(blank(30, 20), &edit, 1_000_000).unwrap();
+        let out = apply_edit(blank(30, 20), &edit, 1_000_000, 20_000).unwrap();
         assert_eq!((out.width(), out.height()), (45, 30));
     }
 
@@ -243,11 +246,24 @@ mod tests {
                 zoom: Some(zoom),
                 ..LogoEdit::default()
             };
-            let err = apply_edit(blank(30, 20), &edit, 100_000).unwrap_err();
+            let err = apply_edit(blank(30, 20), &edit, 100_000, 20_000).unwrap_err();
             assert!(
                 matches!(err, LogoError::InvalidZoom { .. }),
                 "{zoom:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn zoom_past_side_limit_is_rejected() {
+        let edit = LogoEdit {
+            zoom: Some(Zoom::percent(4_000)),
+            ..LogoEdit::default()
+        };
+
+        let err = apply_edit(blank(1, 1_000), &edit, 40_000_000, 20_000).unwrap_err();
+
+        assert!(matches!(err, LogoError::InvalidZoom { .. }), "{err}");
+        assert!(err.to_string().contains("20000 pixels on a side"), "{err}");
     }
 }

@@ -67,7 +67,8 @@ pub enum LogoError {
 
     #[error(
         "zoom {numerator}/{denominator} turns the {width} x {height} image into {new_width} x \
-         {new_height} pixels, outside 1 to {limit} pixels; choose a zoom between those sizes"
+         {new_height} pixels, outside 1 to {limit} pixels or over {max_side} pixels on a side; \
+         choose a zoom between those sizes"
     )]
     InvalidZoom {
         numerator: u32,
@@ -77,6 +78,7 @@ pub enum LogoError {
         new_width: u64,
         new_height: u64,
         limit: u64,
+        max_side: u32,
     },
 
     #[error(

@@ -121,7 +121,7 @@ pub fn process_logo(
     let mut image = decode(bytes, detected, limits)?;
 
     if let Some(edit) = edit {
-        image = edit::apply_edit(image, &edit, limits.max_pixels)?;
+        image = edit::apply_edit(image, &edit, limits.max_pixels, limits.max_side)?;
     }
 
     let encoded = encode::encode_within(image, format, limits.max_output_bytes)?;

@@ -208,7 +208,9 @@ mod tests {
     #[test]
     fn direction_overrides_are_removed() {
         assert_eq!(
-            scalar(&json!("Jane \u{202E}evil\u{202C}")).as_text().unwrap(),
+            scalar(&json!("Jane \u{202E}evil\u{202C}"))
+                .as_text()
+                .unwrap(),
             "Jane evil"
         );
         assert_eq!(
