@@ -264,6 +264,32 @@ async fn preview_needs_one_sample(server: TestServer) {
     assert!(detail(&problem).contains("no map yet"), "{problem}");
 }
 
+/// Checks that the preview reports an order with more lines than an import takes, as the
+/// import fails it.
+async fn preview_reports_too_many_lines(server: TestServer) {
+    let setup = setup(&server).await;
+    let path = format!("/api/v1/stores/{}/map/preview", setup.store_id);
+    let map = json!({"version": 1,
+        "fields": {"order.source": {"value": "web"}, "order.number": {"path": "$.n"}},
+        "items": {"path": "$.l[*]", "fields": {
+            "items.name": {"path": "@.name"}, "items.quantity": {"value": 1}}}});
+    let lines: Vec<Value> = (0..5_001).map(|_| json!({"name": "A"})).collect();
+
+    let (status, preview) = post_json(
+        &server,
+        &setup,
+        &path,
+        &json!({"map": map, "body": {"n": "1", "l": lines}}),
+    )
+    .await;
+
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["importable"], false);
+    assert_eq!(preview["errors"][0]["field"], "items");
+    let message = preview["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("5001 lines"), "{message}");
+}
+
 async fn preview_of_inline_body(server: TestServer) {
     let setup = setup(&server).await;
     let path = format!("/api/v1/stores/{}/map/preview", setup.store_id);
@@ -733,6 +759,7 @@ http_tests!(
     shopify_preset_previews_order,
     preview_needs_one_sample,
     preview_of_inline_body,
+    preview_reports_too_many_lines,
     put_saves_versions_and_activates,
     incomplete_map_keeps_capturing,
     disabled_webhook_stays_disabled,

@@ -300,25 +300,30 @@ fn prepare(request: &ClaimedRequest, context: &StoreContext) -> Prepared {
 /// Fails an order whose items array has more than [`MAX_LINES_PER_ORDER`] entries. It only
 /// counts the entries, so that such an order is rejected without being mapped.
 fn check_line_count(map: &Map, body: &Value, version: i64) -> Option<Outcome> {
+    let (message, fix) = too_many_lines(map, body)?;
+    Some(failed(
+        json!([{"message": message, "fix": fix}]),
+        Some(version),
+    ))
+}
+
+/// Returns the message and the fix for a body whose items array has more than
+/// [`MAX_LINES_PER_ORDER`] entries, which the import fails and the map preview reports.
+pub fn too_many_lines(map: &Map, body: &Value) -> Option<(String, String)> {
     let items = map.items.as_ref()?;
     let entries = items.array(body)?.as_array()?.len();
     if entries <= MAX_LINES_PER_ORDER {
         return None;
     }
-    Some(failed(
-        json!([{
-            "message": format!(
-                "the order has {entries} lines (entries of {}), more than the maximum of \
-                 {MAX_LINES_PER_ORDER} lines per order",
-                items.path
-            ),
-            "fix": format!(
-                "split the order at the channel into orders of at most \
-                 {MAX_LINES_PER_ORDER} lines each"
-            ),
-        }]),
-        Some(version),
-    ))
+    let message = format!(
+        "the order has {entries} lines (entries of {}), more than the maximum of \
+         {MAX_LINES_PER_ORDER} lines per order",
+        items.path
+    );
+    let fix = format!(
+        "split the order at the channel into orders of at most {MAX_LINES_PER_ORDER} lines each"
+    );
+    Some((message, fix))
 }
 
 async fn upsert(

@@ -14,7 +14,7 @@ use postsale_store::imports::{self, ClaimLimits, ImportBatch};
 use postsale_store::{Database, StoreError};
 use tokio::sync::Notify;
 
-pub use import::{BatchReport, MAX_LINES_PER_ORDER, Outcome, import_batch};
+pub use import::{BatchReport, MAX_LINES_PER_ORDER, Outcome, import_batch, too_many_lines};
 
 use crate::app::Shutdown;
 use crate::http::problem::error_chain;

@@ -189,7 +189,24 @@ pub async fn preview_map(
 
     let context = store_context(&store)?.with_headers(headers);
     let preview = postsale_core::mapping::preview(&map, &body, &context);
-    preview_out(preview, map_version, &map)
+    let mut shown = preview_out(preview, map_version, &map)?;
+    // The import fails such an order before mapping it, so the preview says so as well.
+    if let Some((message, fix)) = crate::worker::too_many_lines(&map, &body) {
+        shown.importable = false;
+        shown.errors.insert(
+            0,
+            FieldErrorOut {
+                field: "items".to_owned(),
+                line: None,
+                element: map.items.as_ref().map(|items| items.path.to_string()),
+                value: None,
+                code: ErrorCode::Invalid,
+                message,
+                fix,
+            },
+        );
+    }
+    Ok(shown)
 }
 
 /// Proposes a map for a sample: the preset that fits best, or one built from the element names
