@@ -201,7 +201,9 @@ fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo, content: Content) -> Res
     let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Ok(value) => {
             // Trailing characters after the document are a syntax error.
-            deserializer.end().map_err(|error| syntax_error(&error))?;
+            deserializer
+                .end()
+                .map_err(|error| syntax_error(bytes, &error))?;
             if content == Content::Stored {
                 if let Some(path) = nul_member(bytes) {
                     return Err(nul_error(path));
@@ -229,7 +231,7 @@ fn parse<T: DeserializeOwned>(bytes: &[u8], echo: Echo, content: Content) -> Res
                 ))
                 .with_extension("field", path.into())
             }
-            _ => syntax_error(&inner),
+            _ => syntax_error(bytes, &inner),
         });
     }
     let detail = match echo {
@@ -428,9 +430,21 @@ pub(crate) fn nul_error(path: String) -> ApiError {
     .with_extension("field", path.into())
 }
 
-fn syntax_error(error: &serde_json::Error) -> ApiError {
+/// Builds the 400 for a body that is not JSON. serde_json reports a lone UTF-16 surrogate in a
+/// `\u` escape as the end of the escape, so such errors take the importer's wording, which
+/// names the surrogate.
+fn syntax_error(bytes: &[u8], error: &serde_json::Error) -> ApiError {
+    let message = error.to_string();
+    let detail = if message.contains("hex escape") || message.contains("surrogate") {
+        match postsale_core::ingress::validate_json_body(bytes) {
+            Err(found) => found.to_string(),
+            Ok(()) => message,
+        }
+    } else {
+        message
+    };
     ApiError::bad_request(format!(
-        "invalid JSON body: {error}; send one valid JSON document"
+        "invalid JSON body: {detail}; send one valid JSON document"
     ))
 }
 
@@ -580,6 +594,30 @@ mod tests {
     #[derive(Debug, serde::Deserialize)]
     struct Paint {
         colour: Colour,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Named {
+        #[serde(rename = "name")]
+        _name: String,
+    }
+
+    #[test]
+    fn lone_surrogate_is_named() {
+        for (body, offset) in [
+            (r#"{"name": "\ud800"}"#, 10),
+            (r#"{"name": "a\udc00b"}"#, 11),
+        ] {
+            let error = parse::<Named>(body.as_bytes(), Echo::Values, Content::Stored).unwrap_err();
+
+            assert_eq!(error.status(), StatusCode::BAD_REQUEST, "{body}");
+            let detail = format!("{error:?}");
+            assert!(detail.contains("lone UTF-16 surrogate"), "{detail}");
+            assert!(
+                detail.contains(&format!("byte offset {offset}")),
+                "{detail}"
+            );
+        }
     }
 
     #[test]
