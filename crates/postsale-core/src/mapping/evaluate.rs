@@ -88,12 +88,18 @@ impl<'a> Evaluator<'a> {
             .map(|(_, value)| Raw::Text(value.clone()))
     }
 
+    /// Takes the first value that is not blank, trying every match of a path with a wildcard,
+    /// such as each entry of `$.emails[*].address`, before the next path.
     fn first_of(&self, paths: &'a [JsonPath], current: &'a Value) -> Option<Raw<'a>> {
-        paths
-            .iter()
-            .filter_map(|path| self.element(path, current))
-            .find(|value| !scalar(value).is_empty())
-            .map(Raw::Json)
+        let mut matches = Vec::new();
+        for path in paths {
+            matches.clear();
+            path.select(self.body, current, &mut matches);
+            if let Some(value) = matches.iter().find(|value| !scalar(value).is_empty()) {
+                return Some(Raw::Json(value));
+            }
+        }
+        None
     }
 
     fn sum(
@@ -252,6 +258,18 @@ mod tests {
         let first = rule(json!({"first_of": ["$.a", "$.b", "$.c"]}));
         let raw = evaluator.evaluate(&first, &body, settings(&zone)).unwrap();
         assert_eq!(raw, Some(Raw::Json(&json!("x"))));
+    }
+
+    #[test]
+    fn first_of_tries_every_wildcard_match() {
+        let body = json!({"e": [{"v": ""}, {"v": null}, {"v": "second@example.com"}], "f": "x"});
+        let zone = Zone::utc();
+        let evaluator = Evaluator::new(&body);
+        let first = rule(json!({"first_of": ["$.e[*].v", "$.f"]}));
+
+        let raw = evaluator.evaluate(&first, &body, settings(&zone)).unwrap();
+
+        assert_eq!(raw, Some(Raw::Json(&json!("second@example.com"))));
     }
 
     /// Sums `$.s[*].p` of `body` and returns the message of the failure.
