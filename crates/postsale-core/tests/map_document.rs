@@ -505,3 +505,18 @@ fn failing_fixed_line_values_are_rejected() {
                       "items.unit_price": {"value": "2.50"}});
     assert_eq!(problems_for(fine), Vec::<String>::new());
 }
+
+/// Checks that a map document that is an array or a single value is rejected as such, where
+/// serde would read an array by position.
+#[test]
+fn map_document_must_be_an_object() {
+    for document in ["[1, {}]", "[]", "\"map\"", "  [1]"] {
+        let error = Map::from_json(document.as_bytes()).unwrap_err();
+        assert!(
+            error.to_string().contains("a JSON object"),
+            "{document}: {error}"
+        );
+    }
+    let error = Map::from_value(json!([1, {}])).unwrap_err();
+    assert!(error.to_string().contains("a JSON object"), "{error}");
+}

@@ -131,6 +131,15 @@ fn is_blank(value: &Value) -> bool {
     }
 }
 
+/// Builds the error for a map document that is not a JSON object. serde reads a struct from an
+/// array too, by position, and would report the array's first element as a wrong `version`.
+fn not_an_object() -> MapError {
+    MapError::Parse(serde::de::Error::custom(
+        "a map document is a JSON object with \"version\" and \"fields\", not an array or a \
+         single value",
+    ))
+}
+
 /// Returns a map that sets order source and number to fixed placeholders, and `key` by
 /// `rule`, so that mapping an empty body with it shows what an import makes of a fixed value.
 fn probe_map(format: MoneyFormat, key: Option<(&FieldKey, &Rule)>) -> Map {
@@ -380,6 +389,10 @@ fn is_false(flag: &bool) -> bool {
 impl Map {
     /// Reads a map from JSON and checks it; errors name unknown keys and invalid rules.
     pub fn from_json(bytes: &[u8]) -> Result<Map, MapError> {
+        let document = bytes.trim_ascii_start();
+        if !document.is_empty() && document[0] != b'{' {
+            return Err(not_an_object());
+        }
         let map: Map = serde_json::from_slice(bytes).map_err(MapError::Parse)?;
         map.check()?;
         Ok(map)
@@ -387,6 +400,9 @@ impl Map {
 
     /// Reads a map from an already parsed JSON value and checks it.
     pub fn from_value(value: Value) -> Result<Map, MapError> {
+        if !value.is_object() {
+            return Err(not_an_object());
+        }
         let map: Map = serde_json::from_value(value).map_err(MapError::Parse)?;
         map.check()?;
         Ok(map)

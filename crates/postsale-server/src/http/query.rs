@@ -40,7 +40,7 @@ fn query_error(
     let value = form_urlencoded::parse(query.as_bytes())
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.chars().take(MAX_QUOTED_CHARS).collect::<String>());
-    let problem = error.inner().to_string();
+    let problem = plain_problem(error.inner().to_string());
     let detail = match value {
         Some(value) if name != "." => format!(
             "invalid query parameter {name}={value:?}: {problem}. Send a valid value or leave \
@@ -49,6 +49,19 @@ fn query_error(
         _ => format!("invalid query string: {problem}. Check the parameters' names and values"),
     };
     ApiError::bad_request(detail)
+}
+
+/// Rewords the standard library's errors for a number that does not parse, which name a
+/// Rust detail ("invalid digit found in string"), as what the parameter takes.
+fn plain_problem(problem: String) -> String {
+    match problem.as_str() {
+        "invalid digit found in string" | "cannot parse integer from empty string" => {
+            "expected a whole number".to_owned()
+        }
+        "number too large to fit in target type" => "the number is too large".to_owned(),
+        "number too small to fit in target type" => "the number is too small".to_owned(),
+        _ => problem,
+    }
 }
 
 #[cfg(test)]
@@ -74,6 +87,13 @@ mod tests {
         let detail = error.detail().to_owned();
         assert!(detail.contains("limit=\"ten\""), "{detail}");
         assert!(detail.contains("Send a valid value"), "{detail}");
+        assert!(detail.contains("expected a whole number"), "{detail}");
+
+        let error = read("/x?limit=99999999999999999999999").await.unwrap_err();
+        assert!(
+            error.detail().contains("the number is too large"),
+            "{error:?}"
+        );
     }
 
     #[tokio::test]
