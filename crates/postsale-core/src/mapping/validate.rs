@@ -45,20 +45,8 @@ pub(crate) fn validate(
     if order.source.trim().is_empty() {
         push(missing(map, SOURCE, None, "could not map order source"));
     } else if order.source.chars().count() > MAX_KEY_CHARS {
-        let start: String = order.source.chars().take(60).collect();
-        push(FieldError {
-            field: SOURCE.as_str().to_owned(),
-            line: None,
-            path: describe(map, SOURCE),
-            value: Some(format!("{start}...")),
-            code: ErrorCode::Invalid,
-            message: format!(
-                "could not map order source: it has {} characters, more than the maximum of \
-                 {MAX_KEY_CHARS}",
-                order.source.chars().count()
-            ),
-            fix: "map a short name of the store or channel, or set a fixed value".into(),
-        });
+        let fix = "map a short name of the store or channel, or set a fixed value";
+        push(too_long(map, SOURCE, "order source", &order.source, fix));
     }
     check_number(map, &order.number, &mut push);
     for (position, line) in order.lines.iter().enumerate() {
@@ -113,24 +101,31 @@ fn check_carrier_codes(map: &Map, order: &Order, push: &mut impl FnMut(FieldErro
     }
 }
 
+/// Builds the error for an order source or number of more than [`MAX_KEY_CHARS`] characters,
+/// quoting its first 60.
+fn too_long(map: &Map, key: FieldKey, what: &str, text: &str, fix: &str) -> FieldError {
+    let start: String = text.chars().take(60).collect();
+    FieldError {
+        field: key.as_str().to_owned(),
+        line: None,
+        path: describe(map, key),
+        value: Some(format!("{start}...")),
+        code: ErrorCode::Invalid,
+        message: format!(
+            "could not map {what}: it has {} characters, more than the maximum of \
+             {MAX_KEY_CHARS}",
+            text.chars().count()
+        ),
+        fix: fix.to_owned(),
+    }
+}
+
 fn check_number(map: &Map, number: &str, push: &mut impl FnMut(FieldError)) {
-    let length = number.chars().count();
     if number.trim().is_empty() {
         push(missing(map, NUMBER, None, "could not map order number"));
-    } else if length > MAX_KEY_CHARS {
-        let start: String = number.chars().take(60).collect();
-        push(FieldError {
-            field: NUMBER.as_str().to_owned(),
-            line: None,
-            path: describe(map, NUMBER),
-            value: Some(format!("{start}...")),
-            code: ErrorCode::Invalid,
-            message: format!(
-                "could not map order number: it has {length} characters, more than the maximum \
-                 of {MAX_KEY_CHARS}"
-            ),
-            fix: "map the element that holds the order number as the channel shows it".into(),
-        });
+    } else if number.chars().count() > MAX_KEY_CHARS {
+        let fix = "map the element that holds the order number as the channel shows it";
+        push(too_long(map, NUMBER, "order number", number, fix));
     } else if is_placeholder(number) {
         push(FieldError {
             field: NUMBER.as_str().to_owned(),
