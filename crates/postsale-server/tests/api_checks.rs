@@ -421,28 +421,38 @@ async fn map_save_never_enables_disabled(server: TestServer) {
     let webhook_path = format!("/api/v1/stores/{}/webhook", setup.store_id);
 
     for round in 0..5 {
-        let reset = json!({"state": "capturing"});
-        let (status, _) = call(
-            &server,
-            reqwest::Method::PATCH,
-            &setup.key,
-            &webhook_path,
-            Some(&reset),
-        )
-        .await;
+        // Capturing without a pause, as a map that cannot import leaves it: a pause set with
+        // the state `capturing` would keep every save below from activating the webhook.
+        if round > 0 {
+            let active = json!({"state": "active"});
+            let (status, _) = call(
+                &server,
+                reqwest::Method::PATCH,
+                &setup.key,
+                &webhook_path,
+                Some(&active),
+            )
+            .await;
+            assert_eq!(status, 200);
+        }
+        let incomplete = r#"{"version": 1, "fields": {"order.source": {"value": "cart"}}}"#;
+        let (status, saved) = put_map(&server, &setup, incomplete).await;
         assert_eq!(status, 200);
+        assert_eq!(saved["webhook_state"], "capturing");
 
         let mut saves = Vec::new();
-        for _ in 0..8 {
+        for save in 0..8 {
             let client = server.client.clone();
             let url = server.url(&format!("/api/v1/stores/{}/map", setup.store_id));
             let key = setup.key.clone();
+            // Each save differs, because saving the newest map again adds no version.
+            let mut map: Value = serde_json::from_str(MAP).unwrap();
+            map["description"] = json!(format!("round {round}, save {save}"));
             saves.push(tokio::spawn(async move {
                 let response = client
                     .put(url)
                     .bearer_auth(key)
-                    .header("Content-Type", "application/json")
-                    .body(MAP)
+                    .json(&map)
                     .send()
                     .await
                     .unwrap();

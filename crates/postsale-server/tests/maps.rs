@@ -341,7 +341,12 @@ async fn put_saves_versions_and_activates(server: TestServer) {
     );
     assert_eq!(webhook_state(&server, &setup).await, "active");
 
-    let (status, second) = put_map(&server, &setup, &shopify).await;
+    let (status, again) = put_map(&server, &setup, &shopify).await;
+    assert_eq!(status, 200);
+    assert_eq!(again["version"], 1, "the same map again adds no version");
+    let mut changed = shopify.clone();
+    changed["description"] = json!("Shopify orders, edited");
+    let (status, second) = put_map(&server, &setup, &changed).await;
     assert_eq!(status, 200);
     assert_eq!(second["version"], 2);
 

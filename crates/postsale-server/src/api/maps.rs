@@ -123,8 +123,18 @@ pub async fn put_map(
     }
 
     let document = serde_json::to_string(&map).map_err(|error| ApiError::internal(&error))?;
-    let stored = maps::save(state.db(), caller.account.id, store.id, &document).await?;
-    tracing::info!(store.id = id, map.version = stored.version, "map saved");
+    // Saving the newest version again adds no version, so that the history lists changes.
+    let stored = match maps::latest(state.db(), caller.account.id, store.id).await? {
+        Some(latest) if latest.document == document => {
+            tracing::info!(store.id = id, map.version = latest.version, "map unchanged");
+            latest
+        }
+        _ => {
+            let saved = maps::save(state.db(), caller.account.id, store.id, &document).await?;
+            tracing::info!(store.id = id, map.version = saved.version, "map saved");
+            saved
+        }
+    };
 
     let webhook_state = activate_webhook(&state, &caller, store.id, &map).await?;
     Ok(Json(SavedMapOut {
