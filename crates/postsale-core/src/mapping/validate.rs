@@ -19,8 +19,9 @@ const ITEM_ORIGIN: FieldKey = FieldKey::Item(ItemField::CountryOfOrigin);
 const SERVICE: FieldKey = FieldKey::Shipment(ShipmentField::Service);
 const PACKAGE: FieldKey = FieldKey::Shipment(ShipmentField::Package);
 
-/// The longest order source or order number, in characters. The two keep an order apart from
-/// every other, and the order listing filters by each with at most this many characters.
+/// The maximum length of an order source or order number, in characters. The two keep an
+/// order apart from every other, and the order listing filters by each with at most this many
+/// characters.
 pub const MAX_KEY_CHARS: usize = 200;
 
 /// Checks a mapped order; `existing` are the conversion errors already found, so a field that
@@ -103,7 +104,7 @@ fn check_carrier_codes(map: &Map, order: &Order, push: &mut impl FnMut(FieldErro
 
 /// Builds the error for an order source or number of more than [`MAX_KEY_CHARS`] characters,
 /// quoting its first 60.
-fn too_long(map: &Map, key: FieldKey, what: &str, text: &str, fix: &str) -> FieldError {
+fn too_long(map: &Map, key: FieldKey, field_name: &str, text: &str, fix: &str) -> FieldError {
     let start: String = text.chars().take(60).collect();
     FieldError {
         field: key.as_str().to_owned(),
@@ -112,7 +113,7 @@ fn too_long(map: &Map, key: FieldKey, what: &str, text: &str, fix: &str) -> Fiel
         value: Some(format!("{start}...")),
         code: ErrorCode::Invalid,
         message: format!(
-            "could not map {what}: it has {} characters, more than the maximum of \
+            "could not map {field_name}: it has {} characters, more than the maximum of \
              {MAX_KEY_CHARS}",
             text.chars().count()
         ),

@@ -191,7 +191,7 @@ pub async fn get_map_version(
 }
 
 /// Sets a `capturing` webhook `active` when `map` sets order source and number, unless the
-/// merchant paused it; sets an `active` one back to `capturing` when the map does not; and
+/// merchant paused it. Sets an `active` one back to `capturing` when the map does not, and
 /// returns the webhook's state. Each
 /// change is one conditional statement, so a webhook disabled while the map was saved stays
 /// disabled.

@@ -529,9 +529,9 @@ fn automation_from(body: AutomationIn, base: Automation) -> Result<Automation, A
                     Ok(_) => "a new order gets an open status",
                     Err(_) => "no such status",
                 };
-                let shown: String = name.chars().take(60).collect();
+                let quoted_name: String = name.chars().take(60).collect();
                 return Err(ApiError::unprocessable(format!(
-                    "invalid automation.status_on_import {shown:?}: {reason}, so choose \
+                    "invalid automation.status_on_import {quoted_name:?}: {reason}, so choose \
                      awaiting_payment, awaiting_shipment, on_hold or pending_fulfillment, or \
                      null to leave it blank"
                 ))
@@ -555,7 +555,7 @@ fn automation_from(body: AutomationIn, base: Automation) -> Result<Automation, A
     })
 }
 
-/// The longest store name, in characters once trimmed.
+/// The maximum length of a store name, in characters once trimmed.
 pub(crate) const MAX_NAME_CHARS: usize = 200;
 
 /// Checks a store name: 1 to 200 characters once trimmed of white space and of characters that

@@ -53,8 +53,8 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// Returns whether `c` embeds, overrides or isolates a direction of text (U+202A to U+202E,
-/// U+2066 to U+2069). Such a character in a customer's name reverses the rest of its line on an
-/// invoice or label, so mapped text drops them; the marks U+200E and U+200F stay.
+/// U+2066 to U+2069). Mapped text drops them, because one in a customer's name reverses the
+/// rest of its line on an invoice or label. The marks U+200E and U+200F stay.
 pub fn is_direction_override(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }

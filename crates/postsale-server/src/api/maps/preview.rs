@@ -189,11 +189,11 @@ pub async fn preview_map(
 
     let context = store_context(&store)?.with_headers(headers);
     let preview = postsale_core::mapping::preview(&map, &body, &context);
-    let mut shown = preview_out(preview, map_version, &map)?;
-    // The import fails such an order before mapping it, so the preview says so as well.
+    let mut response = preview_out(preview, map_version, &map)?;
+    // The import fails such an order before mapping it, so the preview reports it as well.
     if let Some((message, fix)) = crate::worker::too_many_lines(&map, &body) {
-        shown.importable = false;
-        shown.errors.insert(
+        response.importable = false;
+        response.errors.insert(
             0,
             FieldErrorOut {
                 field: "items".to_owned(),
@@ -206,7 +206,7 @@ pub async fn preview_map(
             },
         );
     }
-    Ok(shown)
+    Ok(response)
 }
 
 /// Proposes a map for a sample: the preset that fits best, or one built from the element names
