@@ -167,6 +167,14 @@ fn skip_reason(outcome: &Outcome) -> Option<&'static str> {
     }
 }
 
+/// Returns the message of a skipped outcome.
+fn skip_message(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Skipped { detail, .. } => detail["message"].as_str().unwrap_or("").to_owned(),
+        other => panic!("expected a skipped outcome, got {other:?}"),
+    }
+}
+
 async fn stored_order(
     db: &Database,
     shop: Shop,
@@ -275,6 +283,10 @@ async fn duplicates_inside_one_batch(db: &Database) {
         Some("duplicate"),
         "same delivery id"
     );
+    assert!(!skip_message(&outcomes[1].1).contains("body differs"));
+    let message = skip_message(&outcomes[2].1);
+    assert!(message.contains(r#"delivery id "d1""#), "{message}");
+    assert!(message.contains("its body differs"), "{message}");
     assert_eq!(orders::count(db, shop.account).await.unwrap(), 1);
     let (outcome, detail) = stored_outcome(db, shop, ids[1]).await;
     assert_eq!(outcome, "skipped");
@@ -316,6 +328,26 @@ async fn failed_delivery_is_no_duplicate(db: &Database) {
     assert_eq!(skip_reason(&same_batch[0][0].1), Some("not_an_order"));
     assert_eq!(outcome_names(&next_batch[0]), ["created"]);
     assert_eq!(orders::count(db, shop.account).await.unwrap(), 2);
+}
+
+/// Checks that a duplicate of an import from an earlier batch says whether only its delivery
+/// id matched, as a channel that reuses one delivery id for different orders shows.
+async fn reused_delivery_id_is_named(db: &Database) {
+    let shop = open_shop(db).await;
+    let order = cart_order("320", "2026-03-01T10:00:00Z", "paid", &[("A", 1, "10.00")]);
+    let other = cart_order("321", "2026-03-01T10:00:00Z", "paid", &[("A", 1, "10.00")]);
+    keep(db, shop, &[("same-id", &order)]).await;
+    import_pending(db).await;
+
+    keep(db, shop, &[("same-id", &other), ("new-id", &order)]).await;
+    let batches = import_pending(db).await;
+
+    assert_eq!(outcome_names(&batches[0]), ["skipped", "skipped"]);
+    let reused = skip_message(&batches[0][0].1);
+    assert!(reused.contains(r#"delivery id "same-id""#), "{reused}");
+    assert!(reused.contains("its body differs"), "{reused}");
+    let same_body = skip_message(&batches[0][1].1);
+    assert!(!same_body.contains("body differs"), "{same_body}");
 }
 
 /// Checks that a stored body that no longer decodes fails its own request, and that the batch
@@ -765,6 +797,7 @@ async fn large_bodies_split_by_bytes(db: &Database) {
 storage_tests!(
     created_and_updated_in_one_batch,
     duplicates_inside_one_batch,
+    reused_delivery_id_is_named,
     failed_body_is_no_duplicate,
     failed_delivery_is_no_duplicate,
     damaged_body_fails_alone,

@@ -151,7 +151,7 @@ pub async fn import_batch(mut batch: ImportBatch) -> Result<BatchReport, StoreEr
     let mut outcomes = Vec::with_capacity(prepared.len());
     for (request, work) in requests.iter().zip(prepared) {
         let outcome = if batch.is_duplicate(request).await? {
-            duplicate()
+            duplicate(request, batch.duplicate_has_same_body(request))
         } else {
             match work {
                 Prepared::Decided(outcome) => outcome,
@@ -230,14 +230,21 @@ async fn load_store(
     })
 }
 
-fn duplicate() -> Outcome {
-    skipped(
-        "duplicate",
-        None,
-        json!({
-            "message": "an earlier request carried the same delivery id or the same body and was imported"
-        }),
-    )
+/// Skips a duplicate. When only the delivery id matched, the message says that the bodies
+/// differ, because a channel that gives different orders one delivery id loses every order
+/// after the first.
+fn duplicate(request: &ClaimedRequest, same_body: bool) -> Outcome {
+    let message = match (&request.delivery_id, same_body) {
+        (Some(delivery), false) => format!(
+            "an earlier request with the same delivery id {delivery:?} was imported, although \
+             its body differs. If the channel sends one delivery id for different orders, name \
+             a header that differs per delivery in the webhook's delivery_id_header, or have \
+             the channel send a new id with each delivery, then send this order again"
+        ),
+        _ => "an earlier request carried the same delivery id or the same body and was imported"
+            .to_owned(),
+    };
+    skipped("duplicate", None, json!({ "message": message }))
 }
 
 /// Parses and maps a request: everything of its import that needs no database.

@@ -1,7 +1,7 @@
 //! The duplicate rules for a whole batch: one query over the stored requests, and the bodies
 //! that the batch itself imported, kept in memory.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use postsale_core::{RequestId, WebhookId};
 use sqlx::{Any, Transaction};
@@ -12,8 +12,10 @@ use crate::{Dialect, Result, to_millis};
 /// The claimed requests whose duplicate is already stored: an earlier request of the same
 /// webhook imported with the same delivery id, or imported from the same body within
 /// [`DUPLICATE_WINDOW_MS`]. A request that failed or was never imported leaves no duplicate.
+/// Each duplicate maps to whether an earlier import had the same body, not only the same
+/// delivery id.
 #[derive(Debug)]
-pub(super) struct StoredDuplicates(HashSet<RequestId>);
+pub(super) struct StoredDuplicates(HashMap<RequestId, bool>);
 
 impl StoredDuplicates {
     /// Checks every claimed request in one query. Both rules skip requests of the batch itself,
@@ -30,19 +32,30 @@ impl StoredDuplicates {
         requests: &[ClaimedRequest],
     ) -> Result<StoredDuplicates> {
         if requests.is_empty() {
-            return Ok(StoredDuplicates(HashSet::new()));
+            return Ok(StoredDuplicates(HashMap::new()));
         }
         let ids: Vec<i64> = requests.iter().map(|request| request.id.get()).collect();
-        let found: Vec<i64> = sqlx::query_scalar(&duplicates_query(dialect))
+        let found: Vec<(i64, i64)> = sqlx::query_as(&duplicates_query(dialect))
             .bind(to_json(&ids)?)
             .bind(DUPLICATE_WINDOW_MS)
             .fetch_all(&mut **transaction)
             .await?;
-        Ok(StoredDuplicates(found.into_iter().map(RequestId).collect()))
+        Ok(StoredDuplicates(
+            found
+                .into_iter()
+                .map(|(id, same_body)| (RequestId(id), same_body != 0))
+                .collect(),
+        ))
     }
 
     pub(super) fn contains(&self, request: RequestId) -> bool {
-        self.0.contains(&request)
+        self.0.contains_key(&request)
+    }
+
+    /// Whether the duplicate `request` had the body of an earlier import, not only its
+    /// delivery id.
+    pub(super) fn same_body(&self, request: RequestId) -> bool {
+        self.0.get(&request).copied().unwrap_or(false)
     }
 }
 
@@ -54,18 +67,23 @@ const EARLIER_IMPORTED: &str =
 
 /// Returns the query of [`StoredDuplicates::read`], with the batch's request ids as a JSON
 /// array in `$1` and the duplicate window in milliseconds in `$2`. Both rules test
-/// [`EARLIER_IMPORTED`], so that each is served by its index.
+/// [`EARLIER_IMPORTED`], so that each is served by its index. Each row gives a duplicate's id
+/// and 1 when the body rule matched, 0 when only the delivery id did.
 fn duplicates_query(dialect: Dialect) -> String {
     let batch = json_ids(dialect, "$1");
+    let same_body = format!(
+        "EXISTS (SELECT 1 FROM requests e \
+                 WHERE e.webhook_id = b.webhook_id AND e.body_sha256 = b.body_sha256 \
+                   AND e.id < b.id AND e.received_at > b.received_at - $2 \
+                   AND {EARLIER_IMPORTED} AND e.id NOT IN ({batch}))"
+    );
     format!(
-        "SELECT b.id FROM requests b WHERE b.id IN ({batch}) AND ( \
+        "SELECT b.id, CAST(CASE WHEN {same_body} THEN 1 ELSE 0 END AS BIGINT) \
+         FROM requests b WHERE b.id IN ({batch}) AND ( \
            EXISTS (SELECT 1 FROM requests e \
                    WHERE e.webhook_id = b.webhook_id AND e.delivery_id = b.delivery_id \
                      AND e.id < b.id AND {EARLIER_IMPORTED} AND e.id NOT IN ({batch})) \
-           OR EXISTS (SELECT 1 FROM requests e \
-                      WHERE e.webhook_id = b.webhook_id AND e.body_sha256 = b.body_sha256 \
-                        AND e.id < b.id AND e.received_at > b.received_at - $2 \
-                        AND {EARLIER_IMPORTED} AND e.id NOT IN ({batch})))"
+           OR {same_body})"
     )
 }
 
@@ -93,13 +111,7 @@ impl ImportedInBatch {
     /// delivery id, or the same body that arrived within [`DUPLICATE_WINDOW_MS`] before this
     /// one.
     pub(super) fn repeats(&self, request: &ClaimedRequest) -> bool {
-        let body_key = (request.webhook_id, request.body_sha256.clone());
-        let earliest = to_millis(request.received_at) - DUPLICATE_WINDOW_MS;
-        let same_body = self.bodies.get(&body_key).is_some_and(|imports| {
-            imports
-                .iter()
-                .any(|(id, received)| *id < request.id && *received > earliest)
-        });
+        let same_body = self.repeats_body(request);
         let same_delivery = request.delivery_id.as_ref().is_some_and(|delivery| {
             let key = (request.webhook_id, delivery.clone());
             self.deliveries
@@ -107,6 +119,18 @@ impl ImportedInBatch {
                 .is_some_and(|imports| imports.iter().any(|id| *id < request.id))
         });
         same_body || same_delivery
+    }
+
+    /// Whether the batch imported the body of `request` from an earlier request of the same
+    /// webhook within [`DUPLICATE_WINDOW_MS`].
+    pub(super) fn repeats_body(&self, request: &ClaimedRequest) -> bool {
+        let body_key = (request.webhook_id, request.body_sha256.clone());
+        let earliest = to_millis(request.received_at) - DUPLICATE_WINDOW_MS;
+        self.bodies.get(&body_key).is_some_and(|imports| {
+            imports
+                .iter()
+                .any(|(id, received)| *id < request.id && *received > earliest)
+        })
     }
 }
 

@@ -318,6 +318,17 @@ impl ImportBatch {
         Ok(stored || self.imported.repeats(request))
     }
 
+    /// Whether a request that [`ImportBatch::is_duplicate`] found had the body of an earlier
+    /// import, not only its delivery id. A channel that gives different orders one delivery id
+    /// shows as a duplicate whose body differs.
+    pub fn duplicate_has_same_body(&self, request: &ClaimedRequest) -> bool {
+        let stored = self
+            .stored_duplicates
+            .as_ref()
+            .is_some_and(|found| found.same_body(request.id));
+        stored || self.imported.repeats_body(request)
+    }
+
     /// Reads a store's first-import status and time zone. `None` when the store is gone. A
     /// status that is not open (shipped, cancelled or voided), which stores saved before it was
     /// refused may have, counts as blank: it would close every new order to later updates.
