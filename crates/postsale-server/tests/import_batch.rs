@@ -330,8 +330,8 @@ async fn failed_delivery_is_no_duplicate(db: &Database) {
     assert_eq!(orders::count(db, shop.account).await.unwrap(), 2);
 }
 
-/// Checks that a duplicate of an import from an earlier batch says whether only its delivery
-/// id matched, as a channel that reuses one delivery id for different orders shows.
+/// Checks that a duplicate of an import from an earlier batch reports whether only its
+/// delivery id matched, as a channel that reuses one delivery id for different orders shows.
 async fn reused_delivery_id_is_named(db: &Database) {
     let shop = open_shop(db).await;
     let order = cart_order("320", "2026-03-01T10:00:00Z", "paid", &[("A", 1, "10.00")]);

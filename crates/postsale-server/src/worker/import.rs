@@ -230,7 +230,7 @@ async fn load_store(
     })
 }
 
-/// Skips a duplicate. When only the delivery id matched, the message says that the bodies
+/// Skips a duplicate. When only the delivery id matched, the message states that the bodies
 /// differ, because a channel that gives different orders one delivery id loses every order
 /// after the first.
 fn duplicate(request: &ClaimedRequest, same_body: bool) -> Outcome {

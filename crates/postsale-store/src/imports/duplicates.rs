@@ -52,7 +52,7 @@ impl StoredDuplicates {
         self.0.contains_key(&request)
     }
 
-    /// Whether the duplicate `request` had the body of an earlier import, not only its
+    /// Returns whether the duplicate `request` had the body of an earlier import, not only its
     /// delivery id.
     pub(super) fn same_body(&self, request: RequestId) -> bool {
         self.0.get(&request).copied().unwrap_or(false)
@@ -121,8 +121,8 @@ impl ImportedInBatch {
         same_body || same_delivery
     }
 
-    /// Whether the batch imported the body of `request` from an earlier request of the same
-    /// webhook within [`DUPLICATE_WINDOW_MS`].
+    /// Returns whether the batch imported the body of `request` from an earlier request of the
+    /// same webhook within [`DUPLICATE_WINDOW_MS`].
     pub(super) fn repeats_body(&self, request: &ClaimedRequest) -> bool {
         let body_key = (request.webhook_id, request.body_sha256.clone());
         let earliest = to_millis(request.received_at) - DUPLICATE_WINDOW_MS;

@@ -318,8 +318,8 @@ impl ImportBatch {
         Ok(stored || self.imported.repeats(request))
     }
 
-    /// Whether a request that [`ImportBatch::is_duplicate`] found had the body of an earlier
-    /// import, not only its delivery id. A channel that gives different orders one delivery id
+    /// Returns whether a request that [`ImportBatch::is_duplicate`] found had the body of an
+    /// earlier import, not only its delivery id. A channel that gives different orders one delivery id
     /// shows as a duplicate whose body differs.
     pub fn duplicate_has_same_body(&self, request: &ClaimedRequest) -> bool {
         let stored = self
