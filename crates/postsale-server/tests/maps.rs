@@ -424,6 +424,12 @@ async fn paused_webhook_stays_capturing(server: TestServer) {
     assert_eq!(webhook["state"], "capturing");
     assert_eq!(webhook["paused"], true);
 
+    let disable = json!({"state": "disabled"});
+    let (status, disabled) =
+        send_json(&server, reqwest::Method::PATCH, &setup.key, &path, &disable).await;
+    assert_eq!(status, 200, "{disabled}");
+    assert_eq!(disabled["paused"], true, "disabling keeps the pause");
+
     let resume = json!({"state": "active"});
     let (status, resumed) =
         send_json(&server, reqwest::Method::PATCH, &setup.key, &path, &resume).await;

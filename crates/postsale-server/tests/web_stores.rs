@@ -506,12 +506,26 @@ async fn paused_webhook_resumes_from_page(server: TestServer) {
     let (_, page) = user.browser.page(&format!("/settings/stores/{id}")).await;
     assert!(page.contains(r#"id="resume-imports""#), "{page}");
     assert!(page.contains("Imports are paused"), "{page}");
+    let state_path = format!("/settings/stores/{id}/state");
+    for state in ["disabled", "enabled"] {
+        let response = user
+            .browser
+            .post_form(&state_path, &[("csrf_token", &user.csrf), ("state", state)])
+            .await;
+        assert_eq!(response.status(), 303, "{state}");
+    }
+    let webhook = server.get_json(&webhook_path, Some(&user.api_key)).await;
+    assert_eq!(
+        webhook["state"], "capturing",
+        "disable and enable keep the pause"
+    );
+    assert_eq!(webhook["paused"], true);
 
     let resumed = user
         .browser
         .post_form(
-            &format!("/settings/stores/{id}/state"),
-            &[("csrf_token", &user.csrf), ("state", "enabled")],
+            &state_path,
+            &[("csrf_token", &user.csrf), ("state", "resume")],
         )
         .await;
 

@@ -11,15 +11,15 @@ use postsale_store::webhooks;
 /// The last migration before kept bodies moved to `request_bodies`.
 const BEFORE_REQUEST_BODIES: i64 = 3;
 
-/// The ids of a store and its webhook made in the schema of migration 3.
+/// The ids of a store and its webhook made in an older schema.
 struct OldStore {
     account_id: i64,
     store_id: i64,
     webhook_id: i64,
 }
 
-/// Makes a store with a capturing webhook in the schema of migration 3. It writes the rows
-/// with SQL, because the store functions of today read columns that later migrations add.
+/// Makes a store with a capturing webhook in the schema of migration 3 or later. It writes the
+/// rows with SQL, because the store functions of today read columns that later migrations add.
 async fn store_in_old_schema(db: &Database, account_id: i64) -> OldStore {
     let store_id: i64 = sqlx::query_scalar(
         "INSERT INTO stores (account_id, name, created_at, updated_at) \
@@ -128,6 +128,69 @@ async fn request_bodies_survive_the_move_on_postgres() {
         return;
     };
     request_bodies_survive_the_move(test_db).await;
+}
+
+/// The last migration before webhooks had a `paused` column.
+const BEFORE_PAUSED: i64 = 10;
+
+/// Checks that the upgrade to the `paused` column counts a capturing webhook with a saved map
+/// as paused, because it may have been paused by hand, and leaves the others unpaused.
+async fn capturing_webhooks_with_a_map_stay_paused(test_db: TestDatabase) {
+    let db = &test_db.db;
+    db.migrate_up_to(BEFORE_PAUSED).await.unwrap();
+    let account = accounts::create(
+        db,
+        &NewAccount {
+            name: "acme".to_owned(),
+            plan: Plan::Soar,
+            email: "acme@example.com".to_owned(),
+        },
+    )
+    .await
+    .unwrap();
+    let with_map = store_in_old_schema(db, account.id.get()).await;
+    let without_map = store_in_old_schema(db, account.id.get()).await;
+    let active = store_in_old_schema(db, account.id.get()).await;
+    for store in [&with_map, &active] {
+        sqlx::query(
+            "INSERT INTO maps (account_id, store_id, version, document, created_at) \
+             VALUES ($1, $2, 1, '{}', 1764892800000)",
+        )
+        .bind(store.account_id)
+        .bind(store.store_id)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    }
+    sqlx::query("UPDATE webhooks SET state = 'active' WHERE id = $1")
+        .bind(active.webhook_id)
+        .execute(db.pool())
+        .await
+        .unwrap();
+
+    db.migrate().await.unwrap();
+
+    for (store, paused) in [(&with_map, 1_i64), (&without_map, 0), (&active, 0)] {
+        let stored: i64 = sqlx::query_scalar("SELECT paused FROM webhooks WHERE id = $1")
+            .bind(store.webhook_id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(stored, paused, "store {}", store.store_id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capturing_webhooks_with_a_map_stay_paused_on_sqlite() {
+    capturing_webhooks_with_a_map_stay_paused(TestDatabase::empty_sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capturing_webhooks_with_a_map_stay_paused_on_postgres() {
+    let Some(test_db) = TestDatabase::empty_postgres().await else {
+        return;
+    };
+    capturing_webhooks_with_a_map_stay_paused(test_db).await;
 }
 
 /// Checks that a database which a newer postsale migrated gets an error naming that cause,

@@ -56,8 +56,9 @@ pub struct MapOut {
 pub struct SavedMapOut {
     #[serde(flatten)]
     pub saved: MapOut,
-    /// `active` once the map sets order source and number, `capturing` before, and
-    /// `disabled` when the webhook was disabled (saving a map never enables it).
+    /// `active` once the map sets order source and number, `capturing` before and while the
+    /// merchant has paused the webhook, and `disabled` when the webhook was disabled (saving a
+    /// map never enables it).
     #[schema(value_type = String, example = "active")]
     pub webhook_state: WebhookState,
 }

@@ -361,9 +361,13 @@ pub async fn update_webhook(
     let patch = WebhookPatch {
         security,
         state: input.state,
-        // A state set through the API is the merchant's choice: `capturing` pauses imports,
-        // and any other state ends a pause.
-        paused: input.state.map(|state| state == WebhookState::Capturing),
+        // A state set through the API is the merchant's choice: `capturing` pauses imports and
+        // `active` ends a pause. `disabled` keeps it, so that enabling again stays paused.
+        paused: match input.state {
+            Some(WebhookState::Capturing) => Some(true),
+            Some(WebhookState::Active) => Some(false),
+            Some(WebhookState::Disabled) | None => None,
+        },
         delivery_id_header: input
             .delivery_id_header
             .map(valid_header_name)

@@ -142,10 +142,12 @@ pub fn status_label(status: Option<OrderStatus>) -> &'static str {
     }
 }
 
-/// Returns the label of a webhook state as the pages show it.
-pub fn webhook_state_label(state: WebhookState) -> &'static str {
+/// Returns the label of a webhook state as the pages show it. A capturing webhook is either
+/// paused by the merchant or still waiting for a map that sets order source and number.
+pub fn webhook_state_label(state: WebhookState, paused: bool) -> &'static str {
     match state {
-        WebhookState::Capturing => "Capturing (no map yet)",
+        WebhookState::Capturing if paused => "Paused (requests wait)",
+        WebhookState::Capturing => "Capturing (no complete map yet)",
         WebhookState::Active => "Active",
         WebhookState::Disabled => "Disabled",
     }

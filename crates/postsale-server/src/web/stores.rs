@@ -201,7 +201,7 @@ fn store_row(store: &Store, webhook: Option<&Webhook>, last: Option<OffsetDateTi
             td { a.store-name href={ "/settings/stores/" (id) } { (store.name) } }
             td.webhook-state {
                 @if let Some(webhook) = webhook {
-                    span class={ "badge " (webhook.state.as_str()) } { (webhook_state_label(webhook.state)) }
+                    span class={ "badge " (webhook.state.as_str()) } { (webhook_state_label(webhook.state, webhook.paused)) }
                 }
             }
             td.last-request {
@@ -365,7 +365,7 @@ async fn render_edit(
             p {
                 "State: "
                 span #webhook-state class={ "badge " (webhook.state.as_str()) } {
-                    (webhook_state_label(webhook.state))
+                    (webhook_state_label(webhook.state, webhook.paused))
                 }
             }
             @if let (Some(url), Some(until)) = (&previous_url, grace_until) {
@@ -420,7 +420,7 @@ async fn render_edit(
                 @if webhook.paused && webhook.state == WebhookState::Capturing {
                     form method="post" action={ "/settings/stores/" (id) "/state" } {
                         (csrf::hidden_field(signed_in))
-                        input type="hidden" name="state" value="enabled";
+                        input type="hidden" name="state" value="resume";
                         button #resume-imports type="submit" { "Resume imports" }
                     }
                 }
@@ -482,8 +482,9 @@ async fn regenerate_url(
     Ok(Redirect::to(&format!("/settings/stores/{id}?regenerated=1")).into_response())
 }
 
-/// Disables a webhook, or enables it again: `active` when its map can import, `capturing`
-/// otherwise.
+/// Disables a webhook, enables it again, or resumes a paused one. Enabling gives `active` when
+/// its map can import and `capturing` otherwise, but a paused webhook stays capturing until
+/// Resume imports, which ends the pause.
 async fn set_state(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -492,20 +493,24 @@ async fn set_state(
 ) -> Result<Response, WebError> {
     csrf::verify(&signed_in, &form.csrf_token)?;
     let store = load_store(&state, &signed_in, id).await?;
-    let new_state = match form.state.as_str() {
-        "disabled" => WebhookState::Disabled,
-        "enabled" => enabled_state(&state, &signed_in, store.id).await?,
+    let paused = webhooks::get_for_store(state.db(), signed_in.account.id, store.id)
+        .await?
+        .is_some_and(|webhook| webhook.paused);
+    let (new_state, ends_pause) = match form.state.as_str() {
+        "disabled" => (WebhookState::Disabled, false),
+        "enabled" if paused => (WebhookState::Capturing, false),
+        "enabled" => (enabled_state(&state, &signed_in, store.id).await?, false),
+        "resume" => (enabled_state(&state, &signed_in, store.id).await?, true),
         other => {
             return Err(WebError::bad_request(format!(
-                "The state {other:?} is unknown: use the Disable or Enable button."
+                "The state {other:?} is unknown: use the Disable, Enable or Resume imports \
+                 button."
             )));
         }
     };
     let patch = WebhookPatch {
         state: Some(new_state),
-        // Enabling takes the state the map allows. It ends a pause set through the API, and so
-        // does disabling.
-        paused: Some(false),
+        paused: ends_pause.then_some(false),
         ..WebhookPatch::default()
     };
     webhooks::update(state.db(), signed_in.account.id, store.id, &patch)
