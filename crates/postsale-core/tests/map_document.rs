@@ -364,7 +364,45 @@ fn test_flag_default_applies_without_a_flag() {
     assert!(flagged(json!({"id": "2", "test": ""})));
     assert!(!flagged(json!({"id": "3", "test": false})));
     assert!(flagged(json!({"id": "4", "test": true})));
-    assert!(map.fixed_value_problems().is_empty());
+    assert!(
+        !flagged(json!({"id": "5", "test": "live"})),
+        "an unreadable flag is no test"
+    );
+    // A default of true would skip every order of a channel that leaves the flag out.
+    let problems = map.fixed_value_problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("test_flag: the default true"),
+        "{problems:?}"
+    );
+}
+
+/// Checks that a default that every import without the element would reject is rejected at
+/// save, at the order and on a line, while a usable default passes.
+#[test]
+fn failing_defaults_are_rejected() {
+    let map = Map::from_value(json!({"version": 1,
+        "fields": {"order.source": {"path": "$.s", "default": "web"},
+                   "order.number": {"path": "$.id"},
+                   "order.currency": {"path": "$.c", "default": "ZZZ"}},
+        "items": {"path": "$.lines[*]", "fields": {
+            "items.name": {"path": "@.n", "default": " "},
+            "items.quantity": {"path": "@.q", "default": 0}}}}))
+    .unwrap();
+
+    let problems = map.fixed_value_problems();
+
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    for start in [
+        "order.currency: the default \"ZZZ\" fails every import",
+        "items.name: the default \" \" fails every order with a line: the value is blank",
+        "items.quantity: the default 0 fails every order with a line",
+    ] {
+        assert!(
+            problems.iter().any(|problem| problem.starts_with(start)),
+            "{start}: {problems:?}"
+        );
+    }
 }
 
 /// Checks that a number rule giving many requests one number is rejected at save, as a fixed
@@ -383,6 +421,10 @@ fn shared_order_number_rules_are_rejected() {
             json!({"path": "$.n", "value_map": {"*": "X"}}),
             "\"*\": \"X\"",
         ),
+        (
+            json!({"path": "$.n", "value_map": {"#*": "1"}}),
+            "\"#*\": \"1\"",
+        ),
         (json!({"path": "$.n", "default": "1"}), "order number \"1\""),
         (
             json!({"first_of": ["$.n", "$.id"], "default": "0"}),
@@ -397,6 +439,7 @@ fn shared_order_number_rules_are_rejected() {
     for number in [
         json!({"path": "$.n"}),
         json!({"path": "$.n", "value_map": {"A-1": "1001"}}),
+        json!({"path": "$.n", "value_map": {"*": ""}}),
         json!({"template": "W-{$.n}"}),
         json!({"first_of": ["$.name", "$.id"]}),
     ] {

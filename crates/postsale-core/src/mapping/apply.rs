@@ -259,18 +259,18 @@ impl<'a> Builder<'a> {
             .evaluate(rule, root, self.settings)
             .ok()
             .flatten();
-        let convert = |raw: &Raw<'_>| {
-            convert::convert(FieldKind::Boolean, raw, rule, self.settings)
-                .ok()
-                .and_then(|outcome| outcome.value)
-        };
+        let read = |raw: &Raw<'_>| convert::convert(FieldKind::Boolean, raw, rule, self.settings);
         // A request without the flag, or with a blank one, takes the rule's default, as a
-        // field does.
-        let value = raw.as_ref().and_then(convert).or_else(|| {
-            rule.default
+        // field does. A flag that does not read as true or false marks no test.
+        let value = match raw.as_ref().map(read) {
+            Some(Err(_)) => None,
+            Some(Ok(outcome)) if outcome.value.is_some() => outcome.value,
+            _ => rule
+                .default
                 .as_ref()
-                .and_then(|default| convert(&Raw::Json(default)))
-        });
+                .and_then(|default| read(&Raw::Json(default)).ok())
+                .and_then(|outcome| outcome.value),
+        };
         matches!(value, Some(Converted::Bool(true)))
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::apply::ApplyContext;
 use super::catalogue::{Category, FieldKey, FieldKind};
 use super::error::{MapError, MappingError};
 use super::path::{JsonPath, Segment};
@@ -177,15 +178,16 @@ fn same_number_problem(format: MoneyFormat, rule: &Rule) -> Option<String> {
     if matches!(rule.source(), Some(Source::Value(_))) {
         return None;
     }
-    if let Some(fallback) = rule
-        .value_map
-        .as_ref()
-        .and_then(|map| map.get(super::convert::value_map::CATCH_ALL))
-    {
+    // A key ending in `*` matches every value it starts, and `*` alone every value no other
+    // key matches. An empty target gives no number, so those orders fail instead of merging.
+    if let Some((pattern, target)) = rule.value_map.as_ref().and_then(|map| {
+        map.iter()
+            .find(|(key, target)| key.ends_with('*') && !target.trim().is_empty())
+    }) {
         return Some(format!(
-            "order.number: the value_map entry \"*\": {fallback:?} would give every order \
-             number the map does not list the same number, so those orders would update one \
-             order; remove the \"*\" entry"
+            "order.number: the value_map entry {pattern:?}: {target:?} would give every order \
+             number it matches the number {target:?}, so those orders would update one order; \
+             remove the entry"
         ));
     }
     let number = FieldKey::Order(OrderField::Number);
@@ -215,19 +217,61 @@ fn same_number_problem(format: MoneyFormat, rule: &Rule) -> Option<String> {
     ))
 }
 
-/// Returns whether the test flag `rule`, read from the request, marks a request whose flag is
-/// `false` as a test, as a value_map catch-all that turns every value into true does.
-fn reads_false_as_test(format: MoneyFormat, rule: &Rule) -> bool {
-    let probe = Rule {
-        value: Some(Value::Bool(false)),
+/// Returns the value a rule gives every request, or every request without its element, as a
+/// fixed-value rule with the same conversion settings, and the word for it: its fixed value,
+/// or its default. `None` for a rule with neither.
+fn fixed_probe(rule: &Rule) -> Option<(&Value, Rule, &'static str)> {
+    if let Some(Source::Value(value)) = rule.source() {
+        return Some((value, rule.clone(), "fixed value"));
+    }
+    let default = rule.default.as_ref()?;
+    Some((default, with_fixed_value(rule, default.clone()), "default"))
+}
+
+/// Returns `rule` with `value` as its fixed source and no default, keeping its conversion
+/// settings, such as its value_map and true words.
+fn with_fixed_value(rule: &Rule, value: Value) -> Rule {
+    Rule {
+        value: Some(value),
         path: None,
         template: None,
         first_of: None,
         sum: None,
         header: None,
+        default: None,
         ..rule.clone()
-    };
-    marks_every_request_a_test(format, &probe)
+    }
+}
+
+/// Lists what makes the test flag `rule` skip real orders: a fixed value or a default that
+/// reads as true, or a value_map that reads a flag of `false` as true.
+fn test_flag_problems(format: MoneyFormat, rule: &Rule) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(Source::Value(value)) = rule.source() {
+        if marks_every_request_a_test(format, rule) {
+            problems.push(format!(
+                "test_flag: the fixed value {value} marks every request as a test, so none \
+                 imports; read the flag from the request, or remove test_flag"
+            ));
+        }
+        return problems;
+    }
+    if let Some(default) = &rule.default
+        && marks_every_request_a_test(format, &with_fixed_value(rule, default.clone()))
+    {
+        problems.push(format!(
+            "test_flag: the default {default} marks every request without the flag as a test, \
+             so a channel that leaves the flag out imports nothing; remove the default"
+        ));
+    }
+    if marks_every_request_a_test(format, &with_fixed_value(rule, Value::Bool(false))) {
+        problems.push(
+            "test_flag: a request whose flag is false would be marked as a test, so no real \
+             order would import; make the rule read false as false"
+                .to_owned(),
+        );
+    }
+    problems
 }
 
 /// Returns whether the test flag `rule`, a fixed value, reads as true.
@@ -297,12 +341,23 @@ fn fixed_line_value_error(
         ..probe_map(format, None)
     };
     let body = serde_json::json!({"lines": [{}]});
-    match super::apply::apply_map(&probe, &body, &super::apply::ApplyContext::default()) {
+    let error = match super::apply::apply_map(&probe, &body, &ApplyContext::default()) {
         Err(MappingError::Invalid { errors, .. } | MappingError::NotAnOrder { errors, .. }) => {
-            errors.into_iter().find(|error| error.field == key.as_str())
+            errors
+                .into_iter()
+                .find(|error| error.field == key.as_str())?
         }
-        _ => None,
+        _ => return None,
+    };
+    // The import's words for a missing value speak of a request, which a map save has none of.
+    if error.code == super::error::ErrorCode::Missing {
+        return Some(super::error::FieldError {
+            message: "the value is blank".to_owned(),
+            fix: "give a value that is not blank, or map an element of the line".to_owned(),
+            ..error
+        });
     }
+    Some(error)
 }
 
 /// The source of a rule, once the map is checked.
@@ -463,19 +518,24 @@ impl Map {
         missing
     }
 
-    /// Lists the map's fixed values that an import rejects, so that every import would fail
-    /// on them, and a fixed test flag that is true, which would skip every request as a test.
+    /// Lists the map's fixed values and defaults that an import rejects, so that every import
+    /// (or every one without the element) would fail on them. It also lists order number rules
+    /// that give many requests one number, and test flags that mark real orders as tests.
     /// Saving checks these; reading a stored map does not, so a map saved earlier stays readable.
     pub fn fixed_value_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let number = FieldKey::Order(super::catalogue::OrderField::Number);
         for (key, rule) in &self.fields {
-            let Some(Source::Value(value)) = rule.source() else {
+            let Some((value, probe, when)) = fixed_probe(rule) else {
                 continue;
             };
-            if let Some(error) = fixed_value_error(self.money_format, key, rule) {
+            // A default order number is reported below as merging orders.
+            if *key == number && rule.default.is_some() {
+                continue;
+            }
+            if let Some(error) = fixed_value_error(self.money_format, key, &probe) {
                 problems.push(format!(
-                    "{key}: the fixed value {value} fails every import: {}; {}",
+                    "{key}: the {when} {value} fails every import: {}; {}",
                     error.message, error.fix
                 ));
             } else if *key == number {
@@ -488,12 +548,12 @@ impl Map {
         }
         if let Some(items) = &self.items {
             for (key, rule) in &items.fields {
-                let Some(Source::Value(value)) = rule.source() else {
+                let Some((value, probe, when)) = fixed_probe(rule) else {
                     continue;
                 };
-                if let Some(error) = fixed_line_value_error(self.money_format, key, rule) {
+                if let Some(error) = fixed_line_value_error(self.money_format, key, &probe) {
                     problems.push(format!(
-                        "{key}: the fixed value {value} fails every order with a line: {}; {}",
+                        "{key}: the {when} {value} fails every order with a line: {}; {}",
                         error.message, error.fix
                     ));
                 }
@@ -502,24 +562,8 @@ impl Map {
         if let Some(rule) = self.fields.get(&number) {
             problems.extend(same_number_problem(self.money_format, rule));
         }
-        if let Some(rule) = &self.test_flag
-            && let Some(Source::Value(value)) = rule.source()
-            && marks_every_request_a_test(self.money_format, rule)
-        {
-            problems.push(format!(
-                "test_flag: the fixed value {value} marks every request as a test, so none \
-                 imports; read the flag from the request, or remove test_flag"
-            ));
-        } else if let Some(rule) = &self.test_flag
-            && !matches!(rule.source(), Some(Source::Value(_)))
-            && reads_false_as_test(self.money_format, rule)
-        {
-            problems.push(
-                "test_flag: a request whose flag is false would be marked as a test, so no \
-                 real order would import; give value_map an entry for false, or remove its \
-                 \"*\" entry"
-                    .to_owned(),
-            );
+        if let Some(rule) = &self.test_flag {
+            problems.extend(test_flag_problems(self.money_format, rule));
         }
         problems
     }
