@@ -818,6 +818,8 @@ async fn invalid_names_and_shapes_read_plainly(server: TestServer) {
     for (name, expected) in [
         ("\u{200b}", "it has 0 characters"),
         ("\u{feff} \u{2060}", "it has 0 characters"),
+        ("\u{34f}\u{fe0f}", "it has 0 characters"),
+        ("\u{e0041}\u{e0042}", "it has 0 characters"),
         ("Acme\u{202e}emcA", "U+202E"),
         ("Acme\nOutlet", "U+000A"),
     ] {

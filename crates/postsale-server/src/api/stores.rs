@@ -582,7 +582,16 @@ fn valid_name(name: &str) -> Result<String, ApiError> {
 /// web form share it.
 pub(crate) fn store_name(name: &str) -> Result<String, String> {
     let trimmed = name.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
-    let length = trimmed.chars().count();
+    // Variation selectors alone print as nothing too, but they stay in a name: they choose how
+    // the emoji before them looks.
+    let length = if trimmed
+        .chars()
+        .all(|c| ('\u{FE00}'..='\u{FE0F}').contains(&c))
+    {
+        0
+    } else {
+        trimmed.chars().count()
+    };
     if length == 0 || length > MAX_NAME_CHARS {
         return Err(format!(
             "it has {length} characters without the blank ones around it; give a store name \

@@ -34,12 +34,14 @@ pub fn scalar(value: &Value) -> Scalar<'_> {
 }
 
 /// Returns whether `c` prints as nothing: zero-width spaces and joiners, direction marks, the
-/// soft hyphen, the byte order mark, and the blank Braille and Hangul fillers. Mapped text and
-/// addresses drop them at the ends, so that text made only of them counts as blank.
+/// soft hyphen, the combining grapheme joiner, the byte order mark, tag characters, and the
+/// blank Braille and Hangul fillers. Mapped text and addresses drop them at the ends, so that
+/// text made only of them counts as blank.
 pub fn is_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'
+            | '\u{034F}'
             | '\u{115F}'
             | '\u{1160}'
             | '\u{180E}'
@@ -49,6 +51,7 @@ pub fn is_invisible(c: char) -> bool {
             | '\u{3164}'
             | '\u{FEFF}'
             | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E007F}'
     )
 }
 
@@ -157,10 +160,13 @@ fn decode_entity(name: &str) -> Option<String> {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,
             None => number.parse().ok()?,
         };
-        // `&#0;` stays as written: a NUL character cannot be stored in text.
-        return char::from_u32(code)
-            .filter(|decoded| *decoded != '\0')
-            .map(String::from);
+        // `&#0;` stays as written: a NUL character cannot be stored in text. A direction
+        // override decodes to nothing, as mapped text drops the character itself.
+        return match char::from_u32(code)? {
+            '\0' => None,
+            decoded if is_direction_override(decoded) => Some(String::new()),
+            decoded => Some(String::from(decoded)),
+        };
     }
     ENTITIES
         .iter()
@@ -245,6 +251,7 @@ mod tests {
         );
         assert_eq!(decode_html("Book &times; 1"), "Book × 1");
         assert_eq!(decode_html("&#8211;&#x2014;"), "–—");
+        assert_eq!(decode_html("Mug &#8238;gpj.exe&#x2069;"), "Mug gpj.exe");
         assert_eq!(
             decode_html("Tom & Jerry &unknown;"),
             "Tom & Jerry &unknown;"
