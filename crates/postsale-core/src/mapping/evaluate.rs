@@ -91,15 +91,11 @@ impl<'a> Evaluator<'a> {
     /// Takes the first value that is not blank, trying every match of a path with a wildcard,
     /// such as each entry of `$.emails[*].address`, before the next path.
     fn first_of(&self, paths: &'a [JsonPath], current: &'a Value) -> Option<Raw<'a>> {
-        let mut matches = Vec::new();
-        for path in paths {
-            matches.clear();
-            path.select(self.body, current, &mut matches);
-            if let Some(value) = matches.iter().find(|value| !scalar(value).is_empty()) {
-                return Some(Raw::Json(value));
-            }
-        }
-        None
+        let not_blank = |value: &Value| !scalar(value).is_empty();
+        paths
+            .iter()
+            .find_map(|path| path.find(self.body, current, &not_blank))
+            .map(Raw::Json)
     }
 
     fn sum(

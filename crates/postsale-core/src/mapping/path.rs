@@ -119,6 +119,18 @@ impl JsonPath {
         first_from(start, &self.segments)
     }
 
+    /// Returns the first node the path selects that `accept` takes, and stops there, in
+    /// document order.
+    pub fn find<'a>(
+        &self,
+        root: &'a Value,
+        current: &'a Value,
+        accept: &dyn Fn(&Value) -> bool,
+    ) -> Option<&'a Value> {
+        let start = if self.relative { current } else { root };
+        find_from(start, &self.segments, accept)
+    }
+
     /// Appends every node the path selects, in document order.
     pub fn select<'a>(&self, root: &'a Value, current: &'a Value, out: &mut Vec<&'a Value>) {
         let start = if self.relative { current } else { root };
@@ -134,6 +146,21 @@ fn first_from<'a>(start: &'a Value, segments: &[Segment]) -> Option<&'a Value> {
         Segment::Name(name) => first_from(start.as_object()?.get(name)?, rest),
         Segment::Index(index) => first_from(array_entry(start, *index)?, rest),
         Segment::Wildcard => children(start).find_map(|child| first_from(child, rest)),
+    }
+}
+
+fn find_from<'a>(
+    start: &'a Value,
+    segments: &[Segment],
+    accept: &dyn Fn(&Value) -> bool,
+) -> Option<&'a Value> {
+    let Some((segment, rest)) = segments.split_first() else {
+        return accept(start).then_some(start);
+    };
+    match segment {
+        Segment::Name(name) => find_from(start.as_object()?.get(name)?, rest, accept),
+        Segment::Index(index) => find_from(array_entry(start, *index)?, rest, accept),
+        Segment::Wildcard => children(start).find_map(|child| find_from(child, rest, accept)),
     }
 }
 
