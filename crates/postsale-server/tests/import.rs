@@ -333,6 +333,15 @@ async fn cancelled_order_stays_closed(server: TestServer) {
     assert_eq!(request["outcome_detail"]["channel_status"], "refunded");
     let message = request["outcome_detail"]["message"].as_str().unwrap();
     assert!(message.contains(r#"the status "refunded""#), "{message}");
+
+    let older = br#"{"order_number":77,"updated_at":"2024-01-24T10:00:00Z","financial_status":"pending","total_price":"5.00"}"#;
+    let id = send(&server, &setup, Preset::Shopify, older, "closed-3").await;
+    let request = imported(&server, &setup, id).await;
+    assert_eq!(request["outcome_detail"]["reason"], "order_closed");
+    assert!(
+        request["outcome_detail"]["channel_status"].is_null(),
+        "an older delivery carries no new status: {request}"
+    );
     let stored = orders::find(&server.test_db.db, setup.account, "shopify", "77")
         .await
         .unwrap()

@@ -233,10 +233,16 @@ async fn update(
     let order = incoming.order;
     if let Some(status) = state.status.filter(|status| status.is_closed()) {
         let stored = stored_document(transaction, state).await?;
+        // A delivery older than the stored order carries an old status, not a new one.
+        let incoming_updated = order.updated_at.as_ref().map(|date| to_millis(date.utc));
+        let older = matches!(
+            (state.source_updated_at, incoming_updated),
+            (Some(stored), Some(incoming)) if incoming < stored
+        );
         let channel_status = order
             .channel_status
             .clone()
-            .filter(|incoming| state.channel_status.as_ref() != Some(incoming));
+            .filter(|incoming| !older && state.channel_status.as_ref() != Some(incoming));
         return Ok(UpsertOutcome::Closed {
             order_id: state.id,
             status,
