@@ -497,6 +497,58 @@ async fn map_save_never_enables_disabled(server: TestServer) {
     }
 }
 
+/// Checks that setting a webhook active while a map that cannot import is saved never leaves
+/// it active with that map, whichever of the two finishes first.
+async fn resume_racing_incomplete_map(server: TestServer) {
+    let setup = setup(&server, "resume").await;
+    let webhook_path = format!("/api/v1/stores/{}/webhook", setup.store_id);
+    let map_path = format!("/api/v1/stores/{}/map", setup.store_id);
+    let incomplete = r#"{"version": 1, "fields": {"order.source": {"value": "cart"}}}"#;
+
+    for round in 0..20 {
+        assert_eq!(put_map(&server, &setup, MAP).await.0, 200);
+        let pause = json!({"state": "capturing"});
+        let (status, _) = call(
+            &server,
+            reqwest::Method::PATCH,
+            &setup.key,
+            &webhook_path,
+            Some(&pause),
+        )
+        .await;
+        assert_eq!(status, 200);
+
+        let resume = json!({"state": "active"});
+        let (resumed, saved) = tokio::join!(
+            call(
+                &server,
+                reqwest::Method::PATCH,
+                &setup.key,
+                &webhook_path,
+                Some(&resume)
+            ),
+            put_map(&server, &setup, incomplete),
+        );
+
+        assert!(matches!(resumed.0, 200 | 422), "{resumed:?}");
+        assert_eq!(saved.0, 200, "{saved:?}");
+        let (_, webhook) = call(
+            &server,
+            reqwest::Method::GET,
+            &setup.key,
+            &webhook_path,
+            None,
+        )
+        .await;
+        let (_, map) = call(&server, reqwest::Method::GET, &setup.key, &map_path, None).await;
+        assert_eq!(map["can_import"], false);
+        assert_ne!(
+            webhook["state"], "active",
+            "round {round}: active with a map that cannot import"
+        );
+    }
+}
+
 async fn webhook_patches_keep_each_other(server: TestServer) {
     let setup = setup(&server, "patches").await;
     let webhook_path = format!("/api/v1/stores/{}/webhook", setup.store_id);
@@ -863,5 +915,6 @@ http_tests!(
     replay_names_missing_ids,
     preview_uses_own_requests_only,
     map_save_never_enables_disabled,
+    resume_racing_incomplete_map,
     webhook_patches_keep_each_other,
 );

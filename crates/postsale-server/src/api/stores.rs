@@ -380,6 +380,20 @@ pub async fn update_webhook(
     let webhook = webhooks::update(state.db(), caller.account.id, StoreId(id), &patch)
         .await?
         .ok_or_else(|| ApiError::not_found("store", id))?;
+    // A map saved between the check above and the update may not import. Its save saw the
+    // webhook still capturing and left it so, so the check runs again now that it is active.
+    if input.state == Some(WebhookState::Active) && !has_import_map(&state, &caller, id).await? {
+        webhooks::capture_if_active(state.db(), caller.account.id, StoreId(id)).await?;
+        tracing::info!(
+            store.id = id,
+            "webhook capturing: a map saved meanwhile cannot import"
+        );
+        return Err(ApiError::unprocessable(format!(
+            "store {id} got a map that does not set order.source and order.number while its \
+             webhook was being set active, so the webhook stays capturing: save a map that \
+             sets both with PUT /api/v1/stores/{id}/map"
+        )));
+    }
     tracing::info!(store.id = id, state = %webhook.state, "webhook updated");
     Ok(Json(webhook_out(&state, &webhook)?))
 }
