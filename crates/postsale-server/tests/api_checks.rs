@@ -750,6 +750,11 @@ async fn settings_as_arrays_are_rejected(server: TestServer) {
         ),
         (&store_path, json!({"automation": []}), "automation"),
         (&webhook_path, json!({"security": [[]]}), "security"),
+        (
+            &webhook_path,
+            json!({"security": {"checks": [["basic_auth", "user", "secretpass1"]]}}),
+            "security.checks[0]",
+        ),
     ] {
         let (status, problem) = call(
             &server,
