@@ -135,7 +135,7 @@ const BEFORE_PAUSED: i64 = 10;
 
 /// Checks that the upgrade to the `paused` column counts a capturing webhook with a saved map
 /// as paused, because it may have been paused by hand, and leaves the others unpaused.
-async fn capturing_webhooks_with_a_map_stay_paused(test_db: TestDatabase) {
+async fn upgrade_keeps_pauses(test_db: TestDatabase) {
     let db = &test_db.db;
     db.migrate_up_to(BEFORE_PAUSED).await.unwrap();
     let account = accounts::create(
@@ -181,16 +181,16 @@ async fn capturing_webhooks_with_a_map_stay_paused(test_db: TestDatabase) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn capturing_webhooks_with_a_map_stay_paused_on_sqlite() {
-    capturing_webhooks_with_a_map_stay_paused(TestDatabase::empty_sqlite().await).await;
+async fn upgrade_keeps_pauses_on_sqlite() {
+    upgrade_keeps_pauses(TestDatabase::empty_sqlite().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn capturing_webhooks_with_a_map_stay_paused_on_postgres() {
+async fn upgrade_keeps_pauses_on_postgres() {
     let Some(test_db) = TestDatabase::empty_postgres().await else {
         return;
     };
-    capturing_webhooks_with_a_map_stay_paused(test_db).await;
+    upgrade_keeps_pauses(test_db).await;
 }
 
 /// Checks that a database which a newer postsale migrated gets an error naming that cause,

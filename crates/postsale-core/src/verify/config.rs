@@ -18,7 +18,7 @@ pub struct SecurityConfig {
 
 /// Reads the checks, each from a JSON object only. serde reads an internally tagged enum from
 /// an array too, with the tag first and the members by position, so `["basic_auth", "user",
-/// "pass"]` would make a check whose members nobody named.
+/// "pass"]` would make a check from unnamed members.
 fn object_checks<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Vec<Check>, D::Error> {

@@ -1,6 +1,6 @@
 //! Currency codes: the ISO 4217 codes of money in circulation, and codes withdrawn since 2007
 //! that older orders still carry. The tables are written by hand after the ISO 4217 lists of
-//! current and historic codes, not generated from them; a code left out by mistake fails the
+//! current and historic codes, not generated from them. A code left out by mistake fails the
 //! import with an error that names it.
 //!
 //! Fund codes (such as `BOV` and `USN`) are left in, because a bank code is still a currency an
