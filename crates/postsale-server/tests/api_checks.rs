@@ -86,6 +86,20 @@ async fn deliver(server: &TestServer, setup: &Setup, body: &str) -> i64 {
     answer["request_id"].as_i64().unwrap()
 }
 
+/// Sets the store's webhook to `state` through the API and returns the status and the body.
+async fn set_webhook_state(server: &TestServer, setup: &Setup, state: &str) -> (u16, Value) {
+    let path = format!("/api/v1/stores/{}/webhook", setup.store_id);
+    let body = json!({ "state": state });
+    call(
+        server,
+        reqwest::Method::PATCH,
+        &setup.key,
+        &path,
+        Some(&body),
+    )
+    .await
+}
+
 async fn put_map(server: &TestServer, setup: &Setup, map: &str) -> (u16, Value) {
     let response = server
         .client
@@ -424,15 +438,7 @@ async fn map_save_never_enables_disabled(server: TestServer) {
         // Capturing without a pause, as a map that cannot import leaves it: a pause set with
         // the state `capturing` would keep every save below from activating the webhook.
         if round > 0 {
-            let active = json!({"state": "active"});
-            let (status, _) = call(
-                &server,
-                reqwest::Method::PATCH,
-                &setup.key,
-                &webhook_path,
-                Some(&active),
-            )
-            .await;
+            let (status, _) = set_webhook_state(&server, &setup, "active").await;
             assert_eq!(status, 200);
         }
         let incomplete = r#"{"version": 1, "fields": {"order.source": {"value": "cart"}}}"#;
@@ -461,15 +467,7 @@ async fn map_save_never_enables_disabled(server: TestServer) {
                 (status, body)
             }));
         }
-        let disable = json!({"state": "disabled"});
-        let (status, _) = call(
-            &server,
-            reqwest::Method::PATCH,
-            &setup.key,
-            &webhook_path,
-            Some(&disable),
-        )
-        .await;
+        let (status, _) = set_webhook_state(&server, &setup, "disabled").await;
         assert_eq!(status, 200);
 
         let mut versions = Vec::new();
@@ -507,26 +505,11 @@ async fn resume_racing_incomplete_map(server: TestServer) {
 
     for round in 0..20 {
         assert_eq!(put_map(&server, &setup, MAP).await.0, 200);
-        let pause = json!({"state": "capturing"});
-        let (status, _) = call(
-            &server,
-            reqwest::Method::PATCH,
-            &setup.key,
-            &webhook_path,
-            Some(&pause),
-        )
-        .await;
+        let (status, _) = set_webhook_state(&server, &setup, "capturing").await;
         assert_eq!(status, 200);
 
-        let resume = json!({"state": "active"});
         let (resumed, saved) = tokio::join!(
-            call(
-                &server,
-                reqwest::Method::PATCH,
-                &setup.key,
-                &webhook_path,
-                Some(&resume)
-            ),
+            set_webhook_state(&server, &setup, "active"),
             put_map(&server, &setup, incomplete),
         );
 

@@ -11,6 +11,20 @@ use postsale_store::webhooks;
 /// The last migration before kept bodies moved to `request_bodies`.
 const BEFORE_REQUEST_BODIES: i64 = 3;
 
+/// Creates a `soar` account; its table has not changed since the first migration.
+async fn soar_account(db: &Database) -> accounts::Account {
+    accounts::create(
+        db,
+        &NewAccount {
+            name: "acme".to_owned(),
+            plan: Plan::Soar,
+            email: "acme@example.com".to_owned(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// The ids of a store and its webhook made in an older schema.
 struct OldStore {
     account_id: i64,
@@ -77,16 +91,7 @@ async fn keep_in_old_schema(db: &Database, store: &OldStore, body: Option<&[u8]>
 async fn request_bodies_survive_the_move(test_db: TestDatabase) {
     let db = &test_db.db;
     db.migrate_up_to(BEFORE_REQUEST_BODIES).await.unwrap();
-    let account = accounts::create(
-        db,
-        &NewAccount {
-            name: "acme".to_owned(),
-            plan: Plan::Soar,
-            email: "acme@example.com".to_owned(),
-        },
-    )
-    .await
-    .unwrap();
+    let account = soar_account(db).await;
     let store = store_in_old_schema(db, account.id.get()).await;
     // Every byte value, so that a text conversion anywhere on the way would show.
     let binary: Vec<u8> = (0..=255).collect();
@@ -138,16 +143,7 @@ const BEFORE_PAUSED: i64 = 10;
 async fn upgrade_keeps_pauses(test_db: TestDatabase) {
     let db = &test_db.db;
     db.migrate_up_to(BEFORE_PAUSED).await.unwrap();
-    let account = accounts::create(
-        db,
-        &NewAccount {
-            name: "acme".to_owned(),
-            plan: Plan::Soar,
-            email: "acme@example.com".to_owned(),
-        },
-    )
-    .await
-    .unwrap();
+    let account = soar_account(db).await;
     let with_map = store_in_old_schema(db, account.id.get()).await;
     let without_map = store_in_old_schema(db, account.id.get()).await;
     let active = store_in_old_schema(db, account.id.get()).await;
