@@ -815,6 +815,7 @@ async fn active_needs_an_import_map(server: TestServer) {
         "order.number": {"value": " "}}}"#;
     let (status, problem) = put_map(&server, &setup, blank_number).await;
     assert_eq!(status, 422);
+    assert_eq!(problem["field"], "order.number", "{problem}");
     assert!(
         detail(&problem).contains("order.number: the fixed value \" \" fails every import"),
         "{problem}"

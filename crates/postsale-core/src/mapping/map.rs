@@ -169,9 +169,9 @@ fn probe_map(format: MoneyFormat, key: Option<(&FieldKey, &Rule)>) -> Map {
 }
 
 /// Describes how the order number `rule`, read from the request, gives requests the same
-/// number: a default for every request without the element, or a value_map catch-all for
-/// every value it does not list. Returns `None` for a rule that reads
-/// each request's own number. A fixed value is checked by the caller.
+/// number: a default for every request without the element, or a value_map pattern for every
+/// value it matches. Returns `None` for a rule that reads each request's own number. A fixed
+/// value is checked by the caller.
 fn same_number_problem(format: MoneyFormat, rule: &Rule) -> Option<String> {
     use super::catalogue::OrderField;
 

@@ -328,8 +328,20 @@ pub(crate) fn map_error(error: MapError) -> ApiError {
              from GET /api/v1/presets/shopify"
         )),
         MapError::Invalid(problems) => {
-            ApiError::unprocessable(format!("invalid map: {}", problems.join("; ")))
-                .with_extension("problems", problems.into())
+            // Each problem starts with the member it is about, such as `order.currency: `, so
+            // the first one gives the `field` that other 422 responses carry.
+            let field = problems
+                .first()
+                .and_then(|problem| problem.split_once(": "))
+                .map(|(member, _)| member.to_owned())
+                .filter(|member| !member.is_empty() && !member.contains(char::is_whitespace));
+            let mut error =
+                ApiError::unprocessable(format!("invalid map: {}", problems.join("; ")))
+                    .with_extension("problems", problems.into());
+            if let Some(field) = field {
+                error = error.with_extension("field", field.into());
+            }
+            error
         }
     }
 }
