@@ -4,6 +4,7 @@
 
 pub mod ids;
 pub mod ingress;
+pub mod json_object;
 pub mod mapping;
 pub mod money;
 pub mod order;

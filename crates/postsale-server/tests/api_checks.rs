@@ -86,6 +86,14 @@ async fn deliver(server: &TestServer, setup: &Setup, body: &str) -> i64 {
     answer["request_id"].as_i64().unwrap()
 }
 
+/// Reads the store's webhook through the API.
+async fn read_webhook(server: &TestServer, setup: &Setup) -> Value {
+    let path = format!("/api/v1/stores/{}/webhook", setup.store_id);
+    call(server, reqwest::Method::GET, &setup.key, &path, None)
+        .await
+        .1
+}
+
 /// Sets the store's webhook to `state` through the API and returns the status and the body.
 async fn set_webhook_state(server: &TestServer, setup: &Setup, state: &str) -> (u16, Value) {
     let path = format!("/api/v1/stores/{}/webhook", setup.store_id);
@@ -432,7 +440,6 @@ async fn preview_uses_own_requests_only(server: TestServer) {
 
 async fn map_save_never_enables_disabled(server: TestServer) {
     let setup = setup(&server, "race").await;
-    let webhook_path = format!("/api/v1/stores/{}/webhook", setup.store_id);
 
     for round in 0..5 {
         // Capturing without a pause, as a map that cannot import leaves it: a pause set with
@@ -480,14 +487,7 @@ async fn map_save_never_enables_disabled(server: TestServer) {
         versions.dedup();
         assert_eq!(versions.len(), 8, "each save has its own version");
 
-        let (_, webhook) = call(
-            &server,
-            reqwest::Method::GET,
-            &setup.key,
-            &webhook_path,
-            None,
-        )
-        .await;
+        let webhook = read_webhook(&server, &setup).await;
         assert_eq!(
             webhook["state"], "disabled",
             "round {round}: a map save re-enabled a disabled webhook"
@@ -499,7 +499,6 @@ async fn map_save_never_enables_disabled(server: TestServer) {
 /// it active with that map, whichever of the two finishes first.
 async fn resume_racing_incomplete_map(server: TestServer) {
     let setup = setup(&server, "resume").await;
-    let webhook_path = format!("/api/v1/stores/{}/webhook", setup.store_id);
     let map_path = format!("/api/v1/stores/{}/map", setup.store_id);
     let incomplete = r#"{"version": 1, "fields": {"order.source": {"value": "cart"}}}"#;
 
@@ -515,14 +514,7 @@ async fn resume_racing_incomplete_map(server: TestServer) {
 
         assert!(matches!(resumed.0, 200 | 422), "{resumed:?}");
         assert_eq!(saved.0, 200, "{saved:?}");
-        let (_, webhook) = call(
-            &server,
-            reqwest::Method::GET,
-            &setup.key,
-            &webhook_path,
-            None,
-        )
-        .await;
+        let webhook = read_webhook(&server, &setup).await;
         let (_, map) = call(&server, reqwest::Method::GET, &setup.key, &map_path, None).await;
         assert_eq!(map["can_import"], false);
         assert_ne!(

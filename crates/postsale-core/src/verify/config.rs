@@ -12,43 +12,9 @@ use super::secret::Secret;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecurityConfig {
-    #[serde(deserialize_with = "object_checks")]
+    /// Each check is read from a JSON object only, see [`crate::json_object`].
+    #[serde(deserialize_with = "crate::json_object::object_list")]
     pub checks: Vec<Check>,
-}
-
-/// Reads the checks, each from a JSON object only. serde reads an internally tagged enum from
-/// an array too, with the tag first and the members by position, so `["basic_auth", "user",
-/// "pass"]` would make a check from unnamed members.
-fn object_checks<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Vec<Check>, D::Error> {
-    struct ObjectCheck(Check);
-
-    impl<'de> Deserialize<'de> for ObjectCheck {
-        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct ObjectVisitor;
-
-            impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
-                type Value = Check;
-
-                fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    formatter.write_str("a check as a JSON object with its \"type\"")
-                }
-
-                fn visit_map<A: serde::de::MapAccess<'de>>(
-                    self,
-                    map: A,
-                ) -> Result<Check, A::Error> {
-                    Check::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                }
-            }
-
-            deserializer.deserialize_map(ObjectVisitor).map(ObjectCheck)
-        }
-    }
-
-    let checks = Vec::<ObjectCheck>::deserialize(deserializer)?;
-    Ok(checks.into_iter().map(|ObjectCheck(check)| check).collect())
 }
 
 /// One check of a [`SecurityConfig`], tagged by `type` in JSON.

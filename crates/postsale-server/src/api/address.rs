@@ -3,7 +3,7 @@
 
 use postsale_core::mapping::convert::country::country_code;
 use postsale_core::mapping::convert::state::{StateValue, has_codes, state_code};
-use postsale_core::mapping::convert::text::is_invisible;
+use postsale_core::mapping::convert::text::{is_direction_override, is_invisible};
 use serde_json::{Map, Value};
 
 use crate::http::ApiError;
@@ -198,7 +198,7 @@ fn valid_email(name: &str, email: &str) -> Result<(), ApiError> {
 /// Returns whether `c` breaks a line or reorders the text around it without being a control
 /// character: the line and paragraph separators and the bidirectional text controls.
 pub(crate) fn breaks_or_reorders_lines(c: char) -> bool {
-    matches!(c, '\u{2028}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    matches!(c, '\u{2028}' | '\u{2029}') || is_direction_override(c)
 }
 
 /// Builds a 422 whose `field` names the address (`name`) or one of its members.

@@ -31,11 +31,14 @@ pub struct StoreIn {
     /// One or more checks that every request must pass. Secrets are stored encrypted and only
     /// ever shown masked.
     #[schema(value_type = Object)]
-    #[serde(deserialize_with = "object")]
+    #[serde(deserialize_with = "postsale_core::json_object::object")]
     pub security: SecurityConfig,
     /// IANA time zone or offset in which dates without an offset are read. Default `UTC`.
     pub time_zone: Option<String>,
-    #[serde(default, deserialize_with = "optional_object")]
+    #[serde(
+        default,
+        deserialize_with = "postsale_core::json_object::optional_object"
+    )]
     pub automation: Option<AutomationIn>,
     /// The store address (the Ship From address when chosen), as a JSON object.
     #[schema(value_type = Option<Object>)]
@@ -54,7 +57,10 @@ pub struct StoreIn {
 pub struct StorePatchIn {
     pub name: Option<String>,
     pub time_zone: Option<String>,
-    #[serde(default, deserialize_with = "optional_object")]
+    #[serde(
+        default,
+        deserialize_with = "postsale_core::json_object::optional_object"
+    )]
     pub automation: Option<AutomationIn>,
     /// `null` removes the address.
     #[serde(default, deserialize_with = "double_option")]
@@ -149,7 +155,10 @@ pub struct WebhookPatchIn {
     /// at the same place: of the check of the same type at the same position among checks of
     /// that type, and for HMAC of the secret at the same index.
     #[schema(value_type = Option<Object>)]
-    #[serde(default, deserialize_with = "optional_object")]
+    #[serde(
+        default,
+        deserialize_with = "postsale_core::json_object::optional_object"
+    )]
     pub security: Option<SecurityConfig>,
     #[schema(value_type = Option<String>, example = "active")]
     pub state: Option<WebhookState>,
@@ -688,49 +697,4 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// Deserialises a member that must be a JSON object, for the reason given below.
-pub(crate) fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    JsonObject::<T>::deserialize(deserializer).map(|JsonObject(value)| value)
-}
-
-/// Deserialises an optional member that must be a JSON object when present. serde reads a
-/// struct from an array too, by position, so `["on_hold", true]` would set members silently.
-pub(crate) fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<JsonObject<T>>::deserialize(deserializer)
-        .map(|object| object.map(|JsonObject(value)| value))
-}
-
-/// A value read only from a JSON object.
-struct JsonObject<T>(T);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for JsonObject<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor<T>(std::marker::PhantomData<T>);
-
-        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ObjectVisitor<T> {
-            type Value = T;
-
-            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-                formatter.write_str("a JSON object")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-            }
-        }
-
-        deserializer
-            .deserialize_map(ObjectVisitor(std::marker::PhantomData))
-            .map(JsonObject)
-    }
 }

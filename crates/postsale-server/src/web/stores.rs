@@ -493,14 +493,14 @@ async fn set_state(
 ) -> Result<Response, WebError> {
     csrf::verify(&signed_in, &form.csrf_token)?;
     let store = load_store(&state, &signed_in, id).await?;
-    let paused = webhooks::get_for_store(state.db(), signed_in.account.id, store.id)
+    let webhook = webhooks::get_for_store(state.db(), signed_in.account.id, store.id)
         .await?
-        .is_some_and(|webhook| webhook.paused);
+        .ok_or_else(|| WebError::not_found("Store", id))?;
     let (new_state, ends_pause) = match form.state.as_str() {
         "disabled" => (WebhookState::Disabled, false),
-        "enabled" if paused => (WebhookState::Capturing, false),
-        "enabled" => (enabled_state(&state, &signed_in, store.id).await?, false),
-        "resume" => (enabled_state(&state, &signed_in, store.id).await?, true),
+        "enabled" if webhook.paused => (WebhookState::Capturing, false),
+        "enabled" => (enabled_state(&state, &signed_in, &webhook).await?, false),
+        "resume" => (enabled_state(&state, &signed_in, &webhook).await?, true),
         other => {
             return Err(WebError::bad_request(format!(
                 "The state {other:?} is unknown: use the Disable, Enable or Resume imports \
@@ -530,17 +530,15 @@ async fn set_state(
 async fn enabled_state(
     state: &AppState,
     signed_in: &SignedIn,
-    store_id: StoreId,
+    webhook: &Webhook,
 ) -> Result<WebhookState, WebError> {
-    let Some(stored) = maps::latest(state.db(), signed_in.account.id, store_id).await? else {
+    let latest = maps::latest(state.db(), signed_in.account.id, webhook.store_id).await?;
+    let Some(stored) = latest else {
         return Ok(WebhookState::Capturing);
     };
     let map =
         Map::from_json(stored.document.as_bytes()).map_err(|error| WebError::internal(&error))?;
-    let webhook = webhooks::get_for_store(state.db(), signed_in.account.id, store_id)
-        .await?
-        .ok_or_else(|| WebError::not_found("Store", store_id.get()))?;
-    let has_checks = crate::api::stores::has_checks(state, &webhook)?;
+    let has_checks = crate::api::stores::has_checks(state, webhook)?;
     if crate::api::maps::can_import(&map) && has_checks {
         Ok(WebhookState::Active)
     } else {

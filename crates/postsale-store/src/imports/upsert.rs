@@ -231,14 +231,14 @@ async fn update(
     now: i64,
 ) -> Result<UpsertOutcome> {
     let order = incoming.order;
+    let incoming_updated = order.updated_at.as_ref().map(|date| to_millis(date.utc));
+    let older = matches!(
+        (state.source_updated_at, incoming_updated),
+        (Some(stored), Some(incoming)) if incoming < stored
+    );
     if let Some(status) = state.status.filter(|status| status.is_closed()) {
         let stored = stored_document(transaction, state).await?;
         // A delivery older than the stored order carries an old status, not a new one.
-        let incoming_updated = order.updated_at.as_ref().map(|date| to_millis(date.utc));
-        let older = matches!(
-            (state.source_updated_at, incoming_updated),
-            (Some(stored), Some(incoming)) if incoming < stored
-        );
         let channel_status = order
             .channel_status
             .clone()
@@ -250,10 +250,7 @@ async fn update(
             channel_status,
         });
     }
-    let incoming_updated = order.updated_at.as_ref().map(|date| to_millis(date.utc));
-    if let (Some(stored), Some(incoming)) = (state.source_updated_at, incoming_updated)
-        && incoming < stored
-    {
+    if older && let (Some(stored), Some(incoming)) = (state.source_updated_at, incoming_updated) {
         return Ok(UpsertOutcome::Stale {
             order_id: state.id,
             stored: from_millis(stored),
